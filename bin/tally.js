@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// The `tally` CLI (`npm run tally -- …` or `npx tally …`). The compiled code lives in dist/,
+// built by `npm ci` (the prepare script) or `npm run build`.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { defaultDatabasePath } from './data-dir.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const entry = path.join(root, 'dist', 'src', 'terminal', 'cli', 'main.js');
+if (!existsSync(entry)) {
+  process.stderr.write('tally: not built yet; run `npm run build` (npm ci does it for you)\n');
+  process.exit(2);
+}
+const { runCli } = await import(pathToFileURL(entry).href);
+const code = await runCli(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  stderr: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  defaultDatabasePath: defaultDatabasePath(),
+  cwd: process.cwd(),
+});
+process.exitCode = code;

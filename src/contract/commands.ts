@@ -1,0 +1,110 @@
+/**
+ * Argument schemas of the terminal's commands: the one definition the CLI uses today and the UI
+ * contract and local POS API will use later. Everything that enters is validated here.
+ */
+import { z } from 'zod';
+import { basketSchema } from '../core/basket.js';
+import { parseDayKey } from '../core/time.js';
+
+export const cardCodeSchema = z
+  .string()
+  .trim()
+  .min(1, 'a card code cannot be empty')
+  .max(128, 'a card code is at most 128 characters')
+  .regex(/^[\x21-\x7e]+$/, 'a card code is printable ASCII without spaces');
+
+/** POS transaction ids, return ids, donation ids: what the POS or the cashier gives. */
+export const txnIdSchema = z
+  .string()
+  .trim()
+  .min(1, 'cannot be empty')
+  .max(64, 'is at most 64 characters')
+  .regex(/^[A-Za-z0-9._:\-/#]+$/, 'may hold letters, digits and . _ : - / #');
+
+const pointsSchema = z.number().int('must be a whole number').positive('must be greater than zero');
+
+/** YYYY-MM-DD, or MM-DD / --MM-DD when the customer gives no year. */
+export const birthdaySchema = z
+  .string()
+  .trim()
+  .transform((s) => (/^\d{2}-\d{2}$/.test(s) ? `--${s}` : s))
+  .refine((s) => {
+    const m = /^--(\d{2})-(\d{2})$/.exec(s);
+    if (m) return parseDayKey(`2000-${m[1]}-${m[2]}`) !== undefined;
+    return parseDayKey(s) !== undefined;
+  }, 'must be a date as YYYY-MM-DD or MM-DD');
+
+export const enrolArgs = z.strictObject({
+  cards: z.array(cardCodeSchema).min(1, 'a member needs at least one card code').max(10),
+  name: z.string().trim().min(1).max(200).optional(),
+  phone: z.string().trim().regex(/^\+?[0-9 ()-]{4,24}$/, 'must be a phone number').optional(),
+  email: z.email('must be an email address').optional(),
+  birthday: birthdaySchema.optional(),
+  marketingConsent: z.boolean().default(false),
+  cashier: z.string().trim().min(1).max(64).optional(),
+});
+
+export const redeemArgs = z.union([z.strictObject({ points: pointsSchema }), z.strictObject({ rewardId: z.string().min(1) })]);
+
+export const checkoutArgs = z.strictObject({
+  card: cardCodeSchema,
+  txnId: txnIdSchema,
+  basket: basketSchema,
+  redeem: redeemArgs.optional(),
+  useBonusDay: z.string().min(1).optional(),
+  cashier: z.string().trim().min(1).max(64).optional(),
+});
+
+export const quoteArgs = checkoutArgs.omit({ txnId: true, cashier: true });
+
+export const returnArgs = z.union([
+  z.strictObject({ originalTxnId: txnIdSchema, returnId: txnIdSchema, amount: pointsSchema, originalTerminal: z.string().min(1).optional(), cashier: z.string().min(1).max(64).optional() }),
+  z.strictObject({
+    originalTxnId: txnIdSchema,
+    returnId: txnIdSchema,
+    lines: z.array(z.strictObject({ sku: z.string().min(1).max(64), quantity: pointsSchema })).min(1),
+    originalTerminal: z.string().min(1).optional(),
+    cashier: z.string().min(1).max(64).optional(),
+  }),
+]);
+
+export const actionArgs = z.strictObject({
+  card: cardCodeSchema,
+  actionId: z.string().min(1),
+  reference: z.string().trim().min(1).max(128).optional(),
+  txnId: txnIdSchema.optional(),
+  cashier: z.string().min(1).max(64).optional(),
+});
+
+export const donateArgs = z.strictObject({
+  card: cardCodeSchema,
+  charityId: z.string().min(1),
+  points: pointsSchema,
+  donationId: txnIdSchema,
+  cashier: z.string().min(1).max(64).optional(),
+});
+
+export const membershipArgs = z.strictObject({
+  card: cardCodeSchema,
+  planId: z.string().min(1),
+  txnId: txnIdSchema,
+  fee: pointsSchema.optional(),
+  cashier: z.string().min(1).max(64).optional(),
+});
+
+export const adjustArgs = z.strictObject({
+  card: cardCodeSchema,
+  points: z.number().int().refine((n) => n !== 0, 'must not be zero'),
+  reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500),
+  txnId: txnIdSchema,
+  cashier: z.string().min(1).max(64).optional(),
+});
+
+export type EnrolArgs = z.input<typeof enrolArgs>;
+export type CheckoutArgs = z.input<typeof checkoutArgs>;
+export type QuoteArgs = z.input<typeof quoteArgs>;
+export type ReturnArgs = z.input<typeof returnArgs>;
+export type ActionArgs = z.input<typeof actionArgs>;
+export type DonateArgs = z.input<typeof donateArgs>;
+export type MembershipArgs = z.input<typeof membershipArgs>;
+export type AdjustArgs = z.input<typeof adjustArgs>;

@@ -1,0 +1,38 @@
+/**
+ * Typed errors that cross every boundary of Tally. Each carries a stable `code` (for programs: the
+ * CLI's JSON output, later the IPC contract) and a message a cashier or manager can act on.
+ */
+export type TallyErrorCode =
+  | 'invalid-input'
+  | 'invalid-program'
+  | 'unknown-card'
+  | 'unknown-member'
+  | 'card-in-use'
+  | 'unknown-transaction'
+  | 'duplicate-different'
+  | 'insufficient-points'
+  | 'redemption-not-allowed'
+  | 'return-exceeds-sale'
+  | 'limit-reached'
+  | 'not-initialised'
+  | 'already-initialised'
+  | 'database-newer'
+  | 'database-corrupt'
+  | 'not-a-database'
+  | 'ledger-invariant';
+
+export class TallyError extends Error {
+  readonly code: TallyErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: TallyErrorCode, message: string, details?: Readonly<Record<string, unknown>>) {
+    super(message);
+    this.name = 'TallyError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isTallyError(value: unknown): value is TallyError {
+  return value instanceof TallyError;
+}

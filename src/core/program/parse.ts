@@ -1,0 +1,28 @@
+import { TallyError } from '../errors.js';
+import { programSchema, type Program } from './schema.js';
+import { formatIssues } from '../validation.js';
+
+/**
+ * Validates a program from already-parsed JSON. `source` names where it came from (a file path)
+ * so every message reads "programs/x.json: earn.rate.per: must be greater than zero".
+ */
+export function parseProgram(json: unknown, source: string): Program {
+  const result = programSchema.safeParse(json);
+  if (!result.success) {
+    const problems = formatIssues(result.error.issues, source);
+    throw new TallyError('invalid-program', `Program ${source} is not valid:\n  ${problems.join('\n  ')}`, { problems });
+  }
+  return result.data;
+}
+
+/** Parses program text (JSON) with the same clear errors for a syntax slip. */
+export function parseProgramText(text: string, source: string): Program {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new TallyError('invalid-program', `Program ${source} is not valid JSON: ${reason}`, { problems: [`${source}: ${reason}`] });
+  }
+  return parseProgram(json, source);
+}

@@ -1,0 +1,274 @@
+/**
+ * A loyalty program is data: this schema is the single definition of what a program may say.
+ * Amounts are minor units of the program currency; rates are "points per amount" integer pairs so
+ * no float ever touches points; multipliers allow two decimals (1.25×) and are used as hundredths.
+ */
+import { z } from 'zod';
+import { isCurrencyCode } from '../money.js';
+import { isTimeZone, parseDayKey } from '../time.js';
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes (e.g. "gold-3x-day")');
+const minor = z.number().int('must be a whole number of minor units').nonnegative('must not be negative');
+const positive = z.number().int('must be a whole number').positive('must be greater than zero');
+const localized = z.strictObject({ en: z.string().min(1), ko: z.string().min(1) });
+const dayKey = z.string().refine((s) => parseDayKey(s) !== undefined, 'must be a date as YYYY-MM-DD');
+
+/** 1.25 → allowed; 1.255 → refused (multipliers are applied in hundredths). */
+const multiplier = z
+  .number()
+  .min(1, 'must be at least 1')
+  .max(100, 'must be at most 100')
+  .refine((m) => Math.abs(m * 100 - Math.round(m * 100)) < 1e-9, 'must have at most two decimals');
+
+const rate = z.strictObject({ points: positive, per: positive });
+
+const earn = z.strictObject({
+  /** `points` are earned per `per` minor units of eligible spend: 1 per 1000 KRW, or 1 per 100 (cents) for $1. */
+  rate,
+  rounding: z.enum(['floor', 'half-up', 'ceil']).default('floor'),
+  minimumSpend: minor.default(0),
+  tax: z.enum(['exclude', 'include']).default('exclude'),
+  excludedCategories: z.array(z.string().min(1)).default([]),
+  excludedSkus: z.array(z.string().min(1)).default([]),
+  multipliers: z
+    .array(
+      z
+        .strictObject({ sku: z.string().min(1).optional(), category: z.string().min(1).optional(), multiplier })
+        .refine((m) => (m.sku === undefined) !== (m.category === undefined), 'give exactly one of sku or category'),
+    )
+    .default([]),
+  /** Whether the part of a basket paid with points or member discounts still earns points. */
+  earnOnDiscountedSpend: z.boolean().default(false),
+  /** How tier, membership and bonus-day multipliers combine: additive (1 + 0.5 + 2) or multiplicative (1 × 1.5 × 3). */
+  stacking: z.enum(['additive', 'multiplicative']).default('additive'),
+  spendThresholds: z.array(z.strictObject({ minimumSpend: positive, points: positive })).default([]),
+});
+
+const tierLevel = z.strictObject({ id, name: localized, minimumSpend: minor, multiplier });
+
+const tiers = z.strictObject({
+  qualification: z.discriminatedUnion('period', [
+    z.strictObject({ period: z.literal('calendar-year') }),
+    z.strictObject({ period: z.literal('rolling-months'), months: z.number().int().min(1).max(36) }),
+  ]),
+  /** next-period: a tier reached is kept until the end of the following period. */
+  retention: z.enum(['next-period', 'current-period']).default('next-period'),
+  downgrade: z.enum(['to-qualified', 'one-level']).default('to-qualified'),
+  levels: z.array(tierLevel).min(1),
+});
+
+const tierList = z.array(id).optional();
+
+const bonusDay = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('store-wide'),
+    id,
+    name: localized,
+    multiplier,
+    dates: z.array(dayKey).default([]),
+    /** ISO weekdays, Monday 1 … Sunday 7. */
+    weekdays: z.array(z.number().int().min(1).max(7)).default([]),
+    tiers: tierList,
+    minimumSpend: minor.default(0),
+  }),
+  z.strictObject({
+    type: z.literal('member-choice'),
+    id,
+    name: localized,
+    multiplier,
+    perYear: z.number().int().min(1).max(12).default(1),
+    tiers: tierList,
+    minimumSpend: minor.default(0),
+  }),
+]);
+
+const bonuses = z.strictObject({
+  welcome: z.strictObject({ points: positive }).optional(),
+  birthday: z.strictObject({ points: positive, window: z.enum(['month', 'day']), tiers: tierList }).optional(),
+  actions: z
+    .array(
+      z.strictObject({
+        id,
+        name: localized,
+        points: positive,
+        /** once per member, once per calendar year/month, or once per reference (one referral per new member). */
+        limit: z.enum(['once', 'per-year', 'per-month', 'per-reference']),
+      }),
+    )
+    .default([]),
+  days: z.array(bonusDay).default([]),
+});
+
+const reward = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('amount-off'), amount: positive }),
+  z.strictObject({ type: z.literal('percent-off'), percent: z.number().int().min(1).max(100) }),
+  z.strictObject({
+    type: z.literal('free-item'),
+    sku: z.string().min(1).optional(),
+    category: z.string().min(1).optional(),
+    maxValue: positive.optional(),
+  }),
+]);
+
+const redemption = z.strictObject({
+  /** Points as currency: `points` points pay for `amount` minor units. */
+  pointValue: z.strictObject({ points: positive, amount: positive }).optional(),
+  minimumPoints: z.number().int().nonnegative().default(0),
+  step: positive.default(1),
+  /** The largest share of the basket (after member discounts) that points may pay, in percent. */
+  maxBasketShare: z.number().int().min(1).max(100).default(100),
+  catalogue: z.array(z.strictObject({ id, name: localized, points: positive, reward })).default([]),
+});
+
+const membership = z.strictObject({
+  id,
+  name: localized,
+  /** The POS line that sells this plan; a basket containing it sells or renews the membership. */
+  sku: z.string().min(1).optional(),
+  /** The fee is a money transfer that carries the membership period, so it must be positive. */
+  fee: positive,
+  period: z.enum(['monthly', 'annual', 'lifetime']),
+  perks: z
+    .strictObject({
+      earnMultiplier: multiplier.optional(),
+      percentOff: z.number().int().min(1).max(100).optional(),
+      monthlyCredit: positive.optional(),
+    })
+    .default({}),
+});
+
+const expiry = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('never') }),
+  z.strictObject({ type: z.literal('after-months'), months: z.number().int().min(1).max(120), endOfMonth: z.boolean().default(false) }),
+  z.strictObject({
+    type: z.literal('fixed-date'),
+    month: z.number().int().min(1).max(12),
+    day: z.number().int().min(1).max(31),
+    yearsAfter: z.number().int().min(0).max(10),
+  }),
+]);
+
+const annualReward = z
+  .strictObject({
+    id,
+    name: localized,
+    /** Granted for a calendar year when the tier held at its end is at least this one. */
+    tier: id.optional(),
+    points: positive.optional(),
+    /** A yearly rebate: this percent of the year's qualifying spend, turned into points at the earn rate. */
+    rebatePercent: z.number().int().min(1).max(100).optional(),
+    /** Only members holding one of these plans at the end of the year. */
+    memberships: z.array(id).optional(),
+  })
+  .refine((r) => (r.points === undefined) !== (r.rebatePercent === undefined), 'give exactly one of points or rebatePercent');
+
+export const programSchema = z
+  .strictObject({
+    format: z.literal(1),
+    id,
+    version: positive,
+    name: localized,
+    currency: z.string().refine(isCurrencyCode, 'must be an ISO 4217 currency code such as "KRW" or "USD"'),
+    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Asia/Seoul"').optional(),
+    earn,
+    tiers: tiers.optional(),
+    bonuses: bonuses.default({ actions: [], days: [] }),
+    redemption: redemption.default({ minimumPoints: 0, step: 1, maxBasketShare: 100, catalogue: [] }),
+    memberships: z.array(membership).default([]),
+    charities: z.array(z.strictObject({ id, name: localized })).default([]),
+    donation: z.strictObject({ minimumPoints: positive.default(1), step: positive.default(1) }).default({ minimumPoints: 1, step: 1 }),
+    expiry: expiry.default({ type: 'never' }),
+    expiringSoonDays: z.number().int().min(1).max(365).default(30),
+    annualRewards: z.array(annualReward).default([]),
+    returns: z
+      .strictObject({
+        /** Points a return should take back but the member already spent: written off, or their value taken off the refund. */
+        uncollected: z.enum(['write-off', 'deduct-from-refund']).default('deduct-from-refund'),
+      })
+      .default({ uncollected: 'deduct-from-refund' }),
+  })
+  .superRefine((p, ctx) => {
+    const issue = (path: (string | number)[], message: string): void => {
+      ctx.addIssue({ code: 'custom', path, message });
+    };
+    const unique = (ids: readonly string[], path: string[]): void => {
+      const seen = new Set<string>();
+      ids.forEach((value, i) => {
+        if (seen.has(value)) issue([...path, i, 'id'], `duplicate id "${value}"`);
+        seen.add(value);
+      });
+    };
+    const tierIds = new Set(p.tiers?.levels.map((l) => l.id) ?? []);
+    const checkTiers = (list: readonly string[] | undefined, path: (string | number)[]): void => {
+      list?.forEach((t, i) => {
+        if (!tierIds.has(t)) issue([...path, i], `unknown tier "${t}"`);
+      });
+    };
+    if (p.tiers) {
+      unique(p.tiers.levels.map((l) => l.id), ['tiers', 'levels']);
+      p.tiers.levels.forEach((level, i) => {
+        if (i === 0 && level.minimumSpend !== 0) issue(['tiers', 'levels', 0, 'minimumSpend'], 'the first tier must start at 0');
+        const previous = p.tiers?.levels[i - 1];
+        if (previous && level.minimumSpend <= previous.minimumSpend) {
+          issue(['tiers', 'levels', i, 'minimumSpend'], 'tiers must be listed from lowest to highest minimumSpend');
+        }
+      });
+      if (p.tiers.qualification.period === 'rolling-months' && p.tiers.downgrade === 'one-level') {
+        issue(['tiers', 'downgrade'], 'one-level downgrade needs calendar-year qualification (a rolling window has no period end)');
+      }
+    }
+    unique(p.bonuses.actions.map((a) => a.id), ['bonuses', 'actions']);
+    unique(p.bonuses.days.map((d) => d.id), ['bonuses', 'days']);
+    checkTiers(p.bonuses.birthday?.tiers, ['bonuses', 'birthday', 'tiers']);
+    p.bonuses.days.forEach((d, i) => {
+      checkTiers(d.tiers, ['bonuses', 'days', i, 'tiers']);
+      if (d.type === 'store-wide' && d.dates.length === 0 && d.weekdays.length === 0) {
+        issue(['bonuses', 'days', i], 'a store-wide bonus day needs dates or weekdays');
+      }
+    });
+    unique(p.redemption.catalogue.map((r) => r.id), ['redemption', 'catalogue']);
+    const value = p.redemption.pointValue;
+    if (value && (p.redemption.step * value.amount) % value.points !== 0) {
+      issue(['redemption', 'step'], `a step of ${p.redemption.step} points must be worth a whole number of minor units at ${value.points} points = ${value.amount}`);
+    }
+    if (p.redemption.minimumPoints % p.redemption.step !== 0) {
+      issue(['redemption', 'minimumPoints'], 'must be a multiple of step');
+    }
+    p.redemption.catalogue.forEach((r, i) => {
+      if (r.reward.type === 'free-item' && r.reward.sku === undefined && r.reward.category === undefined) {
+        issue(['redemption', 'catalogue', i, 'reward'], 'a free-item reward needs a sku or a category');
+      }
+    });
+    unique(p.memberships.map((m) => m.id), ['memberships']);
+    const skus = new Set<string>();
+    p.memberships.forEach((m, i) => {
+      if (m.sku !== undefined) {
+        if (skus.has(m.sku)) issue(['memberships', i, 'sku'], `sku "${m.sku}" sells two plans`);
+        skus.add(m.sku);
+      }
+    });
+    unique(p.charities.map((c) => c.id), ['charities']);
+    if (p.donation.minimumPoints % p.donation.step !== 0) issue(['donation', 'minimumPoints'], 'must be a multiple of step');
+    unique(p.annualRewards.map((r) => r.id), ['annualRewards']);
+    const planIds = new Set(p.memberships.map((m) => m.id));
+    p.annualRewards.forEach((r, i) => {
+      if (r.tier !== undefined && !tierIds.has(r.tier)) issue(['annualRewards', i, 'tier'], `unknown tier "${r.tier}"`);
+      r.memberships?.forEach((m, j) => {
+        if (!planIds.has(m)) issue(['annualRewards', i, 'memberships', j], `unknown membership "${m}"`);
+      });
+    });
+    if (p.expiry.type === 'fixed-date' && p.expiry.day > [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][p.expiry.month - 1]!) {
+      issue(['expiry', 'day'], 'no such day in that month');
+    }
+  });
+
+export type Program = z.output<typeof programSchema>;
+export type ProgramInput = z.input<typeof programSchema>;
+export type TierLevel = Program['tiers'] extends infer T ? (T extends { levels: (infer L)[] } ? L : never) : never;
+export type BonusDay = Program['bonuses']['days'][number];
+export type CatalogueReward = Program['redemption']['catalogue'][number];
+export type MembershipPlan = Program['memberships'][number];
+export type AnnualReward = Program['annualRewards'][number];
+export type ActionBonus = Program['bonuses']['actions'][number];

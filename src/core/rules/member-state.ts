@@ -1,0 +1,51 @@
+/**
+ * What the rules need to know about a member, loaded by the ledger (terminal or server) and never
+ * mutated by the rules: they plan transfers on a private copy (see `Plan`).
+ */
+import type { Program } from '../program/schema.js';
+import type { Instant } from '../time.js';
+
+export interface OpenLot {
+  readonly id: string;
+  readonly remaining: number;
+  readonly expiresAt: Instant | null;
+  readonly earnedAt: Instant;
+  readonly sourceTransferId: string;
+}
+
+/** Qualifying spend as it counts for tiers: positive for sales, negative for returns (at the sale's time). */
+export interface SpendEntry {
+  readonly effectiveAt: Instant;
+  readonly amount: number;
+}
+
+export interface MembershipPeriod {
+  readonly planId: string;
+  readonly startsAt: Instant;
+  /** null for a lifetime plan. */
+  readonly endsAt: Instant | null;
+}
+
+export interface MemberState {
+  readonly id: string;
+  readonly enrolledAt: Instant;
+  readonly birthday: { readonly month: number; readonly day: number } | null;
+  readonly balance: number;
+  readonly lots: readonly OpenLot[];
+  readonly spend: readonly SpendEntry[];
+  readonly memberships: readonly MembershipPeriod[];
+  /** Time-driven entries already booked for this member, as `kind|period`. */
+  readonly booked: ReadonlySet<string>;
+}
+
+export interface RuleContext {
+  readonly program: Program;
+  readonly now: Instant;
+  /** The store's IANA zone: only for local days (bonus days, birthdays, expiry dates, periods). */
+  readonly timeZone: string;
+  readonly storeId: string;
+  /** Makes the id of a transfer booked for the first time (UUIDv7 on a terminal); injected so rules stay pure. */
+  readonly newId: () => string;
+}
+
+export const bookedKey = (kind: string, period: string): string => `${kind}|${period}`;

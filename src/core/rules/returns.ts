@@ -1,0 +1,153 @@
+/**
+ * Returns reverse a sale's points in proportion to the eligible spend returned, at the rate the
+ * sale earned them (recorded on its transfers), never today's. Cumulative rounding makes partial
+ * returns add up exactly to the original. A full refund gives back redeemed points (with the lots'
+ * original expiry). A return never creates points: what the member already spent is not taken
+ * below zero but written off, or its value taken off the refund, as the program says.
+ */
+import { TallyError } from '../errors.js';
+import { ACCOUNTS, storeRiskAccount } from '../ledger-model.js';
+import { mulDiv } from '../money.js';
+import type { MemberState, RuleContext } from './member-state.js';
+import { planDueEntries } from './periodic.js';
+import { Plan } from './plan.js';
+import type { SaleRecord } from './checkout.js';
+
+export type ReturnRequest =
+  | { readonly returnId: string; readonly amount: number }
+  | { readonly returnId: string; readonly lines: readonly { readonly sku: string; readonly quantity: number }[] };
+
+export interface ReturnRecord {
+  readonly returnId: string;
+  readonly originalTxnId: string;
+  readonly mode: 'amount' | 'lines';
+  /** Cumulative after this return: money refunded (amount mode) and quantities per sale line (lines mode). */
+  readonly cumulativeAmount: number;
+  readonly cumulativeQuantities: readonly number[];
+  readonly cumulativeEligible: number;
+  /** Points taken back per earning transfer of the sale, cumulative. */
+  readonly cumulativeReversed: Readonly<Record<string, number>>;
+  readonly full: boolean;
+  /** This return alone. */
+  readonly eligibleReturned: number;
+  readonly pointsReversed: number;
+  readonly pointsCollected: number;
+  readonly pointsUncollected: number;
+  readonly refundDeduction: number;
+  readonly redeemedRestored: number;
+}
+
+function previousState(sale: SaleRecord, previous: readonly ReturnRecord[]): { amount: number; quantities: number[]; eligible: number; reversed: Record<string, number>; restored: boolean; mode: ReturnRecord['mode'] | null; full: boolean } {
+  const last = previous.at(-1);
+  return {
+    amount: last?.cumulativeAmount ?? 0,
+    quantities: last ? [...last.cumulativeQuantities] : sale.lines.map(() => 0),
+    eligible: last?.cumulativeEligible ?? 0,
+    reversed: { ...(last?.cumulativeReversed ?? {}) },
+    restored: previous.some((r) => r.redeemedRestored > 0),
+    mode: last?.mode ?? null,
+    full: last?.full ?? false,
+  };
+}
+
+export interface ReturnPlan {
+  readonly plan: Plan;
+  readonly record: ReturnRecord;
+}
+
+/** `previous` are the sale's earlier returns, oldest first. */
+export function planReturn(member: MemberState, sale: SaleRecord, previous: readonly ReturnRecord[], request: ReturnRequest, ctx: RuleContext): ReturnPlan {
+  const { program } = ctx;
+  const prior = previousState(sale, previous);
+  const mode = 'amount' in request ? 'amount' : 'lines';
+  if (prior.full) throw new TallyError('return-exceeds-sale', `Sale ${sale.txnId} has already been fully returned`);
+  if (prior.mode !== null && prior.mode !== mode) {
+    throw new TallyError('invalid-input', `Sale ${sale.txnId} was returned by ${prior.mode} before; return the rest by ${prior.mode} too`);
+  }
+  let cumulativeAmount = prior.amount;
+  const quantities = [...prior.quantities];
+  let cumulativeEligible: number;
+  let full: boolean;
+  if ('amount' in request) {
+    if (!Number.isSafeInteger(request.amount) || request.amount <= 0) throw new TallyError('invalid-input', `Returned amount must be a whole positive number of minor units, got ${String(request.amount)}`);
+    cumulativeAmount += request.amount;
+    if (cumulativeAmount > sale.amountDue) {
+      throw new TallyError('return-exceeds-sale', `Return of ${request.amount} is more than the ${sale.amountDue - prior.amount} left of sale ${sale.txnId}`);
+    }
+    full = cumulativeAmount === sale.amountDue;
+    cumulativeEligible = full ? sale.eligibleSpend : sale.amountDue === 0 ? 0 : mulDiv(sale.eligibleSpend, cumulativeAmount, sale.amountDue);
+  } else {
+    if (request.lines.length === 0) throw new TallyError('invalid-input', 'A return by lines needs at least one line');
+    for (const wanted of request.lines) {
+      if (!Number.isSafeInteger(wanted.quantity) || wanted.quantity <= 0) throw new TallyError('invalid-input', `Returned quantity of ${wanted.sku} must be a whole positive number`);
+      let left = wanted.quantity;
+      sale.lines.forEach((line, i) => {
+        if (line.sku !== wanted.sku || left === 0) return;
+        const take = Math.min(left, line.quantity - (quantities[i] ?? 0));
+        quantities[i] = (quantities[i] ?? 0) + take;
+        left -= take;
+      });
+      if (left > 0) throw new TallyError('return-exceeds-sale', `Sale ${sale.txnId} has ${wanted.quantity - left} more of ${wanted.sku} to return, not ${wanted.quantity}`);
+    }
+    full = sale.lines.every((line, i) => quantities[i] === line.quantity);
+    cumulativeEligible = sale.lines.reduce((sum, line, i) => sum + mulDiv(line.eligible, quantities[i] ?? 0, line.quantity), 0);
+    cumulativeAmount = sale.lines.reduce((sum, line, i) => sum + mulDiv(line.paid, quantities[i] ?? 0, line.quantity), 0);
+  }
+
+  const plan = new Plan(member, ctx);
+  planDueEntries(plan);
+  let redeemedRestored = 0;
+  if (full && sale.redeemed && !prior.restored) {
+    // Given back first, so that what the sale earned can be taken back from them if already spent.
+    plan.credit('return-redeem', sale.redeemed.points, { type: 'transaction', kind: 'return-redeem' }, {
+      from: ACCOUNTS.redeemed,
+      lots: sale.redeemed.lots,
+      moneyAmount: sale.redeemed.discount,
+      detail: { originalTxnId: sale.txnId, redeemTransferId: sale.redeemed.transferId },
+    });
+    redeemedRestored = sale.redeemed.points;
+  }
+  const cumulativeReversed: Record<string, number> = { ...prior.reversed };
+  let pointsReversed = 0;
+  for (const earned of sale.earned) {
+    const target = full ? earned.points : sale.eligibleSpend === 0 ? 0 : mulDiv(earned.points, cumulativeEligible, sale.eligibleSpend);
+    const delta = target - (prior.reversed[earned.transferId] ?? 0);
+    cumulativeReversed[earned.transferId] = target;
+    pointsReversed += delta;
+  }
+  const pointsCollected = Math.min(pointsReversed, plan.view.balance);
+  const pointsUncollected = pointsReversed - pointsCollected;
+  const detail = { originalTxnId: sale.txnId, returnId: request.returnId };
+  plan.debit('return-earn', pointsCollected, ACCOUNTS.issuance, { type: 'transaction', kind: 'return-earn' }, {
+    prefer: new Set(sale.earned.map((e) => e.transferId)),
+    detail: { ...detail, cumulativeEligible },
+  });
+  const pointValue = program.redemption.pointValue;
+  const deduct = program.returns.uncollected === 'deduct-from-refund' && pointValue !== undefined;
+  const refundDeduction = deduct && pointsUncollected > 0 ? mulDiv(pointsUncollected, pointValue.amount, pointValue.points, 'ceil') : 0;
+  plan.transfer('return-uncollected', pointsUncollected, deduct ? ACCOUNTS.refundDeductions : storeRiskAccount(ctx.storeId), ACCOUNTS.issuance, { type: 'transaction', kind: 'return-uncollected' }, {
+    moneyAmount: refundDeduction,
+    detail: { ...detail, policy: deduct ? 'deduct-from-refund' : 'write-off' },
+  });
+  const eligibleReturned = cumulativeEligible - prior.eligible;
+  plan.spend('return-qualifying-spend', eligibleReturned, { type: 'transaction', kind: 'return-qualifying-spend' }, sale.at, { detail });
+  return {
+    plan,
+    record: {
+      returnId: request.returnId,
+      originalTxnId: sale.txnId,
+      mode,
+      cumulativeAmount,
+      cumulativeQuantities: quantities,
+      cumulativeEligible,
+      cumulativeReversed,
+      full,
+      eligibleReturned,
+      pointsReversed,
+      pointsCollected,
+      pointsUncollected,
+      refundDeduction,
+      redeemedRestored,
+    },
+  };
+}

@@ -1,0 +1,47 @@
+export const HELP = `tally — the Tally loyalty terminal from the command line
+
+Usage: tally <command> [options]
+
+Commands:
+  init               create a terminal database: --program FILE --store ID --terminal ID [--time-zone ZONE]
+  program install    install a newer version of the program: --program FILE
+  member add         enrol a customer: --card CODE [--card CODE…] [--name] [--phone] [--email] [--birthday YYYY-MM-DD|MM-DD] [--consent]
+  member show        everything about a member: --card CODE
+  balance            points, tier and expiring points: --card CODE
+  quote              what a basket would earn and what can be redeemed: --card CODE (--amount N | --basket FILE) [--redeem-points N | --reward ID] [--bonus-day ID]
+  checkout           book a sale: --card CODE (--amount N | --basket FILE) --txn POS-ID [--redeem-points N | --reward ID] [--bonus-day ID] [--cashier NAME]
+  return             reverse a sale: --txn ORIGINAL-POS-ID --return-id ID (--amount N | --line SKU:QTY… | --lines FILE) [--terminal ID]
+  action             record a bonus action: --card CODE --action ID [--ref REFERENCE] [--id ID]
+  donate             give points to a charity: --card CODE --charity ID --points N --id ID
+  membership sell    sell a paid membership: --card CODE --plan ID --txn POS-ID [--fee N]
+  membership renew   renew it (extends from the current end): same options
+  adjust             a manager's correction: --card CODE --points ±N --reason TEXT --id ID
+  history            a member's transfers, newest first: --card CODE [--limit N]
+  periodic           book what time has brought for every member (expiry, monthly credits, yearly rewards)
+  verify             recompute every balance and check every ledger invariant
+  backup             online copy of the database: --to FILE
+  restore            put a backup in service: --from FILE (into --db, which must not exist yet)
+
+Options for every command:
+  --db FILE          the terminal database (default: the user's data folder, tally/tally.sqlite)
+  --json             machine-readable output on stdout
+  --lang en|ko       language of program names in the output
+  --now ISO-INSTANT  act as if it were this time (support and testing), e.g. 2026-11-25T09:30:00Z
+  -h, --help         help (after a command: that command's help)
+
+Amounts are whole minor units of the program currency: 45000 is ₩45,000, 1999 is $19.99.
+A basket file is JSON: {"currency":"USD","lines":[{"sku":"BALL-5","quantity":2,"unitPrice":1999,"category":"balls"}],"tax":{"amount":320,"included":false}}.
+Exit status: 0 done; 1 refused (one-line reason on stderr, nothing written); 2 wrong usage.
+`;
+
+const DETAILS: Record<string, string> = {
+  init: 'Creates the database file, stores the program in it and records the store, terminal and time zone (default: the program\'s). Refuses an existing database.',
+  checkout: 'Books a sale in one durable transaction. The same --txn with the same details returns the first result; with other details it is refused.',
+  return: 'Reverses points in proportion to the eligible spend returned, at the rate the sale earned. A full return gives back redeemed points.',
+  verify: 'Exit status 1 when any invariant is broken; each problem is listed.',
+};
+
+export function commandHelp(name: string): string {
+  const line = HELP.split('\n').find((l) => l.trimStart().startsWith(name + ' ') || l.trim() === name);
+  return `tally ${name}\n${line ? line.trim().slice(name.length).trim() : ''}\n${DETAILS[name] ?? ''}\n`.trimEnd() + '\n';
+}

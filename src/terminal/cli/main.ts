@@ -1,0 +1,457 @@
+/**
+ * `tally`: the headless way to run, script and support a terminal. Every command calls the same
+ * LoyaltyService the UI and the POS API use. Exit 0 on success; on bad input a one-line error on
+ * stderr (and `{"error":…}` on stdout with --json), exit 1, and nothing written; exit 2 for usage.
+ */
+import { mkdirSync, readFileSync, copyFileSync, existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseBasket, type Basket } from '../../core/basket.js';
+import { isTallyError, TallyError } from '../../core/errors.js';
+import { parseProgramText } from '../../core/program/parse.js';
+import { isTimeZone, isoInstant, parseIsoInstant } from '../../core/time.js';
+import { Ledger } from '../ledger/ledger.js';
+import { LoyaltyService, type CheckoutResult, type MemberSummary } from '../loyalty-service.js';
+import { Formatter, type Lang } from './format.js';
+import { HELP, commandHelp } from './help.js';
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly defaultDatabasePath: string;
+  readonly cwd: string;
+}
+
+class UsageError extends Error {}
+
+type Options = Record<string, string | boolean | string[] | undefined>;
+
+const GLOBAL: ParseArgsConfig['options'] = {
+  db: { type: 'string' },
+  json: { type: 'boolean' },
+  now: { type: 'string' },
+  lang: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+const COMMANDS: Record<string, ParseArgsConfig['options']> = {
+  init: { program: { type: 'string' }, store: { type: 'string' }, terminal: { type: 'string' }, 'time-zone': { type: 'string' } },
+  'program install': { program: { type: 'string' } },
+  'member add': {
+    card: { type: 'string', multiple: true },
+    name: { type: 'string' },
+    phone: { type: 'string' },
+    email: { type: 'string' },
+    birthday: { type: 'string' },
+    consent: { type: 'boolean' },
+    cashier: { type: 'string' },
+  },
+  'member show': { card: { type: 'string' } },
+  balance: { card: { type: 'string' } },
+  quote: { card: { type: 'string' }, amount: { type: 'string' }, basket: { type: 'string' }, 'redeem-points': { type: 'string' }, reward: { type: 'string' }, 'bonus-day': { type: 'string' } },
+  checkout: {
+    card: { type: 'string' },
+    amount: { type: 'string' },
+    basket: { type: 'string' },
+    txn: { type: 'string' },
+    'redeem-points': { type: 'string' },
+    reward: { type: 'string' },
+    'bonus-day': { type: 'string' },
+    cashier: { type: 'string' },
+  },
+  return: { txn: { type: 'string' }, 'return-id': { type: 'string' }, amount: { type: 'string' }, line: { type: 'string', multiple: true }, lines: { type: 'string' }, terminal: { type: 'string' }, cashier: { type: 'string' } },
+  action: { card: { type: 'string' }, action: { type: 'string' }, ref: { type: 'string' }, id: { type: 'string' }, cashier: { type: 'string' } },
+  donate: { card: { type: 'string' }, charity: { type: 'string' }, points: { type: 'string' }, id: { type: 'string' }, cashier: { type: 'string' } },
+  'membership sell': { card: { type: 'string' }, plan: { type: 'string' }, txn: { type: 'string' }, fee: { type: 'string' }, cashier: { type: 'string' } },
+  'membership renew': { card: { type: 'string' }, plan: { type: 'string' }, txn: { type: 'string' }, fee: { type: 'string' }, cashier: { type: 'string' } },
+  adjust: { card: { type: 'string' }, points: { type: 'string' }, reason: { type: 'string' }, id: { type: 'string' }, cashier: { type: 'string' } },
+  history: { card: { type: 'string' }, limit: { type: 'string' } },
+  periodic: {},
+  verify: {},
+  backup: { to: { type: 'string' } },
+  restore: { from: { type: 'string' } },
+};
+
+function required(options: Options, name: string): string {
+  const value = options[name];
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${name} is required`);
+  return value.trim();
+}
+
+function optional(options: Options, name: string): string | undefined {
+  const value = options[name];
+  return typeof value === 'string' ? value.trim() : undefined;
+}
+
+/** Minor units only: "45000", never "45,000" or "450.00" (a decimal point would be ambiguous across currencies). */
+function wholeNumber(text: string, what: string, allowNegative = false): number {
+  const pattern = allowNegative ? /^[+-]?\d{1,15}$/ : /^\d{1,15}$/;
+  if (!pattern.test(text)) {
+    throw new TallyError('invalid-input', `${what} must be a whole number${what.startsWith('Amount') ? ' of minor units (45000 for ₩45,000; 1999 for $19.99)' : ''}, got "${text}"`);
+  }
+  return Number(text);
+}
+
+function readJsonFile(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new TallyError('invalid-input', `Cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new TallyError('invalid-input', `${what} ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+const GLOBAL_WITH_VALUE = new Set(['--db', '--now', '--lang']);
+
+/** The command words: leading non-option tokens, skipping global options and their values. */
+function commandWords(argv: readonly string[]): { words: string[]; help: boolean } {
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const token = argv[i]!;
+    if (GLOBAL_WITH_VALUE.has(token)) {
+      i += 1;
+      continue;
+    }
+    if (token.startsWith('-')) {
+      if (token === '--json' || token === '--help' || token === '-h' || [...GLOBAL_WITH_VALUE].some((g) => token.startsWith(`${g}=`))) continue;
+      break;
+    }
+    words.push(token);
+  }
+  return { words, help: argv.includes('--help') || argv.includes('-h') };
+}
+
+function splitCommand(positionals: readonly string[]): string {
+  const [first, second] = positionals;
+  if (first === undefined) throw new UsageError('no command given');
+  const two = `${first} ${second ?? ''}`.trim();
+  if (COMMANDS[two]) return two;
+  if (COMMANDS[first] && (second === undefined || !['member', 'program', 'membership'].includes(first))) {
+    if (second !== undefined) throw new UsageError(`unexpected argument "${second}"`);
+    return first;
+  }
+  throw new UsageError(`unknown command "${positionals.join(' ')}"`);
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let json = false;
+  try {
+    const { words, help } = commandWords(argv);
+    json = argv.includes('--json');
+    if (words.length === 0) {
+      io.stdout(HELP);
+      return help ? 0 : 2;
+    }
+    const name = splitCommand(words);
+    if (help) {
+      io.stdout(commandHelp(name));
+      return 0;
+    }
+    const parsed = parseArgs({ args: [...argv], options: { ...GLOBAL, ...COMMANDS[name] }, allowPositionals: true, strict: true });
+    if (parsed.positionals.length !== name.split(' ').length) throw new UsageError(`unexpected argument "${parsed.positionals.slice(name.split(' ').length).join(' ')}"`);
+    const options = parsed.values as Options;
+    const db = resolve(io.cwd, optional(options, 'db') ?? io.defaultDatabasePath);
+    const nowText = optional(options, 'now');
+    const now = nowText === undefined ? undefined : parseIsoInstant(nowText);
+    if (nowText !== undefined && now === undefined) throw new UsageError(`--now must be an ISO instant with a zone, e.g. 2026-11-25T09:30:00Z, got "${nowText}"`);
+    const lang = (optional(options, 'lang') ?? 'en') as Lang;
+    if (lang !== 'en' && lang !== 'ko') throw new UsageError('--lang is en or ko');
+    const clock = now === undefined ? Date.now : () => now;
+    const out = (human: string[], data: unknown): void => io.stdout(json ? JSON.stringify(data, null, 2) : human.join('\n'));
+    return await run(name, options, { db, clock, lang, out, io });
+  } catch (error) {
+    if (error instanceof UsageError || (error instanceof Error && 'code' in error && String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
+      io.stderr(`tally: ${error.message}. See: tally --help`);
+      return 2;
+    }
+    if (isTallyError(error)) {
+      if (json) io.stdout(JSON.stringify({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } }, null, 2));
+      io.stderr(`tally: ${error.message.split('\n').join(' ')}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+interface RunContext {
+  readonly db: string;
+  readonly clock: () => number;
+  readonly lang: Lang;
+  readonly out: (human: string[], data: unknown) => void;
+  readonly io: CliIo;
+}
+
+function withService<T>(ctx: RunContext, readonly: boolean, fn: (service: LoyaltyService, format: Formatter) => T): T {
+  const ledger = Ledger.open(ctx.db, { readonly });
+  try {
+    const service = new LoyaltyService(ledger, { clock: ctx.clock });
+    return fn(service, new Formatter(ledger.program, ctx.lang, ledger.terminal.timeZone));
+  } finally {
+    ledger.close();
+  }
+}
+
+function basketFrom(options: Options, service: LoyaltyService): Basket {
+  const amount = optional(options, 'amount');
+  const file = optional(options, 'basket');
+  if ((amount === undefined) === (file === undefined)) throw new UsageError('give either --amount or --basket');
+  if (amount !== undefined) return service.amountBasket(wholeNumber(amount, 'Amount'));
+  return parseBasket(readJsonFile(file!, 'basket file'), file!);
+}
+
+function redeemFrom(options: Options): { points: number } | { rewardId: string } | undefined {
+  const points = optional(options, 'redeem-points');
+  const reward = optional(options, 'reward');
+  if (points !== undefined && reward !== undefined) throw new UsageError('give --redeem-points or --reward, not both');
+  if (points !== undefined) return { points: wholeNumber(points, 'Points to redeem') };
+  if (reward !== undefined) return { rewardId: reward };
+  return undefined;
+}
+
+function memberLines(m: MemberSummary, f: Formatter): string[] {
+  return [
+    `Member ${m.memberId}${m.name ? ` — ${m.name}` : ''}`,
+    `Cards: ${m.cards.join(', ')}`,
+    `Balance: ${f.points(m.balance)}`,
+    ...f.tier(m.tier),
+    ...(m.membership ? [`Membership: ${f.planName(m.membership.planId)}${m.membership.endsAt !== null ? ` until ${f.day(m.membership.endsAt)}` : ' (lifetime)'}`] : []),
+    ...f.expiring(m.expiringSoon),
+  ];
+}
+
+function checkoutLines(r: CheckoutResult, f: Formatter, title: string): string[] {
+  const parts = r.earn.components.map((c) => f.component(c));
+  if (r.earn.memberBonusDayPoints > 0) parts.push(`member bonus day +${r.earn.memberBonusDayPoints}`);
+  return [
+    title,
+    ...r.discounts.map((d) => `Discount (${d.source === 'membership' ? f.planName(d.id) : d.id === 'points' ? 'points' : d.id}): −${f.money(d.amount)}`),
+    `Amount due: ${f.money(r.amountDue)}`,
+    ...(r.redeemed ? [`Redeemed: ${f.points(r.redeemed.points)} for ${f.money(r.redeemed.discount)}`] : []),
+    `Earned: ${f.points(r.earned)}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}${r.earn.belowMinimum ? ' — below the minimum spend' : ''}`,
+    `Balance: ${f.points(r.balance)}`,
+    ...f.tier(r.tier),
+    ...f.expiring(r.expiringSoon),
+  ];
+}
+
+async function run(name: string, options: Options, ctx: RunContext): Promise<number> {
+  const { out } = ctx;
+  switch (name) {
+    case 'init': {
+      const programPath = required(options, 'program');
+      let programText: string;
+      try {
+        programText = readFileSync(programPath, 'utf8');
+      } catch (error) {
+        throw new TallyError('invalid-input', `Cannot read program file ${programPath}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      }
+      const program = parseProgramText(programText, programPath);
+      const timeZone = optional(options, 'time-zone') ?? program.timeZone;
+      if (timeZone === undefined) throw new UsageError('--time-zone is required (the program names none)');
+      if (!isTimeZone(timeZone)) throw new TallyError('invalid-input', `Unknown time zone "${timeZone}" (use an IANA name such as Asia/Seoul)`);
+      const storeId = required(options, 'store');
+      const terminalId = required(options, 'terminal');
+      for (const [what, id] of [['store', storeId], ['terminal', terminalId]] as const) {
+        if (!/^[A-Za-z0-9._-]{1,32}$/.test(id)) throw new TallyError('invalid-input', `--${what} must be 1-32 letters, digits, dots, dashes or underscores`);
+      }
+      mkdirSync(dirname(ctx.db), { recursive: true });
+      const ledger = Ledger.init(ctx.db, { storeId, terminalId, timeZone, programText, programSource: programPath, now: ctx.clock() });
+      ledger.close();
+      out([`Initialised ${ctx.db}: store ${storeId}, terminal ${terminalId}, ${timeZone}, program ${program.id} v${program.version} (${program.currency})`], {
+        db: ctx.db,
+        storeId,
+        terminalId,
+        timeZone,
+        programId: program.id,
+        programVersion: program.version,
+      });
+      return 0;
+    }
+    case 'program install': {
+      const programPath = required(options, 'program');
+      const program = parseProgramText(readFileSync(programPath, 'utf8'), programPath);
+      const ledger = Ledger.open(ctx.db);
+      try {
+        ledger.installProgram(program, ctx.clock());
+      } finally {
+        ledger.close();
+      }
+      out([`Installed program ${program.id} v${program.version}`], { programId: program.id, programVersion: program.version });
+      return 0;
+    }
+    case 'member add':
+      return withService(ctx, false, (service, f) => {
+        const cards = (options.card as string[] | undefined) ?? [];
+        if (cards.length === 0) throw new UsageError('--card is required (repeat it for several cards)');
+        const birthday = optional(options, 'birthday');
+        const r = service.enrol({
+          cards,
+          ...(optional(options, 'name') !== undefined ? { name: optional(options, 'name')! } : {}),
+          ...(optional(options, 'phone') !== undefined ? { phone: optional(options, 'phone')! } : {}),
+          ...(optional(options, 'email') !== undefined ? { email: optional(options, 'email')! } : {}),
+          ...(birthday !== undefined ? { birthday } : {}),
+          marketingConsent: options.consent === true,
+          ...(optional(options, 'cashier') !== undefined ? { cashier: optional(options, 'cashier')! } : {}),
+        });
+        out([`${r.replayed ? 'Already enrolled' : 'Enrolled'}: member ${r.memberId}`, ...(r.welcomePoints > 0 ? [`Welcome bonus: ${f.points(r.welcomePoints)}`] : []), `Balance: ${f.points(r.balance)}`], r);
+        return 0;
+      });
+    case 'member show':
+    case 'balance':
+      return withService(ctx, true, (service, f) => {
+        const m = service.member(required(options, 'card'));
+        out(name === 'balance' ? [`Balance: ${f.points(m.balance)}`, ...f.tier(m.tier), ...f.expiring(m.expiringSoon)] : memberLines(m, f), m);
+        return 0;
+      });
+    case 'quote':
+      return withService(ctx, true, (service, f) => {
+        const redeem = redeemFrom(options);
+        const bonusDay = optional(options, 'bonus-day');
+        const q = service.quote({ card: required(options, 'card'), basket: basketFrom(options, service), ...(redeem ? { redeem } : {}), ...(bonusDay ? { useBonusDay: bonusDay } : {}) });
+        const pac = q.redemption.pointsAsCurrency;
+        out(
+          [
+            `Basket: ${f.money(q.basketTotal)}, due ${f.money(q.amountDue)}`,
+            `Would earn: ${f.points(q.earn.points + q.earn.memberBonusDayPoints)} (${q.earn.components.map((c) => f.component(c)).join(', ') || 'nothing'})`,
+            `Balance: ${f.points(q.balanceBefore)} → ${f.points(q.balanceAfter)}`,
+            ...(pac ? [`Points as payment: ${pac.available ? `${pac.minimumPoints}–${pac.maximumPoints} points in steps of ${pac.step} (up to ${f.money(pac.maximumDiscount)})` : 'not available for this basket'}`] : []),
+            ...q.redemption.rewards.map((r) => `Reward ${r.id} (${r.points} points): ${r.available ? `−${f.money(r.discount)}` : `not available — ${r.reason ?? ''}`}`),
+            ...q.bonusDays.memberChoice.map((d) => `Bonus day ${f.bonusDayName(d.id)}: ${d.available ? `available (${d.left} left this year)` : `not available — ${d.reason ?? ''}`}`),
+            ...f.tier(q.tierAfter),
+          ],
+          q,
+        );
+        return 0;
+      });
+    case 'checkout':
+      return withService(ctx, false, (service, f) => {
+        const redeem = redeemFrom(options);
+        const bonusDay = optional(options, 'bonus-day');
+        const cashier = optional(options, 'cashier');
+        const r = service.checkout({
+          card: required(options, 'card'),
+          txnId: required(options, 'txn'),
+          basket: basketFrom(options, service),
+          ...(redeem ? { redeem } : {}),
+          ...(bonusDay ? { useBonusDay: bonusDay } : {}),
+          ...(cashier ? { cashier } : {}),
+        });
+        out(checkoutLines(r, f, `Checkout ${r.txnId}${r.replayed ? ' (already booked; nothing new written)' : ''}`), r);
+        return 0;
+      });
+    case 'return':
+      return withService(ctx, false, (service, f) => {
+        const amount = optional(options, 'amount');
+        const lineArgs = (options.line as string[] | undefined) ?? [];
+        const linesFile = optional(options, 'lines');
+        const modes = [amount !== undefined, lineArgs.length > 0, linesFile !== undefined].filter(Boolean).length;
+        if (modes !== 1) throw new UsageError('give one of --amount, --line SKU:QTY (repeatable) or --lines FILE');
+        let lines: { sku: string; quantity: number }[] | undefined;
+        if (lineArgs.length > 0) {
+          lines = lineArgs.map((arg) => {
+            const m = /^(.+):(\d+)$/.exec(arg);
+            if (!m) throw new TallyError('invalid-input', `--line takes SKU:QUANTITY, got "${arg}"`);
+            return { sku: m[1]!, quantity: Number(m[2]) };
+          });
+        } else if (linesFile !== undefined) {
+          lines = readJsonFile(linesFile, 'lines file') as { sku: string; quantity: number }[];
+        }
+        const terminal = optional(options, 'terminal');
+        const cashier = optional(options, 'cashier');
+        const common = { originalTxnId: required(options, 'txn'), returnId: required(options, 'return-id'), ...(terminal ? { originalTerminal: terminal } : {}), ...(cashier ? { cashier } : {}) };
+        const r = service.returnSale(amount !== undefined ? { ...common, amount: wholeNumber(amount, 'Amount') } : { ...common, lines: lines ?? [] });
+        out(
+          [
+            `Return ${r.txnId} of sale ${r.originalTxnId}${r.replayed ? ' (already booked; nothing new written)' : ''}${r.fullyReturned ? ' — sale fully returned' : ''}`,
+            `Points taken back: ${f.points(r.pointsCollected)}${r.pointsUncollected > 0 ? ` (${f.points(r.pointsUncollected)} already spent${r.refundDeduction > 0 ? `: take ${f.money(r.refundDeduction)} off the refund` : ', written off'})` : ''}`,
+            ...(r.redeemedRestored > 0 ? [`Redeemed points given back: ${f.points(r.redeemedRestored)}`] : []),
+            `Balance: ${f.points(r.balance)}`,
+          ],
+          r,
+        );
+        return 0;
+      });
+    case 'action':
+      return withService(ctx, false, (service, f) => {
+        const ref = optional(options, 'ref');
+        const id = optional(options, 'id');
+        const cashier = optional(options, 'cashier');
+        const r = service.action({ card: required(options, 'card'), actionId: required(options, 'action'), ...(ref ? { reference: ref } : {}), ...(id ? { txnId: id } : {}), ...(cashier ? { cashier } : {}) });
+        out([`Action bonus: ${f.points(r.points)}${r.replayed ? ' (already booked)' : ''}`, `Balance: ${f.points(r.balance)}`], r);
+        return 0;
+      });
+    case 'donate':
+      return withService(ctx, false, (service, f) => {
+        const cashier = optional(options, 'cashier');
+        const charity = required(options, 'charity');
+        const r = service.donate({ card: required(options, 'card'), charityId: charity, points: wholeNumber(required(options, 'points'), 'Points to donate'), donationId: required(options, 'id'), ...(cashier ? { cashier } : {}) });
+        const charityName = f.program.charities.find((c) => c.id === charity)?.name[f.lang] ?? charity;
+        out([`Donated ${f.points(r.points)} to ${charityName}${r.replayed ? ' (already booked)' : ''}`, `Balance: ${f.points(r.balance)}`], r);
+        return 0;
+      });
+    case 'membership sell':
+    case 'membership renew':
+      return withService(ctx, false, (service, f) => {
+        const fee = optional(options, 'fee');
+        const cashier = optional(options, 'cashier');
+        const r = service.sellMembership({ card: required(options, 'card'), planId: required(options, 'plan'), txnId: required(options, 'txn'), ...(fee !== undefined ? { fee: wholeNumber(fee, 'Fee') } : {}), ...(cashier ? { cashier } : {}) });
+        out([`Membership ${f.planName(r.planId)}: ${f.money(r.fee)}, ${r.endsAt === null ? 'lifetime' : `valid ${f.day(r.startsAt + 1)} to ${f.day(r.endsAt)}`}${r.replayed ? ' (already booked)' : ''}`, `Balance: ${f.points(r.balance)}`], r);
+        return 0;
+      });
+    case 'adjust':
+      return withService(ctx, false, (service, f) => {
+        const cashier = optional(options, 'cashier');
+        const r = service.adjust({ card: required(options, 'card'), points: wholeNumber(required(options, 'points'), 'Points', true), reason: required(options, 'reason'), txnId: required(options, 'id'), ...(cashier ? { cashier } : {}) });
+        out([`Adjusted by ${r.points > 0 ? '+' : ''}${r.points}${r.replayed ? ' (already booked)' : ''}`, `Balance: ${f.points(r.balance)}`], r);
+        return 0;
+      });
+    case 'history':
+      return withService(ctx, true, (service, f) => {
+        const limit = optional(options, 'limit');
+        const h = service.history(required(options, 'card'), limit !== undefined ? wholeNumber(limit, 'Limit') : undefined);
+        out(
+          h.entries.map((e) => `${f.time(e.bookedAt)}  ${e.kind.padEnd(24)} ${e.unit === 'points' ? `${e.points > 0 ? '+' : ''}${e.points}`.padStart(8) : `${f.money(e.money ?? 0)}`.padStart(12)}  ${e.posTxnId ?? e.period ?? ''}`),
+          h,
+        );
+        return 0;
+      });
+    case 'periodic':
+      return withService(ctx, false, (service) => {
+        const r = service.runPeriodic();
+        out([`Checked ${r.members} members: booked ${r.transfers} transfers and ${r.events} events`], r);
+        return 0;
+      });
+    case 'verify':
+      return withService(ctx, true, (service) => {
+        const r = service.verify();
+        out(r.ok ? [`Ledger OK: ${r.counts.members} members, ${r.counts.transfers} transfers, ${r.counts.lots} lots, ${r.counts.outboxPending} outbox rows waiting for sync`] : ['Ledger has problems:', ...r.problems.map((p) => `  ${p}`)], r);
+        return r.ok ? 0 : 1;
+      });
+    case 'backup':
+      return withService(ctx, true, (service) => {
+        const to = resolve(ctx.io.cwd, required(options, 'to'));
+        service.backup(to);
+        out([`Backed up ${ctx.db} to ${to}`], { db: ctx.db, backup: to, at: isoInstant(ctx.clock()) });
+        return 0;
+      });
+    case 'restore': {
+      const from = resolve(ctx.io.cwd, required(options, 'from'));
+      if (existsSync(ctx.db)) throw new TallyError('invalid-input', `${ctx.db} exists; restore into a new path (move the damaged file away first)`);
+      Ledger.open(from, { readonly: true }).close();
+      mkdirSync(dirname(ctx.db), { recursive: true });
+      copyFileSync(from, ctx.db);
+      const ledger = Ledger.open(ctx.db);
+      const { epoch } = ledger.sequence();
+      ledger.close();
+      out([`Restored ${from} to ${ctx.db}; this terminal continues in sequence epoch ${epoch}`], { db: ctx.db, from, epoch });
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${name}"`);
+  }
+}

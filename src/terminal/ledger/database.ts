@@ -1,0 +1,123 @@
+/**
+ * Opening a ledger file safely. Before anything is written: the file must be SQLite (a stray file
+ * is never overwritten), not truncated, not from a newer Tally, and pass integrity_check and
+ * foreign_key_check. Then WAL with synchronous=FULL set explicitly (better-sqlite3's build makes
+ * WAL default to NORMAL, where an acknowledged commit can vanish on power loss), a busy timeout,
+ * foreign keys, and pending migrations in one transaction after a backup.
+ */
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { TallyError } from '../../core/errors.js';
+import { LATEST_VERSION, MIGRATIONS } from './migrations/index.js';
+import { isSqliteError, openSqlite, type SqliteDatabase } from './sqlite.js';
+
+export type OpenMode = 'create' | 'existing' | 'readonly';
+
+export interface OpenDatabaseOptions {
+  readonly mode: OpenMode;
+  /** integrity_check reads every page; quick_check skips index cross-checks (for very large files). */
+  readonly check?: 'integrity' | 'quick';
+  readonly busyTimeoutMs?: number;
+}
+
+const SQLITE_HEADER = 'SQLite format 3\u0000';
+
+function readHeader(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const header = Buffer.alloc(100);
+    const read = readSync(fd, header, 0, 100, 0);
+    return header.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Refuses a file that is not SQLite or is shorter than its own header says (a truncated copy). */
+function checkFile(path: string): void {
+  const size = statSync(path).size;
+  if (size === 0) return;
+  const header = readHeader(path);
+  if (header.length < 16 || header.subarray(0, 16).toString('latin1') !== SQLITE_HEADER) {
+    throw new TallyError('not-a-database', `${path} is not a Tally database (it is not an SQLite file). It was left untouched.`);
+  }
+  if (header.length < 100) {
+    throw new TallyError('database-corrupt', `${path} is truncated (${size} bytes, not even a full header). It was left untouched; restore it from a backup.`);
+  }
+  const rawPageSize = header.readUInt16BE(16);
+  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
+  const pages = header.readUInt32BE(28);
+  const sizeIsValid = header.readUInt32BE(24) === header.readUInt32BE(92);
+  // With a WAL beside it the main file may legitimately lag behind (a checkpoint cut short).
+  const wal = `${path}-wal`;
+  const walHasFrames = existsSync(wal) && statSync(wal).size > 32;
+  if (sizeIsValid && !walHasFrames && pages > 0 && size < pages * pageSize) {
+    throw new TallyError('database-corrupt', `${path} is truncated (${size} bytes, its header says ${pages * pageSize}). It was left untouched; restore it from a backup.`);
+  }
+}
+
+function corrupt(path: string, problems: readonly string[]): TallyError {
+  return new TallyError('database-corrupt', `${path} failed its integrity check: ${problems.slice(0, 5).join('; ')}. It was left untouched; restore it from a backup.`, { problems });
+}
+
+function integrity(db: SqliteDatabase, path: string, check: 'integrity' | 'quick'): void {
+  const rows = db.prepare(check === 'integrity' ? 'PRAGMA integrity_check' : 'PRAGMA quick_check').pluck().all() as string[];
+  if (rows.length !== 1 || rows[0] !== 'ok') throw corrupt(path, rows);
+  const orphans = db.prepare('PRAGMA foreign_key_check').all() as { table: string; rowid: number; parent: string }[];
+  if (orphans.length > 0) throw corrupt(path, orphans.map((o) => `${o.table} row ${o.rowid} points to a missing ${o.parent}`));
+}
+
+/** A consistent copy of a live database (VACUUM INTO runs as a read transaction: writers wait at most briefly). */
+export function copyDatabase(db: SqliteDatabase, target: string): void {
+  if (existsSync(target)) throw new TallyError('invalid-input', `${target} already exists; choose a new file for the backup`);
+  db.prepare('VACUUM INTO ?').run(target);
+}
+
+function migrate(db: SqliteDatabase, path: string, from: number): void {
+  const pending = MIGRATIONS.filter((m) => m.version > from);
+  if (pending.length === 0) return;
+  if (from > 0) copyDatabase(db, `${path}.v${from}-${Date.now()}.bak`);
+  db.transaction(() => {
+    for (const migration of pending) {
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    }
+  }).immediate();
+}
+
+export function openDatabase(path: string, options: OpenDatabaseOptions): SqliteDatabase {
+  const exists = existsSync(path);
+  if (!exists && options.mode !== 'create') {
+    throw new TallyError('not-initialised', `No Tally database at ${path}. Create one with: tally init --db ${path} --program FILE --store ID --terminal ID`);
+  }
+  if (exists) checkFile(path);
+  let db: SqliteDatabase | undefined;
+  try {
+    db = openSqlite(path, { readonly: options.mode === 'readonly', fileMustExist: options.mode !== 'create' });
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > LATEST_VERSION) {
+      throw new TallyError('database-newer', `${path} was written by a newer Tally (schema ${version}; this one knows up to ${LATEST_VERSION}). Update Tally; the file was left untouched.`);
+    }
+    if (version === 0 && options.mode !== 'create') {
+      throw new TallyError('not-initialised', `${path} is not initialised. Create it with: tally init --db ${path} --program FILE --store ID --terminal ID`);
+    }
+    integrity(db, path, options.check ?? 'integrity');
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    db.pragma('foreign_keys = ON');
+    if (options.mode !== 'readonly') {
+      const journal = db.pragma('journal_mode = WAL', { simple: true });
+      if (journal !== 'wal') throw new TallyError('database-corrupt', `${path}: could not switch to WAL (got ${String(journal)})`);
+      migrate(db, path, version);
+    }
+    // Set after WAL on purpose: every commit is fsynced before it is acknowledged.
+    db.pragma('synchronous = FULL');
+    if (db.pragma('synchronous', { simple: true }) !== 2) throw new Error('synchronous=FULL did not take');
+    return db;
+  } catch (error) {
+    db?.close();
+    if (error instanceof TallyError) throw error;
+    if (isSqliteError(error) && (error.code === 'SQLITE_CORRUPT' || error.code === 'SQLITE_NOTADB')) {
+      throw corrupt(path, [error.message]);
+    }
+    throw error;
+  }
+}

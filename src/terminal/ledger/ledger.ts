@@ -1,0 +1,522 @@
+/**
+ * The terminal's ledger on SQLite: books the plans the rules make (transfers, lots, events) with
+ * their outbox rows in the caller's transaction, keeps the gap-free sequence per (terminal, epoch),
+ * and loads what the rules need about a member. It makes no decisions: the rules do.
+ */
+import { TallyError } from '../../core/errors.js';
+import { memberAccount, memberSpendAccount, periodKeyText, transactionKeyText, type PlannedEvent, type PlannedTransfer } from '../../core/ledger-model.js';
+import { parseProgramText } from '../../core/program/parse.js';
+import type { Program } from '../../core/program/schema.js';
+import type { MemberState, MembershipPeriod } from '../../core/rules/member-state.js';
+import { bookedKey } from '../../core/rules/member-state.js';
+import { localIso, type Instant } from '../../core/time.js';
+import { accountKind, accountUnit, programAccounts } from './accounts.js';
+import { copyDatabase, openDatabase, type OpenDatabaseOptions } from './database.js';
+import { openSqlite, type SqliteDatabase, type SqliteStatement } from './sqlite.js';
+
+export interface TerminalConfig {
+  readonly storeId: string;
+  readonly terminalId: string;
+  readonly timeZone: string;
+  readonly programId: string;
+  readonly programVersion: number;
+  readonly epoch: number;
+  readonly nextSeq: number;
+}
+
+export interface MemberRecord {
+  readonly id: string;
+  readonly name: string | null;
+  readonly phone: string | null;
+  readonly email: string | null;
+  /** YYYY-MM-DD, or --MM-DD when the year is not known. */
+  readonly birthday: string | null;
+  readonly marketingConsent: boolean;
+  readonly enrolledAt: Instant;
+  readonly enrolledBy: string;
+  readonly version: number;
+  readonly cards: readonly string[];
+}
+
+export type TransactionKind = 'checkout' | 'return' | 'action' | 'donation' | 'membership' | 'enrolment' | 'adjustment';
+
+export interface TransactionRow {
+  readonly id: string;
+  readonly kind: TransactionKind;
+  readonly txnId: string;
+  readonly storeId: string;
+  readonly terminalId: string;
+  readonly memberId: string;
+  readonly originalId: string | null;
+  readonly requestHash: string;
+  readonly record: unknown;
+  readonly result: unknown;
+  readonly createdAt: Instant;
+}
+
+export interface NewTransaction {
+  readonly id: string;
+  readonly kind: TransactionKind;
+  readonly txnId: string;
+  readonly memberId: string;
+  readonly originalId: string | null;
+  readonly requestHash: string;
+  readonly request: unknown;
+  readonly record: unknown;
+  readonly result: unknown;
+  readonly cashier: string | null;
+}
+
+export interface BookedTransfer {
+  readonly id: string;
+  readonly kind: string;
+  readonly unit: string;
+  readonly amount: number;
+  readonly seq: number;
+}
+
+export interface HistoryEntry {
+  readonly id: string;
+  readonly kind: string;
+  readonly unit: 'points' | 'money';
+  /** Signed from the member's point of view: + credited, − debited. */
+  readonly points: number;
+  readonly money: number | null;
+  readonly currency: string;
+  readonly bookedAt: Instant;
+  readonly localTime: string;
+  readonly posTxnId: string | null;
+  readonly period: string | null;
+  readonly detail: Record<string, unknown>;
+  readonly terminalId: string;
+  readonly seq: number;
+}
+
+interface MemberRow {
+  id: string;
+  name: string | null;
+  phone: string | null;
+  email: string | null;
+  birthday: string | null;
+  marketing_consent: number;
+  enrolled_at: number;
+  enrolled_by: string;
+  version: number;
+}
+
+interface TransactionDbRow {
+  id: string;
+  kind: TransactionKind;
+  txn_id: string;
+  store_id: string;
+  terminal_id: string;
+  member_id: string;
+  original_id: string | null;
+  request_hash: string;
+  record: string;
+  result: string;
+  created_at: number;
+}
+
+function toTransaction(row: TransactionDbRow): TransactionRow {
+  return {
+    id: row.id,
+    kind: row.kind,
+    txnId: row.txn_id,
+    storeId: row.store_id,
+    terminalId: row.terminal_id,
+    memberId: row.member_id,
+    originalId: row.original_id,
+    requestHash: row.request_hash,
+    record: JSON.parse(row.record) as unknown,
+    result: JSON.parse(row.result) as unknown,
+    createdAt: row.created_at,
+  };
+}
+
+export interface InitOptions {
+  readonly storeId: string;
+  readonly terminalId: string;
+  readonly timeZone: string;
+  readonly programText: string;
+  readonly programSource: string;
+  readonly now: Instant;
+}
+
+export class Ledger {
+  private readonly statements = new Map<string, SqliteStatement>();
+  private config: TerminalConfig;
+  private activeProgram: Program;
+
+  private constructor(readonly db: SqliteDatabase, readonly path: string) {
+    this.config = this.readConfig();
+    this.activeProgram = this.readProgram(this.config.programId, this.config.programVersion);
+  }
+
+  /** Creates and initialises a new ledger file. */
+  static init(path: string, options: InitOptions): Ledger {
+    const program = parseProgramText(options.programText, options.programSource);
+    const db = openDatabase(path, { mode: 'create' });
+    try {
+      const existing = db.prepare('SELECT count(*) FROM terminal').pluck().get() as number;
+      if (existing > 0) throw new TallyError('already-initialised', `${path} is already initialised; it was left as it was`);
+      db.transaction(() => {
+        db.prepare(
+          `INSERT INTO terminal (singleton, store_id, terminal_id, time_zone, program_id, program_version, epoch, next_seq, created_at)
+           VALUES (1, ?, ?, ?, ?, ?, 1, 1, ?)`,
+        ).run(options.storeId, options.terminalId, options.timeZone, program.id, program.version, options.now);
+        db.prepare('INSERT INTO programs (id, version, body, installed_at) VALUES (?, ?, ?, ?)').run(program.id, program.version, JSON.stringify(program), options.now);
+        Ledger.ensureProgramAccounts(db, program, options.storeId);
+      }).immediate();
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new Ledger(db, path);
+  }
+
+  static open(path: string, options: Omit<OpenDatabaseOptions, 'mode'> & { readonly?: boolean } = {}): Ledger {
+    const db = openDatabase(path, { ...options, mode: options.readonly ? 'readonly' : 'existing' });
+    try {
+      const hasTerminal = db.prepare('SELECT count(*) FROM terminal').pluck().get() as number;
+      if (hasTerminal === 0) throw new TallyError('not-initialised', `${path} is not initialised. Create it with: tally init --db ${path} --program FILE --store ID --terminal ID`);
+      if (!options.readonly) {
+        // A restored backup: sequence numbers after the backup may already be on the server.
+        db.prepare('UPDATE terminal SET epoch = epoch + 1, next_seq = 1, restore_pending = 0 WHERE restore_pending = 1').run();
+      }
+      return new Ledger(db, path);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  private static ensureProgramAccounts(db: SqliteDatabase, program: Program, storeId: string): void {
+    const insert = db.prepare('INSERT OR IGNORE INTO accounts (id, kind, unit) VALUES (?, ?, ?)');
+    for (const id of programAccounts(program, storeId)) insert.run(id, accountKind(id), accountUnit(id));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  get terminal(): TerminalConfig {
+    return this.config;
+  }
+
+  get program(): Program {
+    return this.activeProgram;
+  }
+
+  private stmt(sql: string): SqliteStatement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private readConfig(): TerminalConfig {
+    const row = this.db.prepare('SELECT store_id, terminal_id, time_zone, program_id, program_version, epoch, next_seq FROM terminal WHERE singleton = 1').get() as
+      | { store_id: string; terminal_id: string; time_zone: string; program_id: string; program_version: number; epoch: number; next_seq: number }
+      | undefined;
+    if (!row) throw new TallyError('not-initialised', `${this.path} is not initialised`);
+    return {
+      storeId: row.store_id,
+      terminalId: row.terminal_id,
+      timeZone: row.time_zone,
+      programId: row.program_id,
+      programVersion: row.program_version,
+      epoch: row.epoch,
+      nextSeq: row.next_seq,
+    };
+  }
+
+  private readProgram(id: string, version: number): Program {
+    const body = this.db.prepare('SELECT body FROM programs WHERE id = ? AND version = ?').pluck().get(id, version) as string | undefined;
+    if (body === undefined) throw new TallyError('database-corrupt', `${this.path}: program ${id} v${version} is missing`);
+    return parseProgramText(body, `${this.path} (program ${id} v${version})`);
+  }
+
+  /** Installs a newer version of the running program (same id and currency); transfers keep the version they were made with. */
+  installProgram(program: Program, now: Instant): void {
+    const current = this.activeProgram;
+    if (program.id !== current.id) throw new TallyError('invalid-program', `This terminal runs program "${current.id}"; "${program.id}" is a different program`);
+    if (program.version <= current.version) throw new TallyError('invalid-program', `Program version ${program.version} is not newer than the installed ${current.version}`);
+    if (program.currency !== current.currency) throw new TallyError('invalid-program', `A program cannot change currency (${current.currency} → ${program.currency})`);
+    this.transaction(() => {
+      this.db.prepare('INSERT INTO programs (id, version, body, installed_at) VALUES (?, ?, ?, ?)').run(program.id, program.version, JSON.stringify(program), now);
+      this.db.prepare('UPDATE terminal SET program_version = ? WHERE singleton = 1').run(program.version);
+      Ledger.ensureProgramAccounts(this.db, program, this.config.storeId);
+    });
+    this.config = this.readConfig();
+    this.activeProgram = program;
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction (the write lock is taken up front, so no deadlock on upgrade). */
+  transaction<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate();
+    } finally {
+      // The cached next sequence number is only right after a commit; re-read it either way.
+      this.config = this.readConfig();
+    }
+  }
+
+  /** The current epoch and next sequence number, read from the file (another process may have booked since). */
+  sequence(): { epoch: number; nextSeq: number } {
+    const row = this.stmt('SELECT epoch, next_seq FROM terminal WHERE singleton = 1').get() as { epoch: number; next_seq: number };
+    return { epoch: row.epoch, nextSeq: row.next_seq };
+  }
+
+  memberIdForCard(code: string): string | undefined {
+    return this.stmt('SELECT member_id FROM card_codes WHERE code = ?').pluck().get(code) as string | undefined;
+  }
+
+  member(id: string): MemberRecord | undefined {
+    const row = this.stmt('SELECT id, name, phone, email, birthday, marketing_consent, enrolled_at, enrolled_by, version FROM members WHERE id = ?').get(id) as MemberRow | undefined;
+    if (!row) return undefined;
+    const cards = this.stmt('SELECT code FROM card_codes WHERE member_id = ? ORDER BY added_at, code').pluck().all(id) as string[];
+    return {
+      id: row.id,
+      name: row.name,
+      phone: row.phone,
+      email: row.email,
+      birthday: row.birthday,
+      marketingConsent: row.marketing_consent === 1,
+      enrolledAt: row.enrolled_at,
+      enrolledBy: row.enrolled_by,
+      version: row.version,
+      cards,
+    };
+  }
+
+  /** A new member with their card codes and accounts, and its outbox row; call inside `transaction`. */
+  insertMember(member: Omit<MemberRecord, 'version'>, now: Instant): void {
+    this.stmt(
+      `INSERT INTO members (id, name, phone, email, birthday, marketing_consent, enrolled_at, enrolled_by, version, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+    ).run(member.id, member.name, member.phone, member.email, member.birthday, member.marketingConsent ? 1 : 0, member.enrolledAt, member.enrolledBy, now);
+    for (const code of member.cards) {
+      const owner = this.memberIdForCard(code);
+      if (owner !== undefined) throw new TallyError('card-in-use', `Card ${code} already belongs to another member`);
+      this.stmt('INSERT INTO card_codes (code, member_id, added_at) VALUES (?, ?, ?)').run(code, member.id, now);
+    }
+    const account = this.stmt('INSERT INTO accounts (id, kind, unit, member_id) VALUES (?, ?, ?, ?)');
+    for (const id of [memberAccount(member.id), memberSpendAccount(member.id)]) account.run(id, accountKind(id), accountUnit(id), member.id);
+    this.outbox('member', member.id, 1, now);
+  }
+
+  private outbox(entity: 'transfer' | 'member' | 'transaction' | 'event', id: string, version: number | null, now: Instant): void {
+    this.stmt('INSERT INTO outbox (entity, entity_id, entity_version, created_at) VALUES (?, ?, ?, ?)').run(entity, id, version, now);
+  }
+
+  balance(memberId: string): number {
+    const balance = this.stmt('SELECT balance FROM accounts WHERE id = ?').pluck().get(memberAccount(memberId)) as number | undefined;
+    if (balance === undefined) throw new TallyError('unknown-member', `Unknown member ${memberId}`);
+    return balance;
+  }
+
+  /** Everything the rules need about a member, read in one go. */
+  memberState(memberId: string): MemberState {
+    const member = this.member(memberId);
+    if (!member) throw new TallyError('unknown-member', `Unknown member ${memberId}`);
+    const lots = (
+      this.stmt('SELECT id, remaining, expires_at, earned_at, transfer_id FROM lots WHERE member_id = ? AND remaining > 0').all(memberId) as {
+        id: string;
+        remaining: number;
+        expires_at: number | null;
+        earned_at: number;
+        transfer_id: string;
+      }[]
+    ).map((l) => ({ id: l.id, remaining: l.remaining, expiresAt: l.expires_at, earnedAt: l.earned_at, sourceTransferId: l.transfer_id }));
+    const spend = (
+      this.stmt(`SELECT kind, amount, effective_at FROM transfers WHERE member_id = ? AND kind IN ('qualifying-spend', 'return-qualifying-spend')`).all(memberId) as {
+        kind: string;
+        amount: number;
+        effective_at: number;
+      }[]
+    ).map((s) => ({ effectiveAt: s.effective_at, amount: s.kind === 'qualifying-spend' ? s.amount : -s.amount }));
+    const memberships = (this.stmt(`SELECT detail FROM transfers WHERE member_id = ? AND kind = 'membership-sale'`).pluck().all(memberId) as string[]).map((text) => {
+      const detail = JSON.parse(text) as { planId: string; startsAt: number; endsAt: number | null };
+      return { planId: detail.planId, startsAt: detail.startsAt, endsAt: detail.endsAt } satisfies MembershipPeriod;
+    });
+    const booked = new Set<string>();
+    for (const row of this.stmt('SELECT period_kind AS kind, period FROM transfers WHERE member_id = ? AND period IS NOT NULL UNION ALL SELECT kind, period FROM events WHERE member_id = ?').all(memberId, memberId) as { kind: string; period: string }[]) {
+      booked.add(bookedKey(row.kind, row.period));
+    }
+    const birthday = member.birthday ? /^(?:\d{4}|-)-(\d{2})-(\d{2})$/.exec(member.birthday) : null;
+    return {
+      id: memberId,
+      enrolledAt: member.enrolledAt,
+      birthday: birthday ? { month: Number(birthday[1]), day: Number(birthday[2]) } : null,
+      balance: this.balance(memberId),
+      lots,
+      spend,
+      memberships,
+      booked,
+    };
+  }
+
+  findTransaction(kind: TransactionKind, txnId: string, terminalId = this.config.terminalId): TransactionRow | undefined {
+    const row = this.stmt('SELECT * FROM transactions WHERE store_id = ? AND terminal_id = ? AND kind = ? AND txn_id = ?').get(this.config.storeId, terminalId, kind, txnId) as TransactionDbRow | undefined;
+    return row ? toTransaction(row) : undefined;
+  }
+
+  /** Returns booked against a sale, oldest first. */
+  returnsOf(saleTransactionId: string): TransactionRow[] {
+    return (this.stmt(`SELECT * FROM transactions WHERE original_id = ? AND kind = 'return' ORDER BY created_at, rowid`).all(saleTransactionId) as TransactionDbRow[]).map(toTransaction);
+  }
+
+  /**
+   * Books a transaction row (if any), transfers with their lots and balances, and events, each with
+   * its outbox row. Must run inside `transaction` so that all of it commits or none does.
+   */
+  book(plan: { readonly transfers: readonly PlannedTransfer[]; readonly events: readonly PlannedEvent[] }, booking: { now: Instant; cashier: string | null; transaction: NewTransaction | null }): BookedTransfer[] {
+    const { storeId, terminalId, timeZone } = this.config;
+    const program = this.activeProgram;
+    const now = booking.now;
+    const txn = booking.transaction;
+    if (txn) {
+      this.stmt(
+        `INSERT INTO transactions (id, store_id, terminal_id, kind, txn_id, member_id, original_id, request_hash, request, record, result, cashier, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(txn.id, storeId, terminalId, txn.kind, txn.txnId, txn.memberId, txn.originalId, txn.requestHash, JSON.stringify(txn.request), JSON.stringify(txn.record), JSON.stringify(txn.result), txn.cashier, now);
+      this.outbox('transaction', txn.id, null, now);
+    }
+    const { epoch, nextSeq } = this.sequence();
+    let seq = nextSeq;
+    const localTime = localIso(now, timeZone);
+    const booked: BookedTransfer[] = [];
+    for (const t of plan.transfers) {
+      const businessKey = t.key.type === 'period' ? periodKeyText(t.memberId, t.key.kind, t.key.period) : transactionKeyText(storeId, terminalId, txn?.txnId ?? '', t.key.kind);
+      if (t.key.type === 'transaction' && !txn) throw new Error(`transfer ${t.kind} needs a transaction`);
+      this.stmt(
+        `INSERT INTO transfers (id, terminal_id, epoch, seq, kind, unit, amount, debit_account, credit_account, member_id, business_key,
+           period_kind, period, transaction_id, store_id, pos_txn_id, cashier, money_amount, currency, program_id, program_version,
+           earn_rate_points, earn_rate_per, effective_at, booked_at, local_time, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        t.id,
+        terminalId,
+        epoch,
+        seq,
+        t.kind,
+        t.unit,
+        t.amount,
+        t.debit,
+        t.credit,
+        t.memberId,
+        businessKey,
+        t.key.type === 'period' ? t.key.kind : null,
+        t.key.type === 'period' ? t.key.period : null,
+        txn?.id ?? null,
+        storeId,
+        txn?.txnId ?? null,
+        booking.cashier,
+        t.moneyAmount,
+        program.currency,
+        program.id,
+        program.version,
+        t.earnRate?.points ?? null,
+        t.earnRate?.per ?? null,
+        t.effectiveAt,
+        now,
+        localTime,
+        JSON.stringify(t.detail),
+      );
+      this.stmt('UPDATE accounts SET balance = balance - ? WHERE id = ?').run(t.amount, t.debit);
+      this.stmt('UPDATE accounts SET balance = balance + ? WHERE id = ?').run(t.amount, t.credit);
+      for (const lot of t.lotsGranted) {
+        this.stmt('INSERT INTO lots (id, member_id, transfer_id, points, remaining, earned_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(lot.id, t.memberId, t.id, lot.points, lot.points, now, lot.expiresAt);
+      }
+      for (const draw of t.lotsDrawn) {
+        const changed = this.stmt('UPDATE lots SET remaining = remaining - ? WHERE id = ? AND member_id = ? AND remaining >= ?').run(draw.points, draw.lotId, t.memberId, draw.points).changes;
+        if (changed !== 1) throw new TallyError('ledger-invariant', `Lot ${draw.lotId} cannot give ${draw.points} points`);
+        this.stmt('INSERT INTO lot_draws (transfer_id, lot_id, points) VALUES (?, ?, ?)').run(t.id, draw.lotId, draw.points);
+      }
+      this.outbox('transfer', t.id, null, now);
+      booked.push({ id: t.id, kind: t.kind, unit: t.unit, amount: t.amount, seq });
+      seq += 1;
+    }
+    for (const e of plan.events) {
+      this.stmt('INSERT INTO events (id, member_id, kind, period, business_key, terminal_id, detail, booked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+        e.id,
+        e.memberId,
+        e.kind,
+        e.period,
+        periodKeyText(e.memberId, e.kind, e.period),
+        terminalId,
+        JSON.stringify(e.detail),
+        now,
+      );
+      this.outbox('event', e.id, null, now);
+    }
+    if (plan.transfers.length > 0) this.stmt('UPDATE terminal SET next_seq = ? WHERE singleton = 1').run(seq);
+    return booked;
+  }
+
+  /** The member's transfers, newest first, signed from the member's point of view. */
+  history(memberId: string, limit = 200): HistoryEntry[] {
+    const points = memberAccount(memberId);
+    const spend = memberSpendAccount(memberId);
+    const rows = this.stmt(
+      `SELECT id, kind, unit, amount, debit_account, credit_account, money_amount, currency, booked_at, local_time, pos_txn_id, period, detail, terminal_id, seq
+       FROM transfers WHERE member_id = ? ORDER BY booked_at DESC, epoch DESC, seq DESC LIMIT ?`,
+    ).all(memberId, limit) as {
+      id: string;
+      kind: string;
+      unit: 'points' | 'money';
+      amount: number;
+      debit_account: string;
+      credit_account: string;
+      money_amount: number | null;
+      currency: string;
+      booked_at: number;
+      local_time: string;
+      pos_txn_id: string | null;
+      period: string | null;
+      detail: string;
+      terminal_id: string;
+      seq: number;
+    }[];
+    return rows.map((r) => {
+      const sign = r.credit_account === points || r.credit_account === spend ? 1 : r.debit_account === points || r.debit_account === spend ? -1 : 0;
+      return {
+        id: r.id,
+        kind: r.kind,
+        unit: r.unit,
+        points: r.unit === 'points' ? sign * r.amount : 0,
+        money: r.unit === 'money' ? sign * r.amount : r.money_amount,
+        currency: r.currency,
+        bookedAt: r.booked_at,
+        localTime: r.local_time,
+        posTxnId: r.pos_txn_id,
+        period: r.period,
+        detail: JSON.parse(r.detail) as Record<string, unknown>,
+        terminalId: r.terminal_id,
+        seq: r.seq,
+      };
+    });
+  }
+
+  memberIds(afterId: string | null, limit: number): string[] {
+    return this.stmt('SELECT id FROM members WHERE id > ? ORDER BY id LIMIT ?').pluck().all(afterId ?? '', limit) as string[];
+  }
+
+  /**
+   * An online, consistent copy of the ledger. The copy is marked so that if it is ever put back in
+   * service it starts a new sequence epoch (its later sequence numbers may already be on the server).
+   */
+  backup(target: string): void {
+    copyDatabase(this.db, target);
+    const copy = openSqlite(target, { fileMustExist: true });
+    try {
+      copy.pragma('journal_mode = DELETE');
+      copy.prepare('UPDATE terminal SET restore_pending = 1 WHERE singleton = 1').run();
+    } finally {
+      copy.close();
+    }
+  }
+}
