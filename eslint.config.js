@@ -163,4 +163,17 @@ export default defineConfig(
       why: 'is the terminal backend (Node); it may import src/core/, src/contract/ and native packages.',
     }),
   },
+  // Unit tests beside core and contract code run under vitest in Node: they may read fixtures with
+  // node:fs, but still may not reach into other layers or native packages.
+  {
+    files: ['src/core/**/*.test.ts', 'src/contract/**/*.test.ts'],
+    rules: {
+      ...layerRule('src/core/ and src/contract/ tests', {
+        packages: CORE_PACKAGES,
+        folders: ['terminal', 'server', 'ui', 'electron'],
+        why: 'run in Node under vitest; they may read fixtures, but test pure code only.',
+      }),
+      'no-restricted-globals': 'off',
+    },
+  },
 );

@@ -69,6 +69,8 @@ export function periodKeyText(memberId: string, kind: string, period: string): s
 export interface LotGrant {
   readonly id: string;
   readonly points: number;
+  /** When the points count as earned (a back-dated monthly credit: the month it is for). */
+  readonly earnedAt: Instant;
   readonly expiresAt: Instant | null;
 }
 

@@ -25,15 +25,18 @@ function monthlyCredits(plan: Plan): void {
     const end = startOfLocalDay(addMonths(month, 1), timeZone);
     let credit = 0;
     let planId = '';
+    let from = start;
     for (const period of withCredit) {
       const overlaps = period.startsAt < end && (period.endsAt === null || period.endsAt > start);
       const amount = program.memberships.find((m) => m.id === period.planId)?.perks.monthlyCredit ?? 0;
       if (overlaps && amount > credit) {
         credit = amount;
         planId = period.planId;
+        from = Math.max(start, period.startsAt);
       }
     }
-    if (credit > 0) plan.credit('membership-credit', credit, { type: 'period', kind: 'membership-credit', period: key }, { detail: { planId, month: key } });
+    // Effective when the month's membership began, wherever and whenever it is booked.
+    if (credit > 0) plan.credit('membership-credit', credit, { type: 'period', kind: 'membership-credit', period: key }, { effectiveAt: Math.min(from, now), detail: { planId, month: key } });
   }
 }
 
@@ -65,7 +68,7 @@ function annualRewards(plan: Plan): void {
         points = spend > 0 ? mulDiv(mulDiv(spend, reward.rebatePercent, 100), program.earn.rate.points, program.earn.rate.per) : 0;
       }
       if (points > 0) {
-        plan.credit('annual-reward', points, { type: 'period', kind, period }, { detail: { rewardId: reward.id, year, ...(reward.rebatePercent !== undefined ? { rebatePercent: reward.rebatePercent, qualifyingSpend: spend } : {}) } });
+        plan.credit('annual-reward', points, { type: 'period', kind, period }, { effectiveAt: end + 1, detail: { rewardId: reward.id, year, ...(reward.rebatePercent !== undefined ? { rebatePercent: reward.rebatePercent, qualifyingSpend: spend } : {}) } });
       }
     }
   }

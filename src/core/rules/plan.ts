@@ -101,17 +101,20 @@ export class Plan {
   }
 
   /**
-   * Credits points to the member from `from` (issuance by default). Lots expire by the program rule
-   * from now, or as given (a refunded redemption gives back the lots it drew, with their expiry).
+   * Credits points to the member from `from` (issuance by default). Lots count as earned at
+   * `effectiveAt` (now by default) and expire by the program rule from then, or as given (a
+   * refunded redemption gives back the lots it drew, with their expiry). Time-driven credits are
+   * effective at the period they are for, so whoever books them derives the same lots.
    */
   credit(kind: TransferKind, amount: number, key: BusinessKey, options: TransferOptions & { from?: string; lots?: readonly { points: number; expiresAt: Instant | null }[] } = {}): PlannedTransfer | undefined {
     if (amount === 0) return undefined;
-    const pieces = options.lots ?? [{ points: amount, expiresAt: lotExpiry(this.ctx.program, this.ctx.now, this.ctx.timeZone) }];
+    const earnedAt = options.effectiveAt ?? this.ctx.now;
+    const pieces = options.lots ?? [{ points: amount, expiresAt: lotExpiry(this.ctx.program, earnedAt, this.ctx.timeZone) }];
     const transfer = this.push(kind, 'points', amount, options.from ?? ACCOUNTS.issuance, memberAccount(this.member.id), key, options, {
-      granted: (id) => pieces.filter((p) => p.points > 0).map((p, i) => ({ id: `${id}:${i}`, points: p.points, expiresAt: p.expiresAt })),
+      granted: (id) => pieces.filter((p) => p.points > 0).map((p, i) => ({ id: `${id}:${i}`, points: p.points, earnedAt, expiresAt: p.expiresAt })),
     });
     for (const lot of transfer.lotsGranted) {
-      this.state.lots.push({ id: lot.id, remaining: lot.points, expiresAt: lot.expiresAt, earnedAt: this.ctx.now, sourceTransferId: transfer.id });
+      this.state.lots.push({ id: lot.id, remaining: lot.points, expiresAt: lot.expiresAt, earnedAt: lot.earnedAt, sourceTransferId: transfer.id });
     }
     this.state.balance += amount;
     return transfer;

@@ -39,6 +39,10 @@ export class Formatter {
     return this.program.bonuses.days.find((d) => d.id === id)?.name[this.lang] ?? id;
   }
 
+  rewardName(id: string): string {
+    return this.program.redemption.catalogue.find((r) => r.id === id)?.name[this.lang] ?? id;
+  }
+
   planName(id: string): string {
     return this.program.memberships.find((m) => m.id === id)?.name[this.lang] ?? id;
   }

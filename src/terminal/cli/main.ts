@@ -155,7 +155,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const parsed = parseArgs({ args: [...argv], options: { ...GLOBAL, ...COMMANDS[name] }, allowPositionals: true, strict: true });
     if (parsed.positionals.length !== name.split(' ').length) throw new UsageError(`unexpected argument "${parsed.positionals.slice(name.split(' ').length).join(' ')}"`);
     const options = parsed.values as Options;
-    const db = resolve(io.cwd, optional(options, 'db') ?? io.defaultDatabasePath);
+    const dbOption = optional(options, 'db') ?? io.defaultDatabasePath;
+    const db = resolve(io.cwd, dbOption);
     const nowText = optional(options, 'now');
     const now = nowText === undefined ? undefined : parseIsoInstant(nowText);
     if (nowText !== undefined && now === undefined) throw new UsageError(`--now must be an ISO instant with a zone, e.g. 2026-11-25T09:30:00Z, got "${nowText}"`);
@@ -163,7 +164,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (lang !== 'en' && lang !== 'ko') throw new UsageError('--lang is en or ko');
     const clock = now === undefined ? Date.now : () => now;
     const out = (human: string[], data: unknown): void => io.stdout(json ? JSON.stringify(data, null, 2) : human.join('\n'));
-    return await run(name, options, { db, clock, lang, out, io });
+    return await run(name, options, { db, dbShown: dbOption, clock, lang, out, io });
   } catch (error) {
     if (error instanceof UsageError || (error instanceof Error && 'code' in error && String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
       io.stderr(`tally: ${error.message}. See: tally --help`);
@@ -180,6 +181,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 interface RunContext {
   readonly db: string;
+  /** The path as the user gave it, for messages. */
+  readonly dbShown: string;
   readonly clock: () => number;
   readonly lang: Lang;
   readonly out: (human: string[], data: unknown) => void;
@@ -229,9 +232,9 @@ function checkoutLines(r: CheckoutResult, f: Formatter, title: string): string[]
   if (r.earn.memberBonusDayPoints > 0) parts.push(`member bonus day +${r.earn.memberBonusDayPoints}`);
   return [
     title,
-    ...r.discounts.map((d) => `Discount (${d.source === 'membership' ? f.planName(d.id) : d.id === 'points' ? 'points' : d.id}): −${f.money(d.amount)}`),
+    ...r.discounts.map((d) => `Discount (${d.source === 'membership' ? f.planName(d.id) : d.id === 'points' ? 'points' : f.rewardName(d.id)}): −${f.money(d.amount)}`),
     `Amount due: ${f.money(r.amountDue)}`,
-    ...(r.redeemed ? [`Redeemed: ${f.points(r.redeemed.points)} for ${f.money(r.redeemed.discount)}`] : []),
+    ...(r.redeemed ? [`Redeemed: ${f.points(r.redeemed.points)} for ${r.redeemed.rewardId !== null ? f.rewardName(r.redeemed.rewardId) : f.money(r.redeemed.discount)}`] : []),
     `Earned: ${f.points(r.earned)}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}${r.earn.belowMinimum ? ' — below the minimum spend' : ''}`,
     `Balance: ${f.points(r.balance)}`,
     ...f.tier(r.tier),
@@ -262,7 +265,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
       mkdirSync(dirname(ctx.db), { recursive: true });
       const ledger = Ledger.init(ctx.db, { storeId, terminalId, timeZone, programText, programSource: programPath, now: ctx.clock() });
       ledger.close();
-      out([`Initialised ${ctx.db}: store ${storeId}, terminal ${terminalId}, ${timeZone}, program ${program.id} v${program.version} (${program.currency})`], {
+      out([`Initialised ${ctx.dbShown}: store ${storeId}, terminal ${terminalId}, ${timeZone}, program ${program.id} v${program.version} (${program.currency})`], {
         db: ctx.db,
         storeId,
         terminalId,
@@ -415,7 +418,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         const limit = optional(options, 'limit');
         const h = service.history(required(options, 'card'), limit !== undefined ? wholeNumber(limit, 'Limit') : undefined);
         out(
-          h.entries.map((e) => `${f.time(e.bookedAt)}  ${e.kind.padEnd(24)} ${e.unit === 'points' ? `${e.points > 0 ? '+' : ''}${e.points}`.padStart(8) : `${f.money(e.money ?? 0)}`.padStart(12)}  ${e.posTxnId ?? e.period ?? ''}`),
+          h.entries.map((e) => `${f.time(e.bookedAt)}  ${e.kind.padEnd(24)} ${(e.unit === 'points' ? `${e.points > 0 ? '+' : ''}${e.points}` : f.money(e.money ?? 0)).padStart(12)}  ${e.posTxnId ?? e.period ?? ''}`),
           h,
         );
         return 0;
@@ -436,7 +439,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
       return withService(ctx, true, (service) => {
         const to = resolve(ctx.io.cwd, required(options, 'to'));
         service.backup(to);
-        out([`Backed up ${ctx.db} to ${to}`], { db: ctx.db, backup: to, at: isoInstant(ctx.clock()) });
+        out([`Backed up ${ctx.dbShown} to ${required(options, 'to')}`], { db: ctx.db, backup: to, at: isoInstant(ctx.clock()) });
         return 0;
       });
     case 'restore': {

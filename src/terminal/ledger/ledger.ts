@@ -429,7 +429,7 @@ export class Ledger {
       this.stmt('UPDATE accounts SET balance = balance - ? WHERE id = ?').run(t.amount, t.debit);
       this.stmt('UPDATE accounts SET balance = balance + ? WHERE id = ?').run(t.amount, t.credit);
       for (const lot of t.lotsGranted) {
-        this.stmt('INSERT INTO lots (id, member_id, transfer_id, points, remaining, earned_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(lot.id, t.memberId, t.id, lot.points, lot.points, now, lot.expiresAt);
+        this.stmt('INSERT INTO lots (id, member_id, transfer_id, points, remaining, earned_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(lot.id, t.memberId, t.id, lot.points, lot.points, lot.earnedAt, lot.expiresAt);
       }
       for (const draw of t.lotsDrawn) {
         const changed = this.stmt('UPDATE lots SET remaining = remaining - ? WHERE id = ? AND member_id = ? AND remaining >= ?').run(draw.points, draw.lotId, t.memberId, draw.points).changes;

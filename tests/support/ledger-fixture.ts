@@ -1,0 +1,61 @@
+/** Real ledger files in a temp folder, with a controllable clock and deterministic ids, for tests. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ledger } from '../../src/terminal/ledger/ledger.js';
+import { LoyaltyService } from '../../src/terminal/loyalty-service.js';
+
+export const REPO = join(import.meta.dirname, '..', '..');
+
+export function programText(name: 'classic-krw' | 'sporting-goods-usd' | 'plus-membership-charity'): string {
+  return readFileSync(join(REPO, 'resources', 'programs', `${name}.json`), 'utf8');
+}
+
+export function tempDir(prefix = 'tally-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface Clock {
+  now: number;
+  readonly read: () => number;
+  advanceDays(days: number): void;
+}
+
+export function testClock(startIso: string): Clock {
+  const clock: Clock = {
+    now: Date.parse(startIso),
+    read: () => clock.now,
+    advanceDays(days: number) {
+      clock.now += days * 86_400_000;
+    },
+  };
+  return clock;
+}
+
+/** UUIDv7-shaped ids from a counter: deterministic runs that still look like real ids. */
+export function counterIds(): () => string {
+  let n = 0;
+  return () => {
+    n += 1;
+    const hex = n.toString(16).padStart(12, '0');
+    return `01900000-0000-7000-8000-${hex}`;
+  };
+}
+
+export function newLedger(
+  path: string,
+  program: Parameters<typeof programText>[0],
+  clock: Clock,
+  options: { storeId?: string; terminalId?: string; timeZone?: string; ids?: () => string } = {},
+): { ledger: Ledger; service: LoyaltyService } {
+  const ledger = Ledger.init(path, {
+    storeId: options.storeId ?? 'S1',
+    terminalId: options.terminalId ?? 'T1',
+    timeZone: options.timeZone ?? 'Asia/Seoul',
+    programText: programText(program),
+    programSource: `${program}.json`,
+    now: clock.read(),
+  });
+  return { ledger, service: new LoyaltyService(ledger, { clock: clock.read, newId: options.ids ?? counterIds() }) };
+}
