@@ -44,6 +44,17 @@ export const enrolArgs = z.strictObject({
   cashier: z.string().trim().min(1).max(64).optional(),
 });
 
+/** Changes to a member's details; a field left out stays as it is, `null` clears an optional one. */
+export const updateMemberArgs = z.strictObject({
+  card: cardCodeSchema,
+  name: z.string().trim().min(1).max(200).nullable().optional(),
+  phone: z.string().trim().regex(/^\+?[0-9 ()-]{4,24}$/, 'must be a phone number').nullable().optional(),
+  email: z.email('must be an email address').nullable().optional(),
+  birthday: birthdaySchema.nullable().optional(),
+  marketingConsent: z.boolean().optional(),
+  addCards: z.array(cardCodeSchema).max(10).default([]),
+});
+
 export const redeemArgs = z.union([z.strictObject({ points: pointsSchema }), z.strictObject({ rewardId: z.string().min(1) })]);
 
 export const checkoutArgs = z.strictObject({
@@ -101,6 +112,7 @@ export const adjustArgs = z.strictObject({
 });
 
 export type EnrolArgs = z.input<typeof enrolArgs>;
+export type UpdateMemberArgs = z.input<typeof updateMemberArgs>;
 export type CheckoutArgs = z.input<typeof checkoutArgs>;
 export type QuoteArgs = z.input<typeof quoteArgs>;
 export type ReturnArgs = z.input<typeof returnArgs>;

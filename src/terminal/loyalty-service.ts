@@ -38,6 +38,8 @@ import {
   type MembershipArgs,
   type QuoteArgs,
   type ReturnArgs,
+  type UpdateMemberArgs,
+  updateMemberArgs,
 } from '../contract/commands.js';
 import type { BookedTransfer, HistoryEntry, Ledger, MemberRecord, TransactionKind } from './ledger/ledger.js';
 import { verifyLedger, type VerifyReport } from './ledger/verify.js';
@@ -60,6 +62,7 @@ export interface MemberSummary {
   readonly phone: string | null;
   readonly email: string | null;
   readonly marketingConsent: boolean;
+  readonly version: number;
 }
 
 interface CommandResultBase {
@@ -236,6 +239,17 @@ export class LoyaltyService {
     );
   }
 
+  /** Changes a member's details or adds cards (synced as a new member version); no-op when nothing changes. */
+  updateMember(args: UpdateMemberArgs): MemberSummary {
+    const input = parseInput(updateMemberArgs, args, 'member');
+    const memberId = this.memberIdForCard(input.card);
+    const changes = Object.fromEntries(
+      (['name', 'phone', 'email', 'birthday', 'marketingConsent'] as const).filter((k) => input[k] !== undefined).map((k) => [k, input[k]]),
+    );
+    this.ledger.transaction(() => this.ledger.updateMember(memberId, changes, input.addCards, this.clock()));
+    return this.summary(memberId);
+  }
+
   member(card: string): MemberSummary {
     return this.summary(this.memberIdForCard(card));
   }
@@ -261,6 +275,7 @@ export class LoyaltyService {
       phone: record.phone,
       email: record.email,
       marketingConsent: record.marketingConsent,
+      version: record.version,
     };
   }
 

@@ -91,6 +91,22 @@ describe('tally CLI', () => {
     });
   }
 
+  it('updates a member: details, a second card, a new synced version only when something changed', () => {
+    const updated = json<{ version: number; cards: string[]; email: string | null; marketingConsent: boolean }>([
+      'member', 'update', '--card', '2900000000017', '--email', 'seoyeon@example.kr', '--consent', 'yes', '--add-card', '2900000000048',
+    ]);
+    expect(updated).toMatchObject({ version: 2, cards: ['2900000000017', '2900000000048'], email: 'seoyeon@example.kr', marketingConsent: true });
+    // The new card finds the same member.
+    expect(json<{ memberId: string }>(['balance', '--card', '2900000000048']).memberId).toBe(json<{ memberId: string }>(['balance', '--card', '2900000000017']).memberId);
+    const same = json<{ version: number }>(['member', 'update', '--card', '2900000000048', '--email', 'seoyeon@example.kr']);
+    expect(same.version).toBe(2);
+    const cleared = json<{ version: number; email: string | null }>(['member', 'update', '--card', '2900000000048', '--email', '']);
+    expect(cleared).toMatchObject({ version: 3, email: null });
+    const sqlite = new Database(db, { readonly: true });
+    expect(sqlite.prepare(`SELECT entity_version FROM outbox WHERE entity = 'member' ORDER BY id`).pluck().all()).toEqual([1, 2, 3]);
+    sqlite.close();
+  });
+
   it('exits 2 on wrong usage and prints help', () => {
     expect(tally(['frobnicate']).status).toBe(2);
     expect(tally(['checkout', '--card', '2900000000017']).stderr).toMatch(/give either --amount or --basket|--txn is required/);

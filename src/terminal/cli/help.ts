@@ -7,6 +7,7 @@ Commands:
   program install    install a newer version of the program: --program FILE
   member add         enrol a customer: --card CODE [--card CODE…] [--name] [--phone] [--email] [--birthday YYYY-MM-DD|MM-DD] [--consent]
   member show        everything about a member: --card CODE
+  member update      change details or add a card: --card CODE [--name] [--phone] [--email] [--birthday] [--consent yes|no] [--add-card CODE…] (an empty value clears)
   balance            points, tier and expiring points: --card CODE
   quote              what a basket would earn and what can be redeemed: --card CODE (--amount N | --basket FILE) [--redeem-points N | --reward ID] [--bonus-day ID]
   checkout           book a sale: --card CODE (--amount N | --basket FILE) --txn POS-ID [--redeem-points N | --reward ID] [--bonus-day ID] [--cashier NAME]

@@ -47,6 +47,15 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     cashier: { type: 'string' },
   },
   'member show': { card: { type: 'string' } },
+  'member update': {
+    card: { type: 'string' },
+    name: { type: 'string' },
+    phone: { type: 'string' },
+    email: { type: 'string' },
+    birthday: { type: 'string' },
+    consent: { type: 'string' },
+    'add-card': { type: 'string', multiple: true },
+  },
   balance: { card: { type: 'string' } },
   quote: { card: { type: 'string' }, amount: { type: 'string' }, basket: { type: 'string' }, 'redeem-points': { type: 'string' }, reward: { type: 'string' }, 'bonus-day': { type: 'string' } },
   checkout: {
@@ -302,6 +311,27 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
           ...(optional(options, 'cashier') !== undefined ? { cashier: optional(options, 'cashier')! } : {}),
         });
         out([`${r.replayed ? 'Already enrolled' : 'Enrolled'}: member ${r.memberId}`, ...(r.welcomePoints > 0 ? [`Welcome bonus: ${f.points(r.welcomePoints)}`] : []), `Balance: ${f.points(r.balance)}`], r);
+        return 0;
+      });
+    case 'member update':
+      return withService(ctx, false, (service, f) => {
+        const consent = optional(options, 'consent');
+        if (consent !== undefined && consent !== 'yes' && consent !== 'no') throw new UsageError('--consent is yes or no');
+        // An empty value clears an optional detail: --email ''.
+        const detail = (name: string): { [key: string]: string | null } => {
+          const value = options[name];
+          return typeof value === 'string' ? { [name]: value.trim() === '' ? null : value.trim() } : {};
+        };
+        const m = service.updateMember({
+          card: required(options, 'card'),
+          ...detail('name'),
+          ...detail('phone'),
+          ...detail('email'),
+          ...detail('birthday'),
+          ...(consent !== undefined ? { marketingConsent: consent === 'yes' } : {}),
+          addCards: (options['add-card'] as string[] | undefined) ?? [],
+        });
+        out([`Updated member ${m.memberId} (version ${m.version})`, ...memberLines(m, f)], m);
         return 0;
       });
     case 'member show':

@@ -308,6 +308,36 @@ export class Ledger {
     this.outbox('member', member.id, 1, now);
   }
 
+  /**
+   * Changes a member's details and adds cards; bumps the member's version and writes its outbox
+   * row only when something changed. Call inside `transaction`.
+   */
+  updateMember(id: string, changes: Partial<Pick<MemberRecord, 'name' | 'phone' | 'email' | 'birthday' | 'marketingConsent'>>, addCards: readonly string[], now: Instant): MemberRecord {
+    const current = this.member(id);
+    if (!current) throw new TallyError('unknown-member', `Unknown member ${id}`);
+    const next = { ...current, ...changes };
+    const newCards = [...new Set(addCards)].filter((code) => !current.cards.includes(code));
+    const changed = newCards.length > 0 || (['name', 'phone', 'email', 'birthday', 'marketingConsent'] as const).some((k) => next[k] !== current[k]);
+    if (!changed) return current;
+    for (const code of newCards) {
+      if (this.memberIdForCard(code) !== undefined) throw new TallyError('card-in-use', `Card ${code} already belongs to another member`);
+      this.stmt('INSERT INTO card_codes (code, member_id, added_at) VALUES (?, ?, ?)').run(code, id, now);
+    }
+    const version = current.version + 1;
+    this.stmt('UPDATE members SET name = ?, phone = ?, email = ?, birthday = ?, marketing_consent = ?, version = ?, updated_at = ? WHERE id = ?').run(
+      next.name,
+      next.phone,
+      next.email,
+      next.birthday,
+      next.marketingConsent ? 1 : 0,
+      version,
+      now,
+      id,
+    );
+    this.outbox('member', id, version, now);
+    return this.member(id)!;
+  }
+
   private outbox(entity: 'transfer' | 'member' | 'transaction' | 'event', id: string, version: number | null, now: Instant): void {
     this.stmt('INSERT INTO outbox (entity, entity_id, entity_version, created_at) VALUES (?, ?, ?, ?)').run(entity, id, version, now);
   }
