@@ -132,9 +132,9 @@ Create it, with the example program resources/programs/classic-krw.json:
   npm run tally -- init
 
 Then try:
-  npm run tally -- member add --card 2900000000017 --name "Kim Minji"
-  npm run tally -- checkout --card 2900000000017 --amount 45000 --txn POS-0001
-  npm run tally -- balance --card 2900000000017
+  npm run tally -- member add --card 2900000000018 --name "Kim Minji"
+  npm run tally -- checkout --card 2900000000018 --amount 45000 --txn POS-0001
+  npm run tally -- balance --card 2900000000018
   npm run tally -- --help`);
 }
 

@@ -17,14 +17,13 @@ export function minorDigits(currency: string): number {
   return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
 }
 
+let knownCurrencies: ReadonlySet<string> | undefined;
+
 export function isCurrencyCode(code: string): boolean {
   if (!/^[A-Z]{3}$/.test(code)) return false;
-  try {
-    // Intl accepts any well-formed code; supportedValuesOf tells the ones ICU knows.
-    return Intl.supportedValuesOf('currency').includes(code);
-  } catch {
-    return false;
-  }
+  // Intl accepts any well-formed code; supportedValuesOf tells the ones ICU knows (built once: it is ~300 entries).
+  knownCurrencies ??= new Set(Intl.supportedValuesOf('currency'));
+  return knownCurrencies.has(code);
 }
 
 export function assertSafeInteger(value: number, what: string): void {

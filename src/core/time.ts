@@ -46,21 +46,50 @@ interface WallClock extends LocalDate {
   readonly second: number;
 }
 
-function wallClock(instant: Instant, timeZone: string): WallClock {
+/** Asks ICU (slow: microseconds per call). */
+function offsetFromIcu(instant: Instant, timeZone: string): number {
   const parts = formatterFor(timeZone).formatToParts(new Date(instant));
   const get = (type: Intl.DateTimeFormatPartTypes): number => {
     const part = parts.find((p) => p.type === type);
     return part ? Number(part.value) : 0;
   };
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
-}
-
-/** Offset of the zone from UTC at that instant, in milliseconds (Seoul: +9 h). */
-export function zoneOffset(instant: Instant, timeZone: string): number {
-  const w = wallClock(instant, timeZone);
-  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   const truncated = instant - (((instant % 1000) + 1000) % 1000);
   return asUtc - truncated;
+}
+
+const BUCKET = 15 * 60_000;
+const offsets = new Map<string, number>();
+
+/**
+ * Offset of the zone from UTC at that instant, in milliseconds (Seoul: +9 h). Cached per zone and
+ * quarter hour, and only where the offset is the same at both ends of the quarter, so a DST change
+ * inside it is always asked of ICU: exact, and cheap on the hot path (every checkout asks several times).
+ */
+export function zoneOffset(instant: Instant, timeZone: string): number {
+  const bucket = Math.floor(instant / BUCKET);
+  const key = `${timeZone}@${bucket}`;
+  const cached = offsets.get(key);
+  if (cached !== undefined) return cached;
+  const start = offsetFromIcu(bucket * BUCKET, timeZone);
+  const end = offsetFromIcu((bucket + 1) * BUCKET - 1, timeZone);
+  if (start !== end) return offsetFromIcu(instant, timeZone);
+  if (offsets.size > 4096) offsets.clear();
+  offsets.set(key, start);
+  return start;
+}
+
+function wallClock(instant: Instant, timeZone: string): WallClock {
+  formatterFor(timeZone); // throws RangeError for an unknown zone, as ICU would
+  const local = new Date(instant + zoneOffset(instant, timeZone));
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
+  };
 }
 
 export function localDateOf(instant: Instant, timeZone: string): LocalDate {
@@ -68,13 +97,16 @@ export function localDateOf(instant: Instant, timeZone: string): LocalDate {
   return { year: w.year, month: w.month, day: w.day };
 }
 
-/** The first instant of a local calendar day in the zone (handles DST changes at midnight). */
+/**
+ * The first instant of a local calendar day in the zone. Where a DST change skips midnight itself
+ * (Santiago, Havana spring forward at 00:00), the day starts at the first instant that exists.
+ */
 export function startOfLocalDay(date: LocalDate, timeZone: string): Instant {
   const guess = Date.UTC(date.year, date.month - 1, date.day);
-  let instant = guess - zoneOffset(guess, timeZone);
+  const first = guess - zoneOffset(guess, timeZone);
   // A second pass settles the offset when the guess and the answer straddle a DST change.
-  instant = guess - zoneOffset(instant, timeZone);
-  return instant;
+  const second = guess - zoneOffset(first, timeZone);
+  return compareDates(localDateOf(second, timeZone), date) < 0 ? first : second;
 }
 
 export function daysInMonth(year: number, month: number): number {
@@ -129,6 +161,8 @@ export function isoInstant(instant: Instant): string {
 /** Parses an ISO-8601 instant with an explicit zone (Z or ±hh:mm); local times are ambiguous and refused. */
 export function parseIsoInstant(text: string): Instant | undefined {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) return undefined;
+  // Date.parse rolls 30 February into March; a day that does not exist is refused.
+  if (parseDayKey(text.slice(0, 10)) === undefined) return undefined;
   const value = Date.parse(text);
   return Number.isNaN(value) ? undefined : value;
 }

@@ -3,13 +3,13 @@
  * discounts, a redemption, points earned and qualifying spend, planned as one set of transfers.
  * `quote` is the same computation without booking: what the cashier sees before committing.
  */
-import { basketTotal, type Basket } from '../basket.js';
+import { basketTotal, lineNet, type Basket } from '../basket.js';
 import { TallyError } from '../errors.js';
 import { ACCOUNTS } from '../ledger-model.js';
-import { mulDiv } from '../money.js';
+import { allocateProportionally, mulDiv } from '../money.js';
 import type { Program } from '../program/schema.js';
 import { dayKey, isoWeekday, localDateOf, type Instant } from '../time.js';
-import { amountDue, earnPoints, excludedLines, hundredths, lineFigures, storeBonusDay, type EarnComponent, type MultiplierSource } from './earn.js';
+import { amountDue, earnPoints, excludedLines, hundredths, lineFigures, storeBonusDay, type EarnComponent, type LineDiscount, type MultiplierSource } from './earn.js';
 import { expiringSoon, type ExpiringAmount } from './lots.js';
 import type { MemberState, RuleContext } from './member-state.js';
 import { activeMembership, findPlan, nextPeriod } from './membership.js';
@@ -148,23 +148,33 @@ export function planCheckout(member: MemberState, basket: Basket, ctx: RuleConte
   const plan = new Plan(member, ctx);
   planDueEntries(plan);
   const membershipSale = sellMembershipLines(plan, basket, txnId);
+  // A plan sold in this basket pays its first monthly credit now, as at the counter.
+  if (membershipSale) planDueEntries(plan);
   const before = plan.view;
   const statusBefore = tierAt(program, before.spend, before.enrolledAt, now, timeZone);
   const membership = activeMembership(program, before.memberships, now);
 
   const excluded = excludedLines(program, basket);
   const total = basketTotal(basket);
-  const discountable = basket.lines.reduce((sum, line, i) => (excluded[i] ? sum : sum + line.quantity * line.unitPrice - line.discount), 0);
+  const nets = basket.lines.map(lineNet);
+  const discountable = nets.reduce((sum, net, i) => (excluded[i] ? sum : sum + net), 0);
   const percentOff = membership?.plan.perks.percentOff ?? 0;
   const memberDiscount = mulDiv(discountable, percentOff, 100);
+  // The same split lineFigures makes first, so rewards see what is left of each line.
+  const memberShares = allocateProportionally(memberDiscount, nets.map((net, i) => (excluded[i] ? 0 : net)));
   const payable = total - memberDiscount;
-  const options_ = redemptionOptions(program, basket, excluded, payable, before.balance);
+  const options_ = redemptionOptions(program, basket, { remaining: nets.map((net, i) => net - (memberShares[i] ?? 0)), excluded }, payable, before.balance);
   const chosen = options.redeem ? chooseRedemption(program, options_, options.redeem) : null;
 
-  const perLine = basket.lines.map((_, i) => (chosen && chosen.lineIndex === i ? chosen.discount : 0));
-  const spread = [{ amount: memberDiscount, over: excluded.map((x) => !x) }];
-  if (chosen && chosen.lineIndex === null) spread.push({ amount: chosen.discount, over: basket.lines.map(() => true) });
-  const figures = lineFigures(program, basket, { spread, perLine });
+  const lineDiscounts: LineDiscount[] = [{ kind: 'spread', amount: memberDiscount, over: excluded.map((x) => !x) }];
+  if (chosen) {
+    lineDiscounts.push(
+      chosen.lineIndex !== null
+        ? { kind: 'line', index: chosen.lineIndex, amount: chosen.discount }
+        : { kind: 'spread', amount: chosen.discount, over: chosen.spreadOver === 'basket' ? basket.lines.map(() => true) : excluded.map((x) => !x) },
+    );
+  }
+  const figures = lineFigures(program, basket, lineDiscounts);
   const eligibleSpend = figures.reduce((sum, l) => sum + l.eligible, 0);
 
   const today = localDateOf(now, timeZone);

@@ -41,17 +41,23 @@ function lineMultiplier(program: Program, sku: string, category: string): number
   return hundredths((bySku ?? byCategory)?.multiplier ?? 1);
 }
 
-/**
- * Spreads loyalty discounts over lines: `perLine` are discounts aimed at one line (a free item),
- * `spread` is split over the lines in `spreadOver` by what is left of them.
- */
-export function lineFigures(program: Program, basket: Basket, discounts: { readonly spread: readonly { amount: number; over: readonly boolean[] }[]; readonly perLine: readonly number[] }): LineFigures[] {
+/** A loyalty discount on one line (a free item), or spread over some lines in proportion to what is left of them. */
+export type LineDiscount =
+  | { readonly kind: 'line'; readonly index: number; readonly amount: number }
+  | { readonly kind: 'spread'; readonly amount: number; readonly over: readonly boolean[] };
+
+/** Applies loyalty discounts to the lines in order (member % off first, then a reward or points). */
+export function lineFigures(program: Program, basket: Basket, discounts: readonly LineDiscount[]): LineFigures[] {
   const excluded = excludedLines(program, basket);
   const nets = basket.lines.map(lineNet);
-  const loyalty = basket.lines.map((_, i) => discounts.perLine[i] ?? 0);
-  for (const { amount, over } of discounts.spread) {
-    const weights = nets.map((net, i) => (over[i] ? net - (loyalty[i] ?? 0) : 0));
-    allocateProportionally(amount, weights).forEach((part, i) => {
+  const loyalty = basket.lines.map(() => 0);
+  for (const discount of discounts) {
+    if (discount.kind === 'line') {
+      loyalty[discount.index] = (loyalty[discount.index] ?? 0) + discount.amount;
+      continue;
+    }
+    const weights = nets.map((net, i) => (discount.over[i] ? net - (loyalty[i] ?? 0) : 0));
+    allocateProportionally(discount.amount, weights).forEach((part, i) => {
       loyalty[i] = (loyalty[i] ?? 0) + part;
     });
   }
@@ -126,7 +132,10 @@ export function earnPoints(program: Program, lines: readonly LineFigures[], mult
     { kind: 'product-multiplier', points: divideRounded(productNumerator, scale, rounding) },
   ];
   const before = baseNumerator + productNumerator;
-  let factor = 100n; // running product of multipliers (hundredths) for multiplicative stacking
+  // Multiplicative stacking: each extra is on top of the product of the earlier multipliers, kept
+  // exact as factor / factorScale (hundredths multiply: 1.25 × 1.25 = 15625 / 10000).
+  let factor = 1n;
+  let factorScale = 1n;
   let memberBonusDayPoints = 0;
   for (const source of multipliers) {
     const extraHundredths = BigInt(source.multiplier - 100);
@@ -134,8 +143,9 @@ export function earnPoints(program: Program, lines: readonly LineFigures[], mult
     const points =
       stacking === 'additive'
         ? divideRounded(before * extraHundredths, scale * 100n, rounding)
-        : divideRounded(before * factor * extraHundredths, scale * 100n * 100n, rounding);
-    factor = (factor * BigInt(source.multiplier)) / 100n;
+        : divideRounded(before * factor * extraHundredths, scale * 100n * factorScale, rounding);
+    factor *= BigInt(source.multiplier);
+    factorScale *= 100n;
     if (source.kind === 'member-bonus-day') memberBonusDayPoints += points;
     else components.push({ kind: source.kind, id: source.id, multiplier: source.multiplier / 100, points });
   }

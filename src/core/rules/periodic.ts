@@ -11,32 +11,26 @@ import { isActiveAt } from './membership.js';
 import type { Plan } from './plan.js';
 import { tierAt, tierIndex } from './tiers.js';
 
+/**
+ * A plan with a monthly credit pays it on the day the membership starts and on each monthly
+ * anniversary while it runs (a one-month plan: one credit; a year: twelve). The period key is the
+ * month of the anniversary, so a plan bought on top of another in the same month adds nothing.
+ */
 function monthlyCredits(plan: Plan): void {
   const { program, now, timeZone } = plan.ctx;
-  const periods = plan.view.memberships.filter((p) => p.startsAt <= now);
-  const withCredit = periods.filter((p) => (program.memberships.find((m) => m.id === p.planId)?.perks.monthlyCredit ?? 0) > 0);
-  if (withCredit.length === 0) return;
-  const first = localDateOf(Math.min(...withCredit.map((p) => p.startsAt)), timeZone);
-  const last = localDateOf(now, timeZone);
-  for (let month = { year: first.year, month: first.month, day: 1 }; monthKey(month) <= monthKey(last); month = addMonths(month, 1)) {
-    const key = monthKey(month);
-    if (plan.isBooked('membership-credit', key)) continue;
-    const start = startOfLocalDay(month, timeZone);
-    const end = startOfLocalDay(addMonths(month, 1), timeZone);
-    let credit = 0;
-    let planId = '';
-    let from = start;
-    for (const period of withCredit) {
-      const overlaps = period.startsAt < end && (period.endsAt === null || period.endsAt > start);
-      const amount = program.memberships.find((m) => m.id === period.planId)?.perks.monthlyCredit ?? 0;
-      if (overlaps && amount > credit) {
-        credit = amount;
-        planId = period.planId;
-        from = Math.max(start, period.startsAt);
-      }
+  const creditOf = (planId: string): number => program.memberships.find((m) => m.id === planId)?.perks.monthlyCredit ?? 0;
+  // The most generous plan claims a month first.
+  const periods = plan.view.memberships.filter((p) => p.startsAt <= now && creditOf(p.planId) > 0).sort((a, b) => creditOf(b.planId) - creditOf(a.planId) || a.startsAt - b.startsAt);
+  for (const period of periods) {
+    const start = localDateOf(period.startsAt, timeZone);
+    for (let k = 0; ; k += 1) {
+      const at = k === 0 ? period.startsAt : startOfLocalDay(addMonths(start, k), timeZone);
+      if (at > now || (period.endsAt !== null && at >= period.endsAt)) break;
+      const key = monthKey(localDateOf(at, timeZone));
+      if (plan.isBooked('membership-credit', key)) continue;
+      // Effective on its anniversary, wherever and whenever it is booked.
+      plan.credit('membership-credit', creditOf(period.planId), { type: 'period', kind: 'membership-credit', period: key }, { effectiveAt: at, detail: { planId: period.planId, month: key } });
     }
-    // Effective when the month's membership began, wherever and whenever it is booked.
-    if (credit > 0) plan.credit('membership-credit', credit, { type: 'period', kind: 'membership-credit', period: key }, { effectiveAt: Math.min(from, now), detail: { planId, month: key } });
   }
 }
 

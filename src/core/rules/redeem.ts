@@ -3,7 +3,7 @@
  * catalogue reward (fixed amount off, percent off, a free item). Either way points may pay at most
  * the program's share of the basket, and a terminal never takes a balance below zero.
  */
-import { lineNet, type Basket } from '../basket.js';
+import type { Basket } from '../basket.js';
 import { TallyError } from '../errors.js';
 import { formatMoney, mulDiv } from '../money.js';
 import type { CatalogueReward, Program } from '../program/schema.js';
@@ -44,27 +44,41 @@ export interface ChosenRedemption {
   readonly points: number;
   readonly discount: number;
   readonly rewardId: string | null;
-  /** A free item's discount goes on its own line; other discounts are spread over the basket. */
+  /** A free item's discount goes on its own line. */
   readonly lineIndex: number | null;
+  /**
+   * Catalogue discounts apply to what the program discounts (never gift cards or excluded lines);
+   * points used as money pay for the basket like any tender.
+   */
+  readonly spreadOver: 'discountable' | 'basket';
 }
 
 const floorToStep = (value: number, step: number): number => Math.floor(value / step) * step;
 
-function rewardOption(reward: CatalogueReward, basket: Basket, excluded: readonly boolean[], payable: number, cap: number, balance: number): RewardOption {
+/** What is left of each line after member discounts, and whether the program may discount it. */
+export interface RedeemableLines {
+  readonly remaining: readonly number[];
+  readonly excluded: readonly boolean[];
+}
+
+function rewardOption(reward: CatalogueReward, basket: Basket, lines: RedeemableLines, cap: number, balance: number): RewardOption {
   const money = (amount: number): string => formatMoney({ amount, currency: basket.currency });
   const base = { id: reward.id, name: reward.name, points: reward.points };
+  const discountable = lines.remaining.reduce((sum, amount, i) => (lines.excluded[i] ? sum : sum + amount), 0);
   let discount: number;
   let lineIndex: number | undefined;
   const r = reward.reward;
-  if (r.type === 'amount-off') discount = r.amount;
-  else if (r.type === 'percent-off') discount = mulDiv(payable, r.percent, 100);
+  if (r.type === 'amount-off') {
+    discount = r.amount;
+    if (discount > discountable) return { ...base, discount, available: false, reason: `worth ${money(discount)}, more than the ${money(discountable)} of this basket it applies to` };
+  } else if (r.type === 'percent-off') discount = mulDiv(discountable, r.percent, 100);
   else {
     // The cheapest matching unit is the free one, as shops do.
     let best: { index: number; unit: number } | undefined;
     basket.lines.forEach((line, index) => {
       const matches = (r.sku !== undefined && line.sku === r.sku) || (r.category !== undefined && line.category === r.category);
-      if (!matches || excluded[index]) return;
-      const unit = Math.floor(lineNet(line) / line.quantity);
+      if (!matches || lines.excluded[index]) return;
+      const unit = Math.floor((lines.remaining[index] ?? 0) / line.quantity);
       if (!best || unit < best.unit) best = { index, unit };
     });
     if (!best) return { ...base, discount: 0, available: false, reason: `the basket has no ${r.sku ?? r.category} to take free` };
@@ -79,7 +93,7 @@ function rewardOption(reward: CatalogueReward, basket: Basket, excluded: readonl
 }
 
 /** `payable` is the basket total after member discounts. */
-export function redemptionOptions(program: Program, basket: Basket, excluded: readonly boolean[], payable: number, balance: number): RedemptionOptions {
+export function redemptionOptions(program: Program, basket: Basket, lines: RedeemableLines, payable: number, balance: number): RedemptionOptions {
   const r = program.redemption;
   const cap = mulDiv(payable, r.maxBasketShare, 100);
   let pointsAsCurrency: PointsAsCurrencyOption | null = null;
@@ -97,7 +111,7 @@ export function redemptionOptions(program: Program, basket: Basket, excluded: re
       available: maximumPoints >= Math.max(r.minimumPoints, r.step),
     };
   }
-  const rewards = r.catalogue.map((reward) => rewardOption(reward, basket, excluded, payable, cap, balance));
+  const rewards = r.catalogue.map((reward) => rewardOption(reward, basket, lines, cap, balance));
   return { balance, cap, pointsAsCurrency, rewards };
 }
 
@@ -112,7 +126,7 @@ export function chooseRedemption(program: Program, options: RedemptionOptions, r
       const code = option.points > options.balance ? 'insufficient-points' : 'redemption-not-allowed';
       throw new TallyError(code, `Reward "${option.id}" cannot be used: ${option.reason ?? 'not available'}`);
     }
-    return { points: option.points, discount: option.discount, rewardId: option.id, lineIndex: option.lineIndex ?? null };
+    return { points: option.points, discount: option.discount, rewardId: option.id, lineIndex: option.lineIndex ?? null, spreadOver: 'discountable' };
   }
   const pac = options.pointsAsCurrency;
   const points = request.points;
@@ -124,5 +138,5 @@ export function chooseRedemption(program: Program, options: RedemptionOptions, r
   if (points > pac.maximumPoints) {
     throw new TallyError('redemption-not-allowed', `At most ${pac.maximumPoints} points can pay for this basket (${program.redemption.maxBasketShare}% of it)`);
   }
-  return { points, discount: mulDiv(points, pac.amount, pac.points), rewardId: null, lineIndex: null };
+  return { points, discount: mulDiv(points, pac.amount, pac.points), rewardId: null, lineIndex: null, spreadOver: 'basket' };
 }
