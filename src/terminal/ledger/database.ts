@@ -5,7 +5,7 @@
  * WAL default to NORMAL, where an acknowledged commit can vanish on power loss), a busy timeout,
  * foreign keys, and pending migrations in one transaction after a backup.
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { TallyError } from '../../core/errors.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations/index.js';
 import { isSqliteError, openSqlite, type SqliteDatabase } from './sqlite.js';
@@ -32,7 +32,11 @@ function readHeader(path: string): Buffer {
   }
 }
 
-/** Refuses a file that is not SQLite or is shorter than its own header says (a truncated copy). */
+/**
+ * Refuses, before SQLite opens it (which would create -wal/-shm files beside it), a file that is
+ * not SQLite, is shorter than its own header says (a truncated copy), or comes from a newer Tally
+ * (the schema version is the header's user_version, bytes 60-63).
+ */
 function checkFile(path: string): void {
   const size = statSync(path).size;
   if (size === 0) return;
@@ -43,6 +47,8 @@ function checkFile(path: string): void {
   if (header.length < 100) {
     throw new TallyError('database-corrupt', `${path} is truncated (${size} bytes, not even a full header). It was left untouched; restore it from a backup.`);
   }
+  const version = header.readUInt32BE(60);
+  if (version > LATEST_VERSION) throw newerVersion(path, version);
   const rawPageSize = header.readUInt16BE(16);
   const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
   const pages = header.readUInt32BE(28);
@@ -53,6 +59,10 @@ function checkFile(path: string): void {
   if (sizeIsValid && !walHasFrames && pages > 0 && size < pages * pageSize) {
     throw new TallyError('database-corrupt', `${path} is truncated (${size} bytes, its header says ${pages * pageSize}). It was left untouched; restore it from a backup.`);
   }
+}
+
+function newerVersion(path: string, version: number): TallyError {
+  return new TallyError('database-newer', `${path} was written by a newer Tally (schema ${version}; this one knows up to ${LATEST_VERSION}). Update Tally; the file was left untouched.`);
 }
 
 function corrupt(path: string, problems: readonly string[]): TallyError {
@@ -90,13 +100,13 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Sqlite
     throw new TallyError('not-initialised', `No Tally database at ${path}. Create one with: tally init --db ${path} --program FILE --store ID --terminal ID`);
   }
   if (exists) checkFile(path);
+  const sidecars = [`${path}-wal`, `${path}-shm`];
+  const sidecarsBefore = sidecars.filter((f) => existsSync(f));
   let db: SqliteDatabase | undefined;
   try {
     db = openSqlite(path, { readonly: options.mode === 'readonly', fileMustExist: options.mode !== 'create' });
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > LATEST_VERSION) {
-      throw new TallyError('database-newer', `${path} was written by a newer Tally (schema ${version}; this one knows up to ${LATEST_VERSION}). Update Tally; the file was left untouched.`);
-    }
+    if (version > LATEST_VERSION) throw newerVersion(path, version);
     if (version === 0 && options.mode !== 'create') {
       throw new TallyError('not-initialised', `${path} is not initialised. Create it with: tally init --db ${path} --program FILE --store ID --terminal ID`);
     }
@@ -110,10 +120,19 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Sqlite
     }
     // Set after WAL on purpose: every commit is fsynced before it is acknowledged.
     db.pragma('synchronous = FULL');
+    // No automatic checkpoint inside a commit (it would add its own fsyncs to one unlucky checkout);
+    // the host checkpoints when idle (Ledger.checkpoint) and SQLite does on the last close. The
+    // large limit is only a safety net for a host that never idles.
+    if (options.mode !== 'readonly') db.pragma('wal_autocheckpoint = 10000');
     if (db.pragma('synchronous', { simple: true }) !== 2) throw new Error('synchronous=FULL did not take');
     return db;
   } catch (error) {
     db?.close();
+    // SQLite creates -wal/-shm beside a WAL file even to read it. A file refused here is left as it
+    // was found: empty sidecars this open created are removed (never a WAL holding frames).
+    if (exists && sidecarsBefore.length === 0 && statSync(`${path}-wal`, { throwIfNoEntry: false })?.size === 0) {
+      for (const file of sidecars) rmSync(file, { force: true });
+    }
     if (error instanceof TallyError) throw error;
     if (isSqliteError(error) && (error.code === 'SQLITE_CORRUPT' || error.code === 'SQLITE_NOTADB')) {
       throw corrupt(path, [error.message]);

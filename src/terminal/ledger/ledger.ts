@@ -20,8 +20,6 @@ export interface TerminalConfig {
   readonly timeZone: string;
   readonly programId: string;
   readonly programVersion: number;
-  readonly epoch: number;
-  readonly nextSeq: number;
 }
 
 export interface MemberRecord {
@@ -218,8 +216,8 @@ export class Ledger {
   }
 
   private readConfig(): TerminalConfig {
-    const row = this.db.prepare('SELECT store_id, terminal_id, time_zone, program_id, program_version, epoch, next_seq FROM terminal WHERE singleton = 1').get() as
-      | { store_id: string; terminal_id: string; time_zone: string; program_id: string; program_version: number; epoch: number; next_seq: number }
+    const row = this.db.prepare('SELECT store_id, terminal_id, time_zone, program_id, program_version FROM terminal WHERE singleton = 1').get() as
+      | { store_id: string; terminal_id: string; time_zone: string; program_id: string; program_version: number }
       | undefined;
     if (!row) throw new TallyError('not-initialised', `${this.path} is not initialised`);
     return {
@@ -228,8 +226,6 @@ export class Ledger {
       timeZone: row.time_zone,
       programId: row.program_id,
       programVersion: row.program_version,
-      epoch: row.epoch,
-      nextSeq: row.next_seq,
     };
   }
 
@@ -256,12 +252,17 @@ export class Ledger {
 
   /** Runs `fn` in one IMMEDIATE transaction (the write lock is taken up front, so no deadlock on upgrade). */
   transaction<T>(fn: () => T): T {
-    try {
-      return this.db.transaction(fn).immediate();
-    } finally {
-      // The cached next sequence number is only right after a commit; re-read it either way.
-      this.config = this.readConfig();
-    }
+    return this.db.transaction(fn).immediate();
+  }
+
+  /**
+   * Copies the WAL back into the database file. Automatic checkpoints are off for the terminal's
+   * connection, so that no checkout pays for one inside its commit; the host calls this when idle
+   * (and closing the last connection does it too). PASSIVE never waits for readers or writers.
+   */
+  checkpoint(): { walPages: number; checkpointed: number } {
+    const row = this.db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+    return { walPages: row[0]?.log ?? 0, checkpointed: row[0]?.checkpointed ?? 0 };
   }
 
   /** The current epoch and next sequence number, read from the file (another process may have booked since). */
@@ -361,8 +362,11 @@ export class Ledger {
         transfer_id: string;
       }[]
     ).map((l) => ({ id: l.id, remaining: l.remaining, expiresAt: l.expires_at, earnedAt: l.earned_at, sourceTransferId: l.transfer_id }));
+    // Qualifying spend only matters to tiers and yearly rebates; a program without them never reads it.
+    const program = this.activeProgram;
+    const needsSpend = program.tiers !== undefined || program.annualRewards.some((r) => r.rebatePercent !== undefined);
     const spend = (
-      this.stmt(`SELECT kind, amount, effective_at FROM transfers WHERE member_id = ? AND kind IN ('qualifying-spend', 'return-qualifying-spend')`).all(memberId) as {
+      (needsSpend ? this.stmt(`SELECT kind, amount, effective_at FROM transfers WHERE member_id = ? AND kind IN ('qualifying-spend', 'return-qualifying-spend')`).all(memberId) : []) as {
         kind: string;
         amount: number;
         effective_at: number;

@@ -1,0 +1,49 @@
+/**
+ * `npm run bench`: runs each benchmark in turn and prints one plain table of figures against their
+ * targets. A benchmark reports; it is not a test — the exit code is 0 even when a target is missed
+ * (it is non-zero only if a benchmark could not run at all).
+ *
+ * Usage: node dist/bench/run.js [checkout] [lookup]   (default: all)
+ * Env: TALLY_BENCH_CHECKOUTS (5000), TALLY_BENCH_CHECKOUT_MEMBERS (1000), TALLY_BENCH_WARMUP (500), TALLY_BENCH_HISTORY (500),
+ *      TALLY_BENCH_MEMBERS (1000000), TALLY_BENCH_LOOKUPS (10000), TALLY_BENCH_DIR (OS temp dir).
+ */
+import { cpus } from 'node:os';
+import { runCheckoutBench } from './checkout.js';
+import { log, type BenchResult } from './lib.js';
+import { runLookupBench } from './lookup.js';
+
+const BENCHMARKS: Readonly<Record<string, () => BenchResult[]>> = {
+  checkout: () => runCheckoutBench(),
+  lookup: () => runLookupBench(),
+};
+
+function table(results: readonly BenchResult[]): string {
+  const rows = [['benchmark', 'figure', 'target', 'result'], ...results.map((r) => [r.name, r.figure, r.target || '—', r.pass === null ? 'info' : r.pass ? 'PASS' : 'MISS'])];
+  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((row) => row[c]!.length)));
+  const line = (row: readonly string[]): string => row.map((cell, c) => (c === 1 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+function main(): void {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((name) => !(name in BENCHMARKS));
+  if (unknown.length > 0) {
+    log(`Unknown benchmark ${unknown.join(', ')}; choose from: ${Object.keys(BENCHMARKS).join(', ')}`);
+    process.exitCode = 2;
+    return;
+  }
+  const names = asked.length > 0 ? asked : Object.keys(BENCHMARKS);
+  const cpu = cpus();
+  log(`Tally benchmarks — Node ${process.version}, ${process.platform}/${process.arch}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}`);
+  log();
+  const results: BenchResult[] = [];
+  const started = Date.now();
+  for (const name of names) results.push(...BENCHMARKS[name]!());
+  log(table(results));
+  const missed = results.filter((r) => r.pass === false);
+  log();
+  log(missed.length === 0 ? `All ${results.filter((r) => r.pass !== null).length} targets met.` : `MISSED ${missed.length} target(s): ${missed.map((r) => `${r.name} (${r.figure}, target ${r.target})`).join('; ')}`);
+  log(`Total time ${((Date.now() - started) / 1000).toFixed(1)} s. (A missed target does not fail the run: benchmarks report, tests decide.)`);
+}
+
+main();
