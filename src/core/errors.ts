@@ -17,6 +17,7 @@ export type TallyErrorCode =
   | 'not-initialised'
   | 'already-initialised'
   | 'database-newer'
+  | 'migration-failed'
   | 'database-corrupt'
   | 'not-a-database'
   | 'ledger-invariant';

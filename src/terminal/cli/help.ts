@@ -32,7 +32,7 @@ Options for every command:
 
 Amounts are whole minor units of the program currency: 45000 is ₩45,000, 1999 is $19.99.
 A basket file is JSON: {"currency":"USD","lines":[{"sku":"BALL-5","quantity":2,"unitPrice":1999,"category":"balls"}],"tax":{"amount":320,"included":false}}.
-Exit status: 0 done; 1 refused (one-line reason on stderr, nothing written); 2 wrong usage.
+Exit status: 0 done; 1 refused (one-line reason on stderr, nothing written); 2 wrong usage; 3 a fault of Tally itself.
 `;
 
 const DETAILS: Record<string, string> = {

@@ -184,7 +184,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr(`tally: ${error.message.split('\n').join(' ')}`);
       return 1;
     }
-    throw error;
+    // A fault of Tally's own, not of the input: say so in one line, the details for support.
+    const message = error instanceof Error ? error.message : String(error);
+    if (json) io.stdout(JSON.stringify({ error: { code: 'internal', message } }, null, 2));
+    io.stderr(`tally: unexpected error (please report it): ${message}${error instanceof Error && error.stack ? `\n${error.stack}` : ''}`);
+    return 3;
   }
 }
 

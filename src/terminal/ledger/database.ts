@@ -85,13 +85,24 @@ export function copyDatabase(db: SqliteDatabase, target: string): void {
 function migrate(db: SqliteDatabase, path: string, from: number): void {
   const pending = MIGRATIONS.filter((m) => m.version > from);
   if (pending.length === 0) return;
-  if (from > 0) copyDatabase(db, `${path}.v${from}-${Date.now()}.bak`);
-  db.transaction(() => {
-    for (const migration of pending) {
-      migration.up(db);
-      db.pragma(`user_version = ${migration.version}`);
-    }
-  }).immediate();
+  const backup = from > 0 ? `${path}.v${from}-${Date.now()}.bak` : null;
+  if (backup) copyDatabase(db, backup);
+  let running = pending[0]!;
+  try {
+    db.transaction(() => {
+      for (const migration of pending) {
+        running = migration;
+        migration.up(db);
+        db.pragma(`user_version = ${migration.version}`);
+      }
+    }).immediate();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new TallyError(
+      'migration-failed',
+      `${path}: upgrading the schema to version ${running.version} (${running.description}) failed: ${reason}. Nothing was changed; the file is still at version ${from}${backup ? ` and a copy is at ${backup}` : ''}.`,
+    );
+  }
 }
 
 export function openDatabase(path: string, options: OpenDatabaseOptions): SqliteDatabase {
