@@ -69,6 +69,7 @@ export const checkoutArgs = z.strictObject({
 export const quoteArgs = checkoutArgs.omit({ txnId: true, cashier: true });
 
 export const returnArgs = z.union([
+  z.strictObject({ originalTxnId: txnIdSchema, returnId: txnIdSchema, all: z.literal(true), originalTerminal: z.string().min(1).optional(), cashier: z.string().min(1).max(64).optional() }),
   z.strictObject({ originalTxnId: txnIdSchema, returnId: txnIdSchema, amount: pointsSchema, originalTerminal: z.string().min(1).optional(), cashier: z.string().min(1).max(64).optional() }),
   z.strictObject({
     originalTxnId: txnIdSchema,

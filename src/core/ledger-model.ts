@@ -42,6 +42,7 @@ export type TransferKind =
   | 'donation'
   | 'expiry'
   | 'membership-sale'
+  | 'membership-refund'
   | 'membership-credit'
   | 'annual-reward'
   | 'adjustment-credit'

@@ -97,6 +97,7 @@ export interface ReturnResult extends CommandResultBase {
   readonly redeemedRestored: number;
   readonly eligibleReturned: number;
   readonly fullyReturned: boolean;
+  readonly membershipCancelled: string | null;
 }
 
 export interface EnrolResult extends CommandResultBase {
@@ -328,7 +329,7 @@ export class LoyaltyService {
     const { originalTerminal: _terminal, cashier, ...request } = input;
     return this.command<ReturnResult>('return', input.returnId, request, cashier ?? null, () => sale.memberId, (member, ctx) => {
       const previous = this.ledger.returnsOf(sale.id).map((r) => r.record as ReturnRecord);
-      const returnRequest = 'amount' in input ? { returnId: input.returnId, amount: input.amount } : { returnId: input.returnId, lines: input.lines };
+      const returnRequest = 'amount' in input ? { returnId: input.returnId, amount: input.amount } : 'lines' in input ? { returnId: input.returnId, lines: input.lines } : { returnId: input.returnId, all: true as const };
       const { plan, record } = planReturn(member, sale.record as SaleRecord, previous, returnRequest, ctx);
       return {
         transfers: plan.transfers,
@@ -344,6 +345,7 @@ export class LoyaltyService {
           redeemedRestored: record.redeemedRestored,
           eligibleReturned: record.eligibleReturned,
           fullyReturned: record.full,
+          membershipCancelled: record.membershipCancelled,
         }),
       };
     });

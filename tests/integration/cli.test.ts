@@ -135,6 +135,27 @@ describe('tally CLI', () => {
     expect(donation).toMatchObject({ points: 300, balance: 800 + 190 - 300 });
   });
 
+  it('cancels a membership sold in a basket when its line is returned, and returns the rest with --all', () => {
+    const basket = join(dir, 'with-plan.json');
+    writeFileSync(basket, JSON.stringify({ currency: 'USD', lines: [{ sku: 'BREAD', quantity: 2, unitPrice: 450 }, { sku: 'PLUS-MONTH', quantity: 1, unitPrice: 599 }] }));
+    const card = '2900000000025';
+    json(['member', 'add', '--card', card]);
+    const sale = json<{ membership: { planId: string } | null }>(['checkout', '--card', card, '--basket', basket, '--txn', 'POS-PLAN']);
+    expect(sale.membership?.planId).toBe('plus-monthly');
+    const back = json<{ membershipCancelled: string | null; fullyReturned: boolean }>(['return', '--txn', 'POS-PLAN', '--return-id', 'RET-PLAN', '--line', 'PLUS-MONTH:1']);
+    expect(back).toMatchObject({ membershipCancelled: 'plus-monthly', fullyReturned: false });
+    expect(json<{ membership: unknown }>(['balance', '--card', card]).membership).toBeNull();
+    const rest = json<{ fullyReturned: boolean; membershipCancelled: string | null }>(['return', '--txn', 'POS-PLAN', '--return-id', 'RET-PLAN-2', '--all']);
+    expect(rest).toMatchObject({ fullyReturned: true, membershipCancelled: null });
+    const sqlite = new Database(db, { readonly: true });
+    expect(sqlite.prepare(`SELECT kind, amount FROM transfers WHERE kind LIKE 'membership-%' AND member_id = (SELECT member_id FROM card_codes WHERE code = ?) ORDER BY seq`).all(card)).toEqual([
+      { kind: 'membership-sale', amount: 599 },
+      { kind: 'membership-refund', amount: 599 },
+    ]);
+    sqlite.close();
+    expect(json<{ ok: boolean }>(['verify']).ok).toBe(true);
+  });
+
   it('records actions within their limits', () => {
     expect(json<{ points: number }>(['action', '--card', '2900000000017', '--action', 'newsletter']).points).toBe(50);
     // Retried without an id: found by its limit key, a no-op.

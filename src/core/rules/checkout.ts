@@ -85,7 +85,7 @@ export interface SaleRecord {
   readonly lines: readonly SaleLineRecord[];
   readonly earned: readonly { readonly transferId: string; readonly points: number }[];
   readonly redeemed: { readonly transferId: string; readonly points: number; readonly discount: number; readonly rewardId: string | null; readonly lots: readonly { readonly points: number; readonly expiresAt: Instant | null }[] } | null;
-  readonly membershipSale: { readonly transferId: string; readonly planId: string; readonly startsAt: Instant; readonly endsAt: Instant | null } | null;
+  readonly membershipSale: { readonly transferId: string; readonly planId: string; readonly sku: string; readonly amount: number; readonly startsAt: Instant; readonly endsAt: Instant | null } | null;
   readonly programId: string;
   readonly programVersion: number;
 }
@@ -130,7 +130,7 @@ function sellMembershipLines(plan: Plan, basket: Basket, txnId: string): SaleRec
   if (amount <= 0) throw new TallyError('invalid-input', `Membership line ${line.sku} must have a price`);
   const period = nextPeriod(findPlan(program, planDef.id), plan.view.memberships, now, timeZone);
   const transfer = plan.membershipSale(amount, { type: 'transaction', kind: 'membership-sale' }, period, { detail: { txnId, sku: line.sku } });
-  return { transferId: transfer.id, planId: period.planId, startsAt: period.startsAt, endsAt: period.endsAt };
+  return { transferId: transfer.id, planId: period.planId, sku: line.sku, amount, startsAt: period.startsAt, endsAt: period.endsAt };
 }
 
 export interface CheckoutPlan {

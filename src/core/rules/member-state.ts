@@ -22,8 +22,10 @@ export interface SpendEntry {
 export interface MembershipPeriod {
   readonly planId: string;
   readonly startsAt: Instant;
-  /** null for a lifetime plan. */
+  /** null for a lifetime plan; a refunded plan ends when it was refunded. */
   readonly endsAt: Instant | null;
+  /** The membership-sale transfer that bought the period (a refund names it). */
+  readonly saleTransferId?: string;
 }
 
 export interface MemberState {

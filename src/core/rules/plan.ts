@@ -154,7 +154,19 @@ export class Plan {
   membershipSale(amount: number, key: BusinessKey, period: MembershipPeriod, options: TransferOptions = {}): PlannedTransfer {
     const detail = { ...options.detail, planId: period.planId, startsAt: period.startsAt, endsAt: period.endsAt };
     const transfer = this.push('membership-sale', 'money', amount, ACCOUNTS.posTender, ACCOUNTS.membershipFees, key, { ...options, detail, moneyAmount: amount }, {});
-    this.state.memberships.push(period);
+    this.state.memberships.push({ ...period, saleTransferId: transfer.id });
+    return transfer;
+  }
+
+  /** A returned membership: its fee goes back and its period ends now (or never starts). */
+  membershipRefund(amount: number, key: BusinessKey, saleTransferId: string, options: TransferOptions = {}): PlannedTransfer {
+    const now = this.ctx.now;
+    const index = this.state.memberships.findIndex((p) => p.saleTransferId === saleTransferId);
+    const period = this.state.memberships[index];
+    if (!period) throw new RangeError(`no membership bought by ${saleTransferId}`);
+    const detail = { ...options.detail, planId: period.planId, saleTransferId, cancelledAt: now };
+    const transfer = this.push('membership-refund', 'money', amount, ACCOUNTS.membershipFees, ACCOUNTS.posTender, key, { ...options, detail, moneyAmount: amount }, {});
+    this.state.memberships[index] = { ...period, endsAt: period.startsAt >= now ? period.startsAt : period.endsAt === null ? now : Math.min(period.endsAt, now) };
     return transfer;
   }
 

@@ -314,3 +314,58 @@ describe('qualifying spend reversal', () => {
     expect(tierAt(sporting, plan.view.spend, plan.view.enrolledAt, RETURN_AT, 'America/New_York')?.tier.id).toBe('bronze');
   });
 });
+
+describe('returning everything, and memberships sold in the sale', () => {
+  const SALE = at('2026-04-10T18:00:00Z'); // 11:00 PDT
+  const LATER = at('2026-04-12T18:00:00Z');
+
+  it('returns a sale paid entirely with points (amount due 0) with "all", giving the points back', () => {
+    const rich = member({ lots: [lot('a', 5_000, null, at('2026-01-05T18:00:00Z'))] });
+    // $20.00 of groceries paid with 2,000 points (100 points = $1): nothing left to pay, nothing earned.
+    const { sale, after } = sell(plus, rich, SALE, [{ sku: 'APPLES', quantity: 1, unitPrice: 2_000 }], { redeem: { points: 2_000 } });
+    expect(sale.amountDue).toBe(0);
+    expect(() => planReturn(after, sale, [], { returnId: 'R1', amount: 1 }, ctxAt(plus, LATER, 'r'))).toThrow(/more than the 0 left/);
+    const { plan, record } = planReturn(after, sale, [], { returnId: 'R1', all: true }, ctxAt(plus, LATER, 'r'));
+    expect(record).toMatchObject({ full: true, redeemedRestored: 2_000, pointsReversed: 0, cumulativeAmount: 0 });
+    expect(plan.view.balance).toBe(5_000);
+  });
+
+  it('"all" after a partial return by lines returns the remaining lines', () => {
+    const lines = [{ sku: 'SHOE', quantity: 1, unitPrice: 8_000 }, { sku: 'SOCK', quantity: 3, unitPrice: 1_000 }];
+    const { sale, after } = sell(sporting, member(), SALE, lines);
+    const first = planReturn(after, sale, [], { returnId: 'R1', lines: [{ sku: 'SOCK', quantity: 1 }] }, ctxAt(sporting, LATER, 'r1'));
+    const rest = planReturn(first.plan.view, sale, [first.record], { returnId: 'R2', all: true }, ctxAt(sporting, LATER, 'r2'));
+    expect(rest.record).toMatchObject({ mode: 'lines', full: true, cumulativeQuantities: [1, 3] });
+    // 110 earned (base 110) in all: 10 back for one sock, 100 for the rest
+    expect(first.record.pointsReversed + rest.record.pointsReversed).toBe(sale.earned.reduce((s, e) => s + e.points, 0));
+  });
+
+  it('cancels a membership sold as a basket line when that line comes back, and refunds its fee', () => {
+    // Groceries $100 plus the annual plan ($49): the plan starts at once (×2 points, 5% off, 200-point credit).
+    const lines = [{ sku: 'GROCERIES', quantity: 1, unitPrice: 10_000 }, { sku: 'PLUS-YEAR', quantity: 1, unitPrice: 4_900 }];
+    const { sale, after } = sell(plus, member(), SALE, lines);
+    expect(sale.membershipSale).toMatchObject({ planId: 'plus-annual', sku: 'PLUS-YEAR', amount: 4_900 });
+    expect(after.memberships).toHaveLength(1);
+    const { plan, record } = planReturn(after, sale, [], { returnId: 'R1', lines: [{ sku: 'PLUS-YEAR', quantity: 1 }] }, ctxAt(plus, LATER, 'r'));
+    expect(record.membershipCancelled).toBe('plus-annual');
+    const refund = plan.transfers.find((t) => t.kind === 'membership-refund');
+    expect(refund).toMatchObject({ unit: 'money', amount: 4_900, debit: 'membership-fees', credit: 'pos-tender', detail: { planId: 'plus-annual', saleTransferId: sale.membershipSale?.transferId, cancelledAt: LATER } });
+    // The plan now ended at the return.
+    expect(plan.view.memberships[0]?.endsAt).toBe(LATER);
+    // Returning the groceries later does not refund the plan twice.
+    const groceries = planReturn(plan.view, sale, [record], { returnId: 'R2', lines: [{ sku: 'GROCERIES', quantity: 1 }] }, ctxAt(plus, LATER + 1000, 'r2'));
+    expect(groceries.record.full).toBe(true);
+    expect(groceries.record.membershipCancelled).toBeNull();
+    expect(groceries.plan.transfers.some((t) => t.kind === 'membership-refund')).toBe(false);
+  });
+
+  it('cancels it on a full return by amount, but not on a partial one', () => {
+    const lines = [{ sku: 'GROCERIES', quantity: 1, unitPrice: 10_000 }, { sku: 'PLUS-MONTH', quantity: 1, unitPrice: 599 }];
+    const { sale, after } = sell(plus, member(), SALE, lines);
+    const partial = planReturn(after, sale, [], { returnId: 'R1', amount: 1_000 }, ctxAt(plus, LATER, 'r1'));
+    expect(partial.record.membershipCancelled).toBeNull();
+    const rest = planReturn(partial.plan.view, sale, [partial.record], { returnId: 'R2', all: true }, ctxAt(plus, LATER, 'r2'));
+    expect(rest.record).toMatchObject({ full: true, membershipCancelled: 'plus-monthly' });
+    expect(rest.plan.transfers.find((t) => t.kind === 'membership-refund')?.amount).toBe(599);
+  });
+});

@@ -15,7 +15,9 @@ import type { SaleRecord } from './checkout.js';
 
 export type ReturnRequest =
   | { readonly returnId: string; readonly amount: number }
-  | { readonly returnId: string; readonly lines: readonly { readonly sku: string; readonly quantity: number }[] };
+  | { readonly returnId: string; readonly lines: readonly { readonly sku: string; readonly quantity: number }[] }
+  /** Everything still unreturned (also a sale paid entirely with points, whose amount due is 0). */
+  | { readonly returnId: string; readonly all: true };
 
 export interface ReturnRecord {
   readonly returnId: string;
@@ -35,6 +37,8 @@ export interface ReturnRecord {
   readonly pointsUncollected: number;
   readonly refundDeduction: number;
   readonly redeemedRestored: number;
+  /** The plan a returned membership line (or a full return) cancelled, with its fee refunded. */
+  readonly membershipCancelled: string | null;
 }
 
 function previousState(sale: SaleRecord, previous: readonly ReturnRecord[]): { amount: number; quantities: number[]; eligible: number; reversed: Record<string, number>; restored: boolean; mode: ReturnRecord['mode'] | null; full: boolean } {
@@ -56,11 +60,18 @@ export interface ReturnPlan {
 }
 
 /** `previous` are the sale's earlier returns, oldest first. */
-export function planReturn(member: MemberState, sale: SaleRecord, previous: readonly ReturnRecord[], request: ReturnRequest, ctx: RuleContext): ReturnPlan {
+export function planReturn(member: MemberState, sale: SaleRecord, previous: readonly ReturnRecord[], input: ReturnRequest, ctx: RuleContext): ReturnPlan {
   const { program } = ctx;
   const prior = previousState(sale, previous);
-  const mode = 'amount' in request ? 'amount' : 'lines';
   if (prior.full) throw new TallyError('return-exceeds-sale', `Sale ${sale.txnId} has already been fully returned`);
+  // "All" continues the way the sale was returned before (by lines or by amount).
+  const request: ReturnRequest =
+    'all' in input
+      ? prior.mode === 'lines'
+        ? { returnId: input.returnId, lines: sale.lines.map((line, i) => ({ sku: line.sku, quantity: line.quantity - (prior.quantities[i] ?? 0) })).filter((l) => l.quantity > 0) }
+        : { returnId: input.returnId, amount: sale.amountDue - prior.amount }
+      : input;
+  const mode = 'amount' in request ? 'amount' : 'lines';
   if (prior.mode !== null && prior.mode !== mode) {
     throw new TallyError('invalid-input', `Sale ${sale.txnId} was returned by ${prior.mode} before; return the rest by ${prior.mode} too`);
   }
@@ -69,14 +80,17 @@ export function planReturn(member: MemberState, sale: SaleRecord, previous: read
   let cumulativeEligible: number;
   let full: boolean;
   if ('amount' in request) {
-    if (!Number.isSafeInteger(request.amount) || request.amount <= 0) throw new TallyError('invalid-input', `Returned amount must be a whole positive number of minor units, got ${String(request.amount)}`);
+    const allOfIt = 'all' in input;
+    if (!Number.isSafeInteger(request.amount) || request.amount < 0 || (request.amount === 0 && !allOfIt)) {
+      throw new TallyError('invalid-input', `Returned amount must be a whole positive number of minor units, got ${String(request.amount)}`);
+    }
     cumulativeAmount += request.amount;
     if (cumulativeAmount > sale.amountDue) {
       throw new TallyError('return-exceeds-sale', `Return of ${request.amount} is more than the ${sale.amountDue - prior.amount} left of sale ${sale.txnId}`);
     }
     full = cumulativeAmount === sale.amountDue;
     cumulativeEligible = full ? sale.eligibleSpend : sale.amountDue === 0 ? 0 : mulDiv(sale.eligibleSpend, cumulativeAmount, sale.amountDue);
-  } else {
+  } else if ('lines' in request) {
     if (request.lines.length === 0) throw new TallyError('invalid-input', 'A return by lines needs at least one line');
     for (const wanted of request.lines) {
       if (!Number.isSafeInteger(wanted.quantity) || wanted.quantity <= 0) throw new TallyError('invalid-input', `Returned quantity of ${wanted.sku} must be a whole positive number`);
@@ -92,6 +106,8 @@ export function planReturn(member: MemberState, sale: SaleRecord, previous: read
     full = sale.lines.every((line, i) => quantities[i] === line.quantity);
     cumulativeEligible = sale.lines.reduce((sum, line, i) => sum + mulDiv(line.eligible, quantities[i] ?? 0, line.quantity), 0);
     cumulativeAmount = sale.lines.reduce((sum, line, i) => sum + mulDiv(line.paid, quantities[i] ?? 0, line.quantity), 0);
+  } else {
+    throw new TallyError('invalid-input', 'A return needs an amount, lines, or all');
   }
 
   const plan = new Plan(member, ctx);
@@ -131,6 +147,18 @@ export function planReturn(member: MemberState, sale: SaleRecord, previous: read
   });
   const eligibleReturned = cumulativeEligible - prior.eligible;
   plan.spend('return-qualifying-spend', eligibleReturned, { type: 'transaction', kind: 'return-qualifying-spend' }, sale.at, { detail });
+  // A membership sold in the sale ends when its line comes back (or the whole sale does), fee refunded.
+  let membershipCancelled: string | null = null;
+  const membership = sale.membershipSale;
+  if (membership) {
+    const index = sale.lines.findIndex((line) => line.sku === membership.sku);
+    const lineBack = index >= 0 && (quantities[index] ?? 0) > (prior.quantities[index] ?? 0);
+    const alreadyBack = index >= 0 && (prior.quantities[index] ?? 0) > 0;
+    if ((full || lineBack) && !alreadyBack && plan.view.memberships.some((p) => p.saleTransferId === membership.transferId)) {
+      plan.membershipRefund(membership.amount, { type: 'transaction', kind: 'membership-refund' }, membership.transferId, { detail });
+      membershipCancelled = membership.planId;
+    }
+  }
   return {
     plan,
     record: {
@@ -148,6 +176,7 @@ export function planReturn(member: MemberState, sale: SaleRecord, previous: read
       pointsUncollected,
       refundDeduction,
       redeemedRestored,
+      membershipCancelled,
     },
   };
 }

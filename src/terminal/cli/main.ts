@@ -68,7 +68,7 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     'bonus-day': { type: 'string' },
     cashier: { type: 'string' },
   },
-  return: { txn: { type: 'string' }, 'return-id': { type: 'string' }, amount: { type: 'string' }, line: { type: 'string', multiple: true }, lines: { type: 'string' }, terminal: { type: 'string' }, cashier: { type: 'string' } },
+  return: { txn: { type: 'string' }, 'return-id': { type: 'string' }, amount: { type: 'string' }, all: { type: 'boolean' }, line: { type: 'string', multiple: true }, lines: { type: 'string' }, terminal: { type: 'string' }, cashier: { type: 'string' } },
   action: { card: { type: 'string' }, action: { type: 'string' }, ref: { type: 'string' }, id: { type: 'string' }, cashier: { type: 'string' } },
   donate: { card: { type: 'string' }, charity: { type: 'string' }, points: { type: 'string' }, id: { type: 'string' }, cashier: { type: 'string' } },
   'membership sell': { card: { type: 'string' }, plan: { type: 'string' }, txn: { type: 'string' }, fee: { type: 'string' }, cashier: { type: 'string' } },
@@ -386,8 +386,9 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         const amount = optional(options, 'amount');
         const lineArgs = (options.line as string[] | undefined) ?? [];
         const linesFile = optional(options, 'lines');
-        const modes = [amount !== undefined, lineArgs.length > 0, linesFile !== undefined].filter(Boolean).length;
-        if (modes !== 1) throw new UsageError('give one of --amount, --line SKU:QTY (repeatable) or --lines FILE');
+        const all = options.all === true;
+        const modes = [amount !== undefined, lineArgs.length > 0, linesFile !== undefined, all].filter(Boolean).length;
+        if (modes !== 1) throw new UsageError('give one of --amount, --line SKU:QTY (repeatable), --lines FILE or --all');
         let lines: { sku: string; quantity: number }[] | undefined;
         if (lineArgs.length > 0) {
           lines = lineArgs.map((arg) => {
@@ -401,12 +402,13 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         const terminal = optional(options, 'terminal');
         const cashier = optional(options, 'cashier');
         const common = { originalTxnId: required(options, 'txn'), returnId: required(options, 'return-id'), ...(terminal ? { originalTerminal: terminal } : {}), ...(cashier ? { cashier } : {}) };
-        const r = service.returnSale(amount !== undefined ? { ...common, amount: wholeNumber(amount, 'Amount') } : { ...common, lines: lines ?? [] });
+        const r = service.returnSale(all ? { ...common, all: true } : amount !== undefined ? { ...common, amount: wholeNumber(amount, 'Amount') } : { ...common, lines: lines ?? [] });
         out(
           [
             `Return ${r.txnId} of sale ${r.originalTxnId}${r.replayed ? ' (already booked; nothing new written)' : ''}${r.fullyReturned ? ' — sale fully returned' : ''}`,
             `Points taken back: ${f.points(r.pointsCollected)}${r.pointsUncollected > 0 ? ` (${f.points(r.pointsUncollected)} already spent${r.refundDeduction > 0 ? `: take ${f.money(r.refundDeduction)} off the refund` : ', written off'})` : ''}`,
             ...(r.redeemedRestored > 0 ? [`Redeemed points given back: ${f.points(r.redeemedRestored)}`] : []),
+            ...(r.membershipCancelled !== null ? [`Membership ${f.planName(r.membershipCancelled)} cancelled: refund its fee`] : []),
             `Balance: ${f.points(r.balance)}`,
           ],
           r,

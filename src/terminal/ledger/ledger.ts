@@ -372,10 +372,22 @@ export class Ledger {
         effective_at: number;
       }[]
     ).map((s) => ({ effectiveAt: s.effective_at, amount: s.kind === 'qualifying-spend' ? s.amount : -s.amount }));
-    const memberships = (this.stmt(`SELECT detail FROM transfers WHERE member_id = ? AND kind = 'membership-sale'`).pluck().all(memberId) as string[]).map((text) => {
-      const detail = JSON.parse(text) as { planId: string; startsAt: number; endsAt: number | null };
-      return { planId: detail.planId, startsAt: detail.startsAt, endsAt: detail.endsAt } satisfies MembershipPeriod;
-    });
+    // Periods bought, each cut short where a return refunded it.
+    const refunds = new Map<string, number>();
+    const membershipRows = this.stmt(`SELECT id, kind, detail FROM transfers WHERE member_id = ? AND kind IN ('membership-sale', 'membership-refund')`).all(memberId) as { id: string; kind: string; detail: string }[];
+    for (const row of membershipRows) {
+      if (row.kind !== 'membership-refund') continue;
+      const detail = JSON.parse(row.detail) as { saleTransferId: string; cancelledAt: number };
+      refunds.set(detail.saleTransferId, detail.cancelledAt);
+    }
+    const memberships = membershipRows
+      .filter((row) => row.kind === 'membership-sale')
+      .map((row) => {
+        const detail = JSON.parse(row.detail) as { planId: string; startsAt: number; endsAt: number | null };
+        const cancelledAt = refunds.get(row.id);
+        const endsAt = cancelledAt === undefined ? detail.endsAt : detail.startsAt >= cancelledAt ? detail.startsAt : detail.endsAt === null ? cancelledAt : Math.min(detail.endsAt, cancelledAt);
+        return { planId: detail.planId, startsAt: detail.startsAt, endsAt, saleTransferId: row.id } satisfies MembershipPeriod;
+      });
     const booked = new Set<string>();
     for (const row of this.stmt('SELECT period_kind AS kind, period FROM transfers WHERE member_id = ? AND period IS NOT NULL UNION ALL SELECT kind, period FROM events WHERE member_id = ?').all(memberId, memberId) as { kind: string; period: string }[]) {
       booked.add(bookedKey(row.kind, row.period));
