@@ -250,7 +250,7 @@ describe('plus-membership-charity: a Plus membership sold in the basket applies 
     expect(plan.transfers[1]).toMatchObject({ amount: 190, lotsGranted: [{ points: 190, expiresAt: at('2028-01-01T08:00:00Z') }] });
     expect(plan.transfers[2]).toMatchObject({ amount: 9_500 });
     expect(q.membership).toEqual({ planId: 'plus-monthly', endsAt: ENDS });
-    expect(sale.membershipSale).toEqual({ transferId: 'id-1', planId: 'plus-monthly', startsAt: NOW, endsAt: ENDS });
+    expect(sale.membershipSale).toEqual({ transferId: 'id-1', planId: 'plus-monthly', sku: 'PLUS-MONTH', amount: 599, startsAt: NOW, endsAt: ENDS });
     expect(sale.lines.map((l) => [l.sku, l.paid, l.eligible])).toEqual([
       ['PLUS-MONTH', 599, 0],
       ['PRODUCE', 9_500, 9_500],
