@@ -256,7 +256,7 @@ describe('plus-membership-charity: a Plus membership sold in the basket applies 
       ['PRODUCE', 9_500, 9_500],
       ['WINE', 2_000, 0],
     ]);
-    expect(plan.view.memberships).toEqual([{ planId: 'plus-monthly', startsAt: NOW, endsAt: ENDS }]);
+    expect(plan.view.memberships).toEqual([{ planId: 'plus-monthly', saleTransferId: 'id-1', startsAt: NOW, endsAt: ENDS }]);
   });
 
   it('credits plus-annual’s 200 monthly points at once, whether sold in a basket or at the counter', () => {
