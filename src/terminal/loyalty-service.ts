@@ -6,7 +6,6 @@
  * same id with a different payload is refused and nothing is written.
  */
 import { createHash } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
 import { amountBasket } from '../core/basket.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { TallyError } from '../core/errors.js';
@@ -43,6 +42,7 @@ import {
 } from '../contract/commands.js';
 import type { BookedTransfer, HistoryEntry, Ledger, MemberRecord, TransactionKind } from './ledger/ledger.js';
 import { verifyLedger, type VerifyReport } from './ledger/verify.js';
+import { newUuidV7 } from './uuid.js';
 
 export interface ServiceOptions {
   readonly clock?: () => Instant;
@@ -146,7 +146,7 @@ export class LoyaltyService {
     options: ServiceOptions = {},
   ) {
     this.clock = options.clock ?? Date.now;
-    this.newId = options.newId ?? uuidv7;
+    this.newId = options.newId ?? newUuidV7;
   }
 
   private context(now: Instant): RuleContext {

@@ -331,6 +331,14 @@ describe('loyalty discounts and earnOnDiscountedSpend', () => {
     ]);
   });
 
+  it('never takes a line below zero when points also pay the added tax', () => {
+    // $0.01 of goods + $4.99 tax added; 500 points pay all $5.00: the line takes 1 cent of it, the tax the rest.
+    const tiny = basket({ currency: 'USD', lines: [{ sku: 'SHOE', quantity: 1, unitPrice: 1 }], tax: { amount: 499, included: false } });
+    const { figures, result } = earn(program('USD', {}), tiny, [], [{ kind: 'spread', amount: 500, over: [true] }]);
+    expect(figures.map((f) => [f.loyaltyDiscount, f.paid, f.eligible])).toEqual([[1, 0, 0]]);
+    expect(result.points).toBe(0);
+  });
+
   it('does not spread a discount over excluded lines', () => {
     const withTobacco = basket({ currency: 'KRW', lines: [{ sku: 'RICE', quantity: 1, unitPrice: 30_000 }, { sku: 'CIGS', quantity: 1, unitPrice: 4_500, category: 'tobacco' }] });
     const { figures } = earn(classic, withTobacco, [], [{ kind: 'spread', amount: 1_500, over: [true, false] }]);

@@ -57,7 +57,9 @@ export function lineFigures(program: Program, basket: Basket, discounts: readonl
       continue;
     }
     const weights = nets.map((net, i) => (discount.over[i] ? net - (loyalty[i] ?? 0) : 0));
-    allocateProportionally(discount.amount, weights).forEach((part, i) => {
+    // Points used as money may also pay a basket's added tax: what exceeds the lines is not theirs.
+    const onLines = Math.min(discount.amount, weights.reduce((a, b) => a + b, 0));
+    allocateProportionally(onLines, weights).forEach((part, i) => {
       loyalty[i] = (loyalty[i] ?? 0) + part;
     });
   }

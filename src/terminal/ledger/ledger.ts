@@ -146,7 +146,11 @@ export class Ledger {
   private config: TerminalConfig;
   private activeProgram: Program;
 
+  /** One wrapper for every transaction: better-sqlite3 builds a new one per db.transaction() call. */
+  private readonly run: ReturnType<SqliteDatabase['transaction']>;
+
   private constructor(readonly db: SqliteDatabase, readonly path: string) {
+    this.run = db.transaction((fn: () => unknown) => fn());
     this.config = this.readConfig();
     this.activeProgram = this.readProgram(this.config.programId, this.config.programVersion);
   }
@@ -252,7 +256,7 @@ export class Ledger {
 
   /** Runs `fn` in one IMMEDIATE transaction (the write lock is taken up front, so no deadlock on upgrade). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    return this.run.immediate(fn) as T;
   }
 
   /**
@@ -351,7 +355,7 @@ export class Ledger {
 
   /** Everything the rules need about a member, read in one go. */
   memberState(memberId: string): MemberState {
-    const member = this.member(memberId);
+    const member = this.stmt('SELECT birthday, enrolled_at FROM members WHERE id = ?').get(memberId) as { birthday: string | null; enrolled_at: number } | undefined;
     if (!member) throw new TallyError('unknown-member', `Unknown member ${memberId}`);
     const lots = (
       this.stmt('SELECT id, remaining, expires_at, earned_at, transfer_id FROM lots WHERE member_id = ? AND remaining > 0').all(memberId) as {
@@ -395,7 +399,7 @@ export class Ledger {
     const birthday = member.birthday ? /^(?:\d{4}|-)-(\d{2})-(\d{2})$/.exec(member.birthday) : null;
     return {
       id: memberId,
-      enrolledAt: member.enrolledAt,
+      enrolledAt: member.enrolled_at,
       birthday: birthday ? { month: Number(birthday[1]), day: Number(birthday[2]) } : null,
       balance: this.balance(memberId),
       lots,
