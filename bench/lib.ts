@@ -2,6 +2,7 @@
  * Small helpers shared by the benchmarks: a seeded PRNG (runs are reproducible), latency
  * percentiles, temp folders on a real disk, and plain formatting. Nothing here touches the ledger.
  */
+import { withCheckDigit } from '../src/core/card-code/check-digits.js';
 import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,9 +48,9 @@ export function fakeUuidV7(ms: number, random: () => number): string {
   return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${hex(r() & 0xfff, 3)}-${hex(0x8000 | (r() & 0x3fff), 4)}-${hex(r(), 4)}${hex(r(), 4)}${hex(r(), 4)}`;
 }
 
-/** Card codes like 29000000xxxxx: 13 digits, "29" (in-store prefix) and a zero-padded serial. */
+/** In-store EAN-13 member cards: "29", a zero-padded serial, and the GS1 check digit the card rules check. */
 export function cardCode(index: number): string {
-  return `29${String(index).padStart(11, '0')}`;
+  return withCheckDigit(`29${String(index).padStart(10, '0')}`, 'gs1-mod10');
 }
 
 export interface Latency {

@@ -6,6 +6,7 @@ export type TallyErrorCode =
   | 'invalid-input'
   | 'invalid-program'
   | 'unknown-card'
+  | 'invalid-card'
   | 'unknown-member'
   | 'card-in-use'
   | 'unknown-transaction'

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { amountBasket } from '../core/basket.js';
+import { parseCardCode, type CardCode } from '../core/card-code/parse.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { TallyError } from '../core/errors.js';
 import type { PlannedEvent, PlannedTransfer } from '../core/ledger-model.js';
@@ -28,7 +29,6 @@ import {
   membershipArgs,
   quoteArgs,
   returnArgs,
-  cardCodeSchema,
   type ActionArgs,
   type AdjustArgs,
   type CheckoutArgs,
@@ -154,11 +154,31 @@ export class LoyaltyService {
     return { program: this.ledger.program, now, timeZone, storeId, newId: this.newId };
   }
 
+  /** Every scanned or typed code goes through the program's card-code rules first. */
+  parseCard(text: string): CardCode {
+    return parseCardCode({ text }, this.ledger.program.cardCodes, this.clock());
+  }
+
   private memberIdForCard(card: string): string {
-    const code = parseInput(cardCodeSchema, card, 'card');
-    const memberId = this.ledger.memberIdForCard(code);
-    if (memberId === undefined) throw new TallyError('unknown-card', `Card not recognised: ${maskCode(code)} — check the card or enrol the customer`);
+    const parsed = this.parseCard(card);
+    if (!parsed.ok) throw new TallyError('invalid-card', parsed.message, { reason: parsed.reason });
+    if (parsed.kind === 'token') {
+      if (!this.ledger.member(parsed.memberId)) {
+        throw new TallyError('unknown-member', 'Genuine member QR code, but this member is not on this terminal yet — sync the terminal, or scan their card');
+      }
+      return parsed.memberId;
+    }
+    const memberId = this.ledger.memberIdForCard(parsed.code);
+    if (memberId === undefined) throw new TallyError('unknown-card', `Card not recognised: ${maskCode(parsed.code)} — check the card or enrol the customer`);
     return memberId;
+  }
+
+  /** A card to enrol must be a member card by the program's rules (not a QR code, a product or a bank card). */
+  private enrolmentCard(text: string): string {
+    const parsed = this.parseCard(text);
+    if (!parsed.ok) throw new TallyError('invalid-card', `Cannot enrol ${parsed.reason === 'bank-card' ? 'this card' : text}: ${parsed.message}`, { reason: parsed.reason });
+    if (parsed.kind !== 'card') throw new TallyError('invalid-card', 'A member QR code cannot be enrolled as a card: scan the plastic card, or look the member up');
+    return parsed.code;
   }
 
   /**
@@ -198,7 +218,7 @@ export class LoyaltyService {
 
   enrol(args: EnrolArgs): EnrolResult {
     const input = parseInput(enrolArgs, args, 'member');
-    const cards = [...new Set(input.cards)];
+    const cards = [...new Set(input.cards.map((c) => this.enrolmentCard(c)))];
     const txnId = `enrol:${cards[0]!}`;
     const request = { ...input, cards };
     const requestHash = hashRequest('enrolment', request);
@@ -244,10 +264,11 @@ export class LoyaltyService {
   updateMember(args: UpdateMemberArgs): MemberSummary {
     const input = parseInput(updateMemberArgs, args, 'member');
     const memberId = this.memberIdForCard(input.card);
+    const addCards = input.addCards.map((c) => this.enrolmentCard(c));
     const changes = Object.fromEntries(
       (['name', 'phone', 'email', 'birthday', 'marketingConsent'] as const).filter((k) => input[k] !== undefined).map((k) => [k, input[k]]),
     );
-    this.ledger.transaction(() => this.ledger.updateMember(memberId, changes, input.addCards, this.clock()));
+    this.ledger.transaction(() => this.ledger.updateMember(memberId, changes, addCards, this.clock()));
     return this.summary(memberId);
   }
 

@@ -44,36 +44,39 @@ function fingerprint(): string {
 beforeAll(() => {
   const init = tally(['init', '--program', join(REPO, 'resources', 'programs', 'plus-membership-charity.json'), '--store', 'S9', '--terminal', 'T2']);
   expect(init.status).toBe(0);
-  json(['member', 'add', '--card', '2900000000017', '--name', 'Lee Seo-yeon', '--phone', '+82 10-1234-5678', '--birthday', '03-02']);
-  json(['checkout', '--card', '2900000000017', '--amount', '25000', '--txn', 'POS-1']);
+  json(['member', 'add', '--card', '2900000000018', '--name', 'Lee Seo-yeon', '--phone', '+82 10-1234-5678', '--birthday', '03-02']);
+  json(['checkout', '--card', '2900000000018', '--amount', '25000', '--txn', 'POS-1']);
 });
 
 describe('tally CLI', () => {
   it('books a checkout and reports it as JSON', () => {
-    const r = json<{ earned: number; balance: number; amountDue: number; replayed: boolean; transfers: { kind: string; seq: number }[] }>(['checkout', '--card', '2900000000017', '--amount', '10000', '--txn', 'POS-2']);
+    const r = json<{ earned: number; balance: number; amountDue: number; replayed: boolean; transfers: { kind: string; seq: number }[] }>(['checkout', '--card', '2900000000018', '--amount', '10000', '--txn', 'POS-2']);
     // 1 point per $1 on $100.00; welcome 250 + birthday? (no birthday rule in this program) + POS-1's 250.
     expect(r.earned).toBe(100);
     expect(r.amountDue).toBe(10000);
     expect(r.replayed).toBe(false);
     expect(r.balance).toBe(250 + 250 + 100);
     expect(r.transfers.map((t) => t.kind)).toEqual(['earn', 'qualifying-spend']);
-    const again = json<{ replayed: boolean; balance: number }>(['checkout', '--card', '2900000000017', '--amount', '10000', '--txn', 'POS-2']);
+    const again = json<{ replayed: boolean; balance: number }>(['checkout', '--card', '2900000000018', '--amount', '10000', '--txn', 'POS-2']);
     expect(again).toMatchObject({ replayed: true, balance: 600 });
   });
 
   const refusals: [string, string[], RegExp, string][] = [
-    ['unknown card', ['checkout', '--card', '9999999999', '--amount', '100', '--txn', 'X1'], /^tally: Card not recognised: 9999… — check the card or enrol the customer\n$/, 'unknown-card'],
-    ['malformed amount', ['checkout', '--card', '2900000000017', '--amount', '12.50', '--txn', 'X2'], /^tally: Amount must be a whole number of minor units .*got "12.50"\n$/, 'invalid-input'],
-    ['negative amount', ['checkout', '--card', '2900000000017', '--amount=-5', '--txn', 'X3'], /^tally: Amount must be a whole number/, 'invalid-input'],
-    ['same POS id, other details', ['checkout', '--card', '2900000000017', '--amount', '999', '--txn', 'POS-1'], /^tally: checkout POS-1 was already booked with different details; nothing was written/, 'duplicate-different'],
-    ['too few points', ['checkout', '--card', '2900000000017', '--amount', '100000', '--txn', 'X4', '--redeem-points', '100000'], /^tally: Not enough points: 100000 requested, balance is 600\n$/, 'insufficient-points'],
-    ['points off step', ['checkout', '--card', '2900000000017', '--amount', '100000', '--txn', 'X5', '--redeem-points', '550'], /^tally: Points are redeemed in steps of 100; 550 is not a multiple\n$/, 'redemption-not-allowed'],
-    ['unknown charity', ['donate', '--card', '2900000000017', '--charity', 'nobody', '--points', '100', '--id', 'D1'], /^tally: Unknown charity "nobody" \(this program has: food-bank, red-cross\)\n$/, 'invalid-input'],
+    ['unknown card', ['checkout', '--card', '2900000009950', '--amount', '100', '--txn', 'X1'], /^tally: Card not recognised: 2900… — check the card or enrol the customer\n$/, 'unknown-card'],
+    ['wrong check digit', ['checkout', '--card', '2900000009955', '--amount', '100', '--txn', 'X1'], /^tally: Check digit wrong — rescan\n$/, 'invalid-card'],
+    ['product barcode', ['checkout', '--card', '8801234567893', '--amount', '100', '--txn', 'X1'], /^tally: Not a member card: product barcode\n$/, 'invalid-card'],
+    ['bank card, never echoed', ['checkout', '--card', '4111111111111111', '--amount', '100', '--txn', 'X1'], /^tally: That is a bank card — ask for the loyalty card \(nothing was kept\)\n$/, 'invalid-card'],
+    ['malformed amount', ['checkout', '--card', '2900000000018', '--amount', '12.50', '--txn', 'X2'], /^tally: Amount must be a whole number of minor units .*got "12.50"\n$/, 'invalid-input'],
+    ['negative amount', ['checkout', '--card', '2900000000018', '--amount=-5', '--txn', 'X3'], /^tally: Amount must be a whole number/, 'invalid-input'],
+    ['same POS id, other details', ['checkout', '--card', '2900000000018', '--amount', '999', '--txn', 'POS-1'], /^tally: checkout POS-1 was already booked with different details; nothing was written/, 'duplicate-different'],
+    ['too few points', ['checkout', '--card', '2900000000018', '--amount', '100000', '--txn', 'X4', '--redeem-points', '100000'], /^tally: Not enough points: 100000 requested, balance is 600\n$/, 'insufficient-points'],
+    ['points off step', ['checkout', '--card', '2900000000018', '--amount', '100000', '--txn', 'X5', '--redeem-points', '550'], /^tally: Points are redeemed in steps of 100; 550 is not a multiple\n$/, 'redemption-not-allowed'],
+    ['unknown charity', ['donate', '--card', '2900000000018', '--charity', 'nobody', '--points', '100', '--id', 'D1'], /^tally: Unknown charity "nobody" \(this program has: food-bank, red-cross\)\n$/, 'invalid-input'],
     ['return of an unknown sale', ['return', '--txn', 'NOPE', '--return-id', 'R1', '--amount', '100'], /^tally: No sale NOPE on this terminal/, 'unknown-transaction'],
     ['return larger than the sale', ['return', '--txn', 'POS-1', '--return-id', 'R1', '--amount', '25001'], /^tally: Return of 25001 is more than the 25000 left of sale POS-1\n$/, 'return-exceeds-sale'],
-    ['bad basket file', ['checkout', '--card', '2900000000017', '--basket', 'missing.json', '--txn', 'X6'], /^tally: Cannot read basket file missing.json: ENOENT\n$/, 'invalid-input'],
-    ['bad birthday', ['member', 'add', '--card', '2900000000024', '--birthday', '1990-02-30'], /^tally: member: birthday: must be a date as YYYY-MM-DD or MM-DD\n$/, 'invalid-input'],
-    ['card already a member', ['member', 'add', '--card', '2900000000017', '--name', 'Someone Else'], /^tally: Card 2900000000017 already belongs to a member/, 'card-in-use'],
+    ['bad basket file', ['checkout', '--card', '2900000000018', '--basket', 'missing.json', '--txn', 'X6'], /^tally: Cannot read basket file missing.json: ENOENT\n$/, 'invalid-input'],
+    ['bad birthday', ['member', 'add', '--card', '2900000000025', '--birthday', '1990-02-30'], /^tally: member: birthday: must be a date as YYYY-MM-DD or MM-DD\n$/, 'invalid-input'],
+    ['card already a member', ['member', 'add', '--card', '2900000000018', '--name', 'Someone Else'], /^tally: Card 2900000000018 already belongs to a member/, 'card-in-use'],
   ];
 
   for (const [what, args, message, code] of refusals) {
@@ -93,14 +96,14 @@ describe('tally CLI', () => {
 
   it('updates a member: details, a second card, a new synced version only when something changed', () => {
     const updated = json<{ version: number; cards: string[]; email: string | null; marketingConsent: boolean }>([
-      'member', 'update', '--card', '2900000000017', '--email', 'seoyeon@example.kr', '--consent', 'yes', '--add-card', '2900000000048',
+      'member', 'update', '--card', '2900000000018', '--email', 'seoyeon@example.kr', '--consent', 'yes', '--add-card', '2900000000049',
     ]);
-    expect(updated).toMatchObject({ version: 2, cards: ['2900000000017', '2900000000048'], email: 'seoyeon@example.kr', marketingConsent: true });
+    expect(updated).toMatchObject({ version: 2, cards: ['2900000000018', '2900000000049'], email: 'seoyeon@example.kr', marketingConsent: true });
     // The new card finds the same member.
-    expect(json<{ memberId: string }>(['balance', '--card', '2900000000048']).memberId).toBe(json<{ memberId: string }>(['balance', '--card', '2900000000017']).memberId);
-    const same = json<{ version: number }>(['member', 'update', '--card', '2900000000048', '--email', 'seoyeon@example.kr']);
+    expect(json<{ memberId: string }>(['balance', '--card', '2900000000049']).memberId).toBe(json<{ memberId: string }>(['balance', '--card', '2900000000018']).memberId);
+    const same = json<{ version: number }>(['member', 'update', '--card', '2900000000049', '--email', 'seoyeon@example.kr']);
     expect(same.version).toBe(2);
-    const cleared = json<{ version: number; email: string | null }>(['member', 'update', '--card', '2900000000048', '--email', '']);
+    const cleared = json<{ version: number; email: string | null }>(['member', 'update', '--card', '2900000000049', '--email', '']);
     expect(cleared).toMatchObject({ version: 3, email: null });
     const sqlite = new Database(db, { readonly: true });
     expect(sqlite.prepare(`SELECT entity_version FROM outbox WHERE entity = 'member' ORDER BY id`).pluck().all()).toEqual([1, 2, 3]);
@@ -109,8 +112,8 @@ describe('tally CLI', () => {
 
   it('exits 2 on wrong usage and prints help', () => {
     expect(tally(['frobnicate']).status).toBe(2);
-    expect(tally(['checkout', '--card', '2900000000017']).stderr).toMatch(/give either --amount or --basket|--txn is required/);
-    expect(tally(['checkout', '--card', '2900000000017', '--amount', '1', '--txn', 'A', '--bogus']).status).toBe(2);
+    expect(tally(['checkout', '--card', '2900000000018']).stderr).toMatch(/give either --amount or --basket|--txn is required/);
+    expect(tally(['checkout', '--card', '2900000000018', '--amount', '1', '--txn', 'A', '--bogus']).status).toBe(2);
     const help = tally(['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('checkout           book a sale');
@@ -119,19 +122,19 @@ describe('tally CLI', () => {
   });
 
   it('sells a membership whose perks apply at once, and donates points', () => {
-    const sale = json<{ planId: string; fee: number; endsAt: number; balance: number }>(['membership', 'sell', '--card', '2900000000017', '--plan', 'plus-annual', '--txn', 'M-1']);
+    const sale = json<{ planId: string; fee: number; endsAt: number; balance: number }>(['membership', 'sell', '--card', '2900000000018', '--plan', 'plus-annual', '--txn', 'M-1']);
     expect(sale.planId).toBe('plus-annual');
     expect(sale.fee).toBe(4900);
     // Annual from 2026-03-02 (Los Angeles: still 1 March at 03:00 UTC) to the same day next year.
     expect(new Date(sale.endsAt).toISOString()).toBe('2027-03-01T08:00:00.000Z');
     // The plan's monthly credit of 200 points is booked for the current month with the sale.
     expect(sale.balance).toBe(600 + 200);
-    const checkout = json<{ earned: number; discounts: { source: string; amount: number }[]; amountDue: number }>(['checkout', '--card', '2900000000017', '--amount', '10000', '--txn', 'POS-3']);
+    const checkout = json<{ earned: number; discounts: { source: string; amount: number }[]; amountDue: number }>(['checkout', '--card', '2900000000018', '--amount', '10000', '--txn', 'POS-3']);
     // 5% member discount: $100 → $95; ×2 points on $95 → 95 base + 95 membership.
     expect(checkout.discounts).toEqual([{ source: 'membership', id: 'plus-annual', amount: 500 }]);
     expect(checkout.amountDue).toBe(9500);
     expect(checkout.earned).toBe(190);
-    const donation = json<{ points: number; balance: number }>(['donate', '--card', '2900000000017', '--charity', 'food-bank', '--points', '300', '--id', 'D-1']);
+    const donation = json<{ points: number; balance: number }>(['donate', '--card', '2900000000018', '--charity', 'food-bank', '--points', '300', '--id', 'D-1']);
     expect(donation).toMatchObject({ points: 300, balance: 800 + 190 - 300 });
   });
 
@@ -157,20 +160,20 @@ describe('tally CLI', () => {
   });
 
   it('records actions within their limits', () => {
-    expect(json<{ points: number }>(['action', '--card', '2900000000017', '--action', 'newsletter']).points).toBe(50);
+    expect(json<{ points: number }>(['action', '--card', '2900000000018', '--action', 'newsletter']).points).toBe(50);
     // Retried without an id: found by its limit key, a no-op.
-    expect(json<{ replayed: boolean }>(['action', '--card', '2900000000017', '--action', 'newsletter'])).toMatchObject({ replayed: true });
-    const again = tally(['action', '--card', '2900000000017', '--action', 'newsletter', '--id', 'A-2']);
+    expect(json<{ replayed: boolean }>(['action', '--card', '2900000000018', '--action', 'newsletter'])).toMatchObject({ replayed: true });
+    const again = tally(['action', '--card', '2900000000018', '--action', 'newsletter', '--id', 'A-2']);
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/was already rewarded/);
   });
 
   it('books expiry and monthly credits as time passes', () => {
-    const before = json<{ balance: number }>(['balance', '--card', '2900000000017']);
+    const before = json<{ balance: number }>(['balance', '--card', '2900000000018']);
     // Points earned in 2026 expire after 31 December 2027; the annual plan's credits continue monthly until March 2027.
     const periodic = json<{ transfers: number }>(['periodic'], { now: '2028-01-15T12:00:00Z' });
     expect(periodic.transfers).toBeGreaterThan(0);
-    const history = json<{ entries: { kind: string; points: number; period: string | null }[] }>(['history', '--card', '2900000000017', '--limit', '500'], { now: '2028-01-15T12:00:00Z' });
+    const history = json<{ entries: { kind: string; points: number; period: string | null }[] }>(['history', '--card', '2900000000018', '--limit', '500'], { now: '2028-01-15T12:00:00Z' });
     const credits = history.entries.filter((e) => e.kind === 'membership-credit').map((e) => e.period).sort();
     // March 2026 … February 2027: the plan runs until the start of 1 March 2027 (Los Angeles time).
     expect(credits[0]).toBe('2026-03');
@@ -179,7 +182,7 @@ describe('tally CLI', () => {
     const expired = history.entries.filter((e) => e.kind === 'expiry');
     expect(expired.length).toBe(1);
     expect(before.balance).toBeGreaterThan(0);
-    const after = json<{ balance: number }>(['balance', '--card', '2900000000017'], { now: '2028-01-15T12:00:00Z' });
+    const after = json<{ balance: number }>(['balance', '--card', '2900000000018'], { now: '2028-01-15T12:00:00Z' });
     // Everything earned in 2026 expired after 31 December 2027 (credits count in the month they are
     // for, even when booked late); what is left: the 2027 credits and the 2% rebate on 2026 spend.
     const rebate = history.entries.filter((e) => e.kind === 'annual-reward');
@@ -212,7 +215,7 @@ describe('tally CLI', () => {
     const file = join(dir, 'v2.json');
     writeFileSync(file, JSON.stringify(program));
     expect(tally(['program', 'install', '--program', file]).status).toBe(0);
-    const r = json<{ earn: { rate: { points: number } } }>(['checkout', '--card', '2900000000017', '--amount', '1000', '--txn', 'POS-V2']);
+    const r = json<{ earn: { rate: { points: number } } }>(['checkout', '--card', '2900000000018', '--amount', '1000', '--txn', 'POS-V2']);
     expect(r.earn.rate.points).toBe(2);
     const sqlite = new Database(db, { readonly: true });
     expect(sqlite.prepare(`SELECT DISTINCT program_version FROM transfers WHERE pos_txn_id IN ('POS-1', 'POS-V2') ORDER BY 1`).pluck().all()).toEqual([1, 2]);

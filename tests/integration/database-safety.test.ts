@@ -18,7 +18,7 @@ import { newLedger, REPO, tempDir, testClock } from '../support/ledger-fixture.j
 const { dir: root, cleanup } = tempDir('tally-dbsafety-');
 afterAll(cleanup);
 const PROGRAM = join(REPO, 'resources', 'programs', 'plus-membership-charity.json');
-const CARD = '2900000000017';
+const CARD = '2900000000018';
 
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withCheckDigit } from '../../src/core/card-code/check-digits.js';
 import { isTallyError } from '../../src/core/errors.js';
 import type { LoyaltyService } from '../../src/terminal/loyalty-service.js';
 import { newLedger, tempDir, testClock } from '../support/ledger-fixture.js';
@@ -45,7 +46,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ type: fc.constant('replay' as const), index: fc.nat() }) },
 );
 
-const cardCode = (n: number): string => `2900000000${String(n).padStart(3, '0')}`;
+const cardCode = (n: number): string => withCheckDigit(`290000000${String(n).padStart(3, '0')}`, 'gs1-mod10');
 
 interface Done {
   readonly run: () => unknown;
@@ -177,13 +178,14 @@ describe('ledger invariants under random counter sessions (real SQLite)', () => 
     const clock = testClock('2026-03-02T03:00:00Z');
     const { ledger, service } = newLedger(join(dir, 'refused.sqlite'), 'plus-membership-charity', clock);
     try {
-      service.enrol({ cards: ['2900000000999'] });
-      service.checkout({ card: '2900000000999', txnId: 'POS-1', basket: service.amountBasket(10_000) });
+      service.enrol({ cards: ['2900000000995'] });
+      service.checkout({ card: '2900000000995', txnId: 'POS-1', basket: service.amountBasket(10_000) });
       const before = counts(service);
-      expect(() => service.checkout({ card: '2900000000999', txnId: 'POS-2', basket: service.amountBasket(10_000), redeem: { points: 100_000 } })).toThrow(/Not enough points/);
-      expect(() => service.checkout({ card: '2900000000999', txnId: 'POS-1', basket: service.amountBasket(10_001) })).toThrow(/different details/);
-      expect(() => service.donate({ card: '2900000000999', charityId: 'food-bank', points: 100_000, donationId: 'D1' })).toThrow(/Not enough points/);
-      expect(() => service.checkout({ card: '1234', txnId: 'POS-3', basket: service.amountBasket(100) })).toThrow(/Card not recognised/);
+      expect(() => service.checkout({ card: '2900000000995', txnId: 'POS-2', basket: service.amountBasket(10_000), redeem: { points: 100_000 } })).toThrow(/Not enough points/);
+      expect(() => service.checkout({ card: '2900000000995', txnId: 'POS-1', basket: service.amountBasket(10_001) })).toThrow(/different details/);
+      expect(() => service.donate({ card: '2900000000995', charityId: 'food-bank', points: 100_000, donationId: 'D1' })).toThrow(/Not enough points/);
+      expect(() => service.checkout({ card: '2900000009950', txnId: 'POS-3', basket: service.amountBasket(100) })).toThrow(/Card not recognised/);
+      expect(() => service.checkout({ card: '1234', txnId: 'POS-3', basket: service.amountBasket(100) })).toThrow(/Not a member card/);
       expect(counts(service)).toBe(before);
       expect(service.verify().ok).toBe(true);
     } finally {
@@ -204,15 +206,15 @@ describe('earn then full return (real SQLite)', () => {
           const clock = testClock('2026-06-10T05:00:00Z');
           const { ledger, service } = newLedger(join(dir, `restore-${runNo}.sqlite`), 'sporting-goods-usd', clock);
           try {
-            service.enrol({ cards: ['2900000000017'] });
-            service.checkout({ card: '2900000000017', txnId: 'SEED', basket: service.amountBasket(1_500_00) });
-            const before = service.member('2900000000017');
+            service.enrol({ cards: ['2900000000018'] });
+            service.checkout({ card: '2900000000018', txnId: 'SEED', basket: service.amountBasket(1_500_00) });
+            const before = service.member('2900000000018');
             const rewards = ['ten-off', 'free-bottle', 'fifteen-percent'];
             const reward = redeemSteps > 0 ? rewards[redeemSteps % rewards.length]! : undefined;
             const basket = { currency: 'USD', lines: [{ sku: 'BOTTLE-750', quantity: 1, unitPrice: 2000, category: 'gear' }, { sku: 'SHOE', quantity: 1, unitPrice: amount, category: 'shoes' }] };
             let sale;
             try {
-              sale = service.checkout({ card: '2900000000017', txnId: 'SALE', basket, ...(reward ? { redeem: { rewardId: reward } } : {}) });
+              sale = service.checkout({ card: '2900000000018', txnId: 'SALE', basket, ...(reward ? { redeem: { rewardId: reward } } : {}) });
             } catch (error) {
               if (isTallyError(error) && error.code === 'redemption-not-allowed') return;
               throw error;
@@ -226,7 +228,7 @@ describe('earn then full return (real SQLite)', () => {
             });
             const last = service.returnSale({ originalTxnId: 'SALE', returnId: 'R-final', amount: sale.amountDue - returned });
             expect(last.fullyReturned).toBe(true);
-            const after = service.member('2900000000017');
+            const after = service.member('2900000000018');
             expect(after.balance).toBe(before.balance);
             expect(after.tier?.qualifyingSpend).toBe(before.tier?.qualifyingSpend);
             expect(after.tier?.tier).toBe(before.tier?.tier);

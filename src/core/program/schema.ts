@@ -4,6 +4,7 @@
  * no float ever touches points; multipliers allow two decimals (1.25×) and are used as hundredths.
  */
 import { z } from 'zod';
+import { cardCodesSchema, DEFAULT_CARD_CODES } from '../card-code/rules.js';
 import { isCurrencyCode } from '../money.js';
 import { isTimeZone, parseDayKey } from '../time.js';
 
@@ -182,6 +183,8 @@ export const programSchema = z
     expiry: expiry.default({ type: 'never' }),
     expiringSoonDays: z.number().int().min(1).max(365).default(30),
     annualRewards: z.array(annualReward).default([]),
+    /** What a scanned or typed code is: member card rules in order, and the keys that sign member QR codes. */
+    cardCodes: cardCodesSchema.default(DEFAULT_CARD_CODES),
     returns: z
       .strictObject({
         /** Points a return should take back but the member already spent: written off, or their value taken off the refund. */
@@ -259,6 +262,9 @@ export const programSchema = z
         if (!planIds.has(m)) issue(['annualRewards', i, 'memberships', j], `unknown membership "${m}"`);
       });
     });
+    unique(p.cardCodes.rules.map((r) => r.id), ['cardCodes', 'rules']);
+    unique(p.cardCodes.verifyKeys.map((k) => k.id), ['cardCodes', 'verifyKeys']);
+    if (p.cardCodes.rules.filter((r) => r.type === 'member-qr').length > 1) issue(['cardCodes', 'rules'], 'only one member-qr rule');
     if (p.expiry.type === 'fixed-date' && p.expiry.day > [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][p.expiry.month - 1]!) {
       issue(['expiry', 'day'], 'no such day in that month');
     }
