@@ -22,6 +22,9 @@ Commands:
   verify             recompute every balance and check every ledger invariant
   backup             online copy of the database: --to FILE
   restore            put a backup in service: --from FILE (into --db, which must not exist yet)
+  card parse         what a scanned or typed code is, by the program's card rules: --card CODE
+  keys generate      a new Ed25519 signing key for member QR codes (demos; the server's job): --id ID --out FILE
+  qr issue           a signed member QR code (demos; the server's job): --card CODE --signing-key FILE [--valid-days N]
 
 Options for every command:
   --db FILE          the terminal database (default: the user's data folder, tally/tally.sqlite)

@@ -10,6 +10,8 @@ import { parseBasket, type Basket } from '../../core/basket.js';
 import { isTallyError, TallyError } from '../../core/errors.js';
 import { parseProgramText } from '../../core/program/parse.js';
 import { isTimeZone, isoInstant, parseIsoInstant } from '../../core/time.js';
+import { issueMemberToken } from '../../core/card-code/member-token.js';
+import { generateKeyFile, readSigningKey, writeKeyFile } from '../keys/key-file.js';
 import { Ledger } from '../ledger/ledger.js';
 import { LoyaltyService, type CheckoutResult, type MemberSummary } from '../loyalty-service.js';
 import { Formatter, type Lang } from './format.js';
@@ -79,6 +81,9 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
   verify: {},
   backup: { to: { type: 'string' } },
   restore: { from: { type: 'string' } },
+  'card parse': { card: { type: 'string' } },
+  'keys generate': { id: { type: 'string' }, out: { type: 'string' } },
+  'qr issue': { card: { type: 'string' }, 'signing-key': { type: 'string' }, 'valid-days': { type: 'string' } },
 };
 
 function required(options: Options, name: string): string {
@@ -140,7 +145,7 @@ function splitCommand(positionals: readonly string[]): string {
   if (first === undefined) throw new UsageError('no command given');
   const two = `${first} ${second ?? ''}`.trim();
   if (COMMANDS[two]) return two;
-  if (COMMANDS[first] && (second === undefined || !['member', 'program', 'membership'].includes(first))) {
+  if (COMMANDS[first] && (second === undefined || !['member', 'program', 'membership', 'card', 'keys', 'qr'].includes(first))) {
     if (second !== undefined) throw new UsageError(`unexpected argument "${second}"`);
     return first;
   }
@@ -476,6 +481,39 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         const to = resolve(ctx.io.cwd, required(options, 'to'));
         service.backup(to);
         out([`Backed up ${ctx.dbShown} to ${required(options, 'to')}`], { db: ctx.db, backup: to, at: isoInstant(ctx.clock()) });
+        return 0;
+      });
+    case 'card parse':
+      return withService(ctx, true, (service) => {
+        const parsed = service.parseCard(required(options, 'card'));
+        const human = parsed.ok
+          ? parsed.kind === 'card'
+            ? [`Member card ${parsed.code} (rule ${parsed.ruleId}, ${parsed.symbology})`]
+            : [`Member QR code for member ${parsed.memberId}, signed with key ${parsed.keyId}${parsed.terminalKeyId ? ` by terminal key ${parsed.terminalKeyId}` : ''}${parsed.expiresAt !== null ? `, valid until ${isoInstant(parsed.expiresAt)}` : ''}`]
+          : [`Refused: ${parsed.message} (${parsed.reason})`];
+        out(human, parsed);
+        return parsed.ok ? 0 : 1;
+      });
+    case 'keys generate': {
+      const id = required(options, 'id');
+      if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new TallyError('invalid-input', '--id is 1-32 letters, digits, - or _');
+      const key = generateKeyFile(id);
+      const file = resolve(ctx.io.cwd, required(options, 'out'));
+      writeKeyFile(file, key);
+      out([`Wrote signing key ${id} to ${required(options, 'out')} (keep it secret).`, `Add its public half to the program's cardCodes.verifyKeys:`, `  { "id": "${id}", "publicKey": "${key.publicKey}" }`], { id, publicKey: key.publicKey, file });
+      return 0;
+    }
+    case 'qr issue':
+      return withService(ctx, true, (service) => {
+        const key = readSigningKey(resolve(ctx.io.cwd, required(options, 'signing-key')));
+        const days = optional(options, 'valid-days');
+        const validDays = days === undefined ? undefined : wholeNumber(days, 'Valid days');
+        const member = service.member(required(options, 'card'));
+        const expiresAt = validDays === undefined ? null : ctx.clock() + validDays * 86_400_000;
+        const token = issueMemberToken(member.memberId, key, expiresAt);
+        const check = service.parseCard(token);
+        if (!check.ok) throw new TallyError('invalid-input', `This terminal would refuse that code (${check.message}): is key ${key.id} in the program's cardCodes.verifyKeys?`);
+        out([token], { memberId: member.memberId, keyId: key.id, expiresAt, token });
         return 0;
       });
     case 'restore': {

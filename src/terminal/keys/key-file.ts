@@ -1,0 +1,54 @@
+/**
+ * Ed25519 key files for member QR codes. On a real deployment the program's signing key lives only
+ * on the central server; these files exist for demos, tests and the server to come. A key file is
+ * JSON: { id, secretKey, publicKey } (base64url); the public half goes into the program's
+ * cardCodes.verifyKeys.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
+import { fromBase64Url, toBase64Url } from '../../core/card-code/base64url.js';
+import { publicKeyOf, signingKeyFrom, type SigningKey } from '../../core/card-code/member-token.js';
+import { TallyError } from '../../core/errors.js';
+import { parseInput } from '../../core/validation.js';
+
+const keyFileSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'is 1-32 letters, digits, - or _'),
+  secretKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is a 32-byte key in base64url'),
+  publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is a 32-byte key in base64url'),
+});
+
+export interface KeyFile {
+  readonly id: string;
+  readonly secretKey: string;
+  readonly publicKey: string;
+}
+
+export function generateKeyFile(id: string): KeyFile {
+  const key = signingKeyFrom(id, new Uint8Array(randomBytes(32)));
+  return { id, secretKey: toBase64Url(key.secretKey), publicKey: publicKeyOf(key.secretKey) };
+}
+
+export function writeKeyFile(path: string, key: KeyFile): void {
+  // wx: never overwrite a key someone may already depend on.
+  try {
+    writeFileSync(path, `${JSON.stringify(key, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new TallyError('invalid-input', `${path} already exists; keys are never overwritten`);
+    throw error;
+  }
+}
+
+export function readSigningKey(path: string): SigningKey {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  } catch (error) {
+    throw new TallyError('invalid-input', `Cannot read key file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const file = parseInput(keyFileSchema, json, path);
+  const secret = fromBase64Url(file.secretKey)!;
+  const key = signingKeyFrom(file.id, secret);
+  if (publicKeyOf(key.secretKey) !== file.publicKey) throw new TallyError('invalid-input', `${path}: the public key does not belong to the secret key`);
+  return key;
+}
