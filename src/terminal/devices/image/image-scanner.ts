@@ -1,0 +1,46 @@
+/**
+ * Pictures as a scanner: behind the same lifecycle and events as serial, HID and the wedge, so a
+ * QR code in a file (a member's screenshot, a support case, a demo) goes through exactly the path a
+ * hardware scan does. A picture with no readable code is an 'error' event with a message, never a
+ * thrown exception and never a scan.
+ */
+import { QrDecoder, type QrDecoderOptions } from '../../../core/qr/decode.js';
+import { BaseScanner } from '../device.js';
+import { decodeImageBytes, decodeImageFile, type ImageScanOutcome } from './image-file.js';
+
+export class ImageScanner extends BaseScanner {
+  private readonly decoder: QrDecoder;
+  private readonly now: () => number;
+
+  constructor(id = 'image', options: QrDecoderOptions & { readonly now?: () => number } = {}) {
+    super(id, 'image');
+    this.decoder = new QrDecoder(options);
+    this.now = options.now ?? Date.now;
+  }
+
+  protected doOpen(): Promise<void> {
+    this.status({ kind: 'online', deviceId: this.id, path: null });
+    return Promise.resolve();
+  }
+
+  protected doClose(): Promise<void> {
+    this.status({ kind: 'offline', deviceId: this.id, reason: 'closed' });
+    return Promise.resolve();
+  }
+
+  /** Decodes a picture file; delivers its scan (if enabled) and returns the outcome. */
+  async scanFile(path: string): Promise<ImageScanOutcome> {
+    return this.report(await decodeImageFile(path, { deviceId: this.id, decoder: this.decoder, now: this.now }));
+  }
+
+  /** The same for bytes already in memory (an upload). */
+  scanBytes(bytes: Uint8Array, name: string): ImageScanOutcome {
+    return this.report(decodeImageBytes(bytes, name, { deviceId: this.id, decoder: this.decoder, now: this.now }));
+  }
+
+  private report(outcome: ImageScanOutcome): ImageScanOutcome {
+    if (outcome.ok) this.deliver(outcome.scan);
+    else if (this.state === 'enabled') this.fail(outcome.deviceCode, outcome.message);
+    return outcome;
+  }
+}
