@@ -59,6 +59,24 @@ const PAGE = `<!doctype html>
   };
 </script>`;
 
+/** The counter's choice (bench/qr.ts): zxing-wasm, its .wasm served by the app, never a CDN. */
+const WASM_PAGE = `<!doctype html>
+<meta charset="utf-8">
+<video id="preview" width="320" height="240"></video>
+<script type="module">
+  import { CameraScanner } from './camera.js';
+  import { ZxingWasmDecoder } from './zxing-wasm.js';
+  window.scans = [];
+  window.errors = [];
+  window.frames = 0;
+  const decoder = new ZxingWasmDecoder({ wasmUrl: '/zxing_reader.wasm' });
+  const scanner = new CameraScanner({ video: document.getElementById('preview'), intervalMs: 50, decoder });
+  scanner.on('data', (scan) => window.scans.push({ ...scan, raw: Array.from(scan.raw) }));
+  scanner.on('error', (error) => window.errors.push(error));
+  scanner.on('frame', () => { window.frames += 1; });
+  window.started = scanner.start();
+</script>`;
+
 const DENIED_PAGE = `<!doctype html>
 <meta charset="utf-8">
 <script type="module">
@@ -85,13 +103,20 @@ beforeAll(async () => {
       emptyOutDir: true,
       minify: false,
       target: 'es2022',
-      lib: { entry: join(REPO, 'src/ui/camera/camera-scanner.ts'), formats: ['es'], fileName: () => 'camera.js' },
+      lib: {
+        entry: { camera: join(REPO, 'src/ui/camera/camera-scanner.ts'), 'zxing-wasm': join(REPO, 'src/ui/camera/zxing-wasm-decoder.ts') },
+        formats: ['es'],
+        fileName: (_format, name) => `${name}.js`,
+      },
     },
   });
   const files: Record<string, { type: string; body: Buffer }> = {
     '/': { type: 'text/html', body: Buffer.from(PAGE) },
     '/denied': { type: 'text/html', body: Buffer.from(DENIED_PAGE) },
     '/camera.js': { type: 'text/javascript', body: readFileSync(join(dir, 'www', 'camera.js')) },
+    '/wasm': { type: 'text/html', body: Buffer.from(WASM_PAGE) },
+    '/zxing-wasm.js': { type: 'text/javascript', body: readFileSync(join(dir, 'www', 'zxing-wasm.js')) },
+    '/zxing_reader.wasm': { type: 'application/wasm', body: readFileSync(join(REPO, 'node_modules/zxing-wasm/dist/reader/zxing_reader.wasm')) },
   };
   server = createServer((req, res) => {
     const file = files[new URL(req.url ?? '/', 'http://x').pathname];
@@ -186,6 +211,19 @@ describe('camera QR in headless Chromium (fake camera, Y4M)', () => {
       const [scan] = await page.evaluate<PageScan[]>('window.scans');
       expect(scan!.text).toBe(FORGED);
       expect(parseCardCode({ text: scan!.text, symbology: 'qr' }, CARD_CODES, NOW)).toMatchObject({ ok: false, reason: 'token-forged' });
+      expect(offline).toEqual([]);
+    });
+  });
+
+  it('reads the member QR with zxing-wasm, the counter camera\'s decoder, loading its .wasm from the app only', async () => {
+    const video = clip(GENUINE, 'genuine-wasm');
+    await withCamera(video, async (page, offline) => {
+      await page.goto(`${base}/wasm`);
+      await page.waitForFunction('window.scans.length > 0', undefined, { timeout: 20_000 });
+      const state = await page.evaluate<{ scans: PageScan[]; errors: unknown[] }>('({ scans: window.scans, errors: window.errors })');
+      expect(state.errors).toEqual([]);
+      expect(state.scans[0]).toMatchObject({ text: GENUINE, source: 'camera', symbology: 'qr' });
+      expect(parseCardCode({ text: state.scans[0]!.text, symbology: 'qr' }, CARD_CODES, NOW)).toMatchObject({ ok: true, memberId: 'M-CAM-0042' });
       expect(offline).toEqual([]);
     });
   });
