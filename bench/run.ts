@@ -3,18 +3,24 @@
  * targets. A benchmark reports; it is not a test — the exit code is 0 even when a target is missed
  * (it is non-zero only if a benchmark could not run at all).
  *
- * Usage: node dist/bench/run.js [checkout] [lookup]   (default: all)
+ * Usage: node dist/bench/run.js [checkout] [lookup] [serial] [qr]   (default: all)
  * Env: TALLY_BENCH_CHECKOUTS (5000), TALLY_BENCH_CHECKOUT_MEMBERS (1000), TALLY_BENCH_WARMUP (500), TALLY_BENCH_HISTORY (500),
- *      TALLY_BENCH_MEMBERS (1000000), TALLY_BENCH_LOOKUPS (10000), TALLY_BENCH_DIR (OS temp dir).
+ *      TALLY_BENCH_MEMBERS (1000000), TALLY_BENCH_LOOKUPS (10000), TALLY_BENCH_DIR (OS temp dir),
+ *      TALLY_BENCH_SERIAL_SCANS (1000), TALLY_BENCH_SERIAL_MEMBERS (10000),
+ *      TALLY_BENCH_QR_FRAMES (24), TALLY_BENCH_QR_ROUNDS (8).
  */
 import { cpus } from 'node:os';
 import { runCheckoutBench } from './checkout.js';
 import { log, type BenchResult } from './lib.js';
 import { runLookupBench } from './lookup.js';
+import { runQrBench } from './qr.js';
+import { runSerialBench } from './serial.js';
 
-const BENCHMARKS: Readonly<Record<string, () => BenchResult[]>> = {
+const BENCHMARKS: Readonly<Record<string, () => BenchResult[] | Promise<BenchResult[]>>> = {
   checkout: () => runCheckoutBench(),
   lookup: () => runLookupBench(),
+  serial: () => runSerialBench(),
+  qr: () => runQrBench(),
 };
 
 function table(results: readonly BenchResult[]): string {
@@ -24,7 +30,7 @@ function table(results: readonly BenchResult[]): string {
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const asked = process.argv.slice(2);
   const unknown = asked.filter((name) => !(name in BENCHMARKS));
   if (unknown.length > 0) {
@@ -38,7 +44,7 @@ function main(): void {
   log();
   const results: BenchResult[] = [];
   const started = Date.now();
-  for (const name of names) results.push(...BENCHMARKS[name]!());
+  for (const name of names) results.push(...(await BENCHMARKS[name]!()));
   log(table(results));
   const missed = results.filter((r) => r.pass === false);
   log();
@@ -46,4 +52,4 @@ function main(): void {
   log(`Total time ${((Date.now() - started) / 1000).toFixed(1)} s. (A missed target does not fail the run: benchmarks report, tests decide.)`);
 }
 
-main();
+await main();
