@@ -23,6 +23,8 @@ Commands:
   backup             online copy of the database: --to FILE
   restore            put a backup in service: --from FILE (into --db, which must not exist yet)
   card parse         what a scanned or typed code is, by the program's card rules: --card CODE
+  scanner list       serial ports and HID devices this computer sees (HID POS scanners marked)
+  scanner watch      run a scanner and show each code and the member it finds: --serial PATH | --serial-usb VID:PID[:SERIAL] | --hid VID:PID[:SERIAL] [--baud N] [--suffix any|cr|lf|crlf|none] [--count N]
   keys generate      a new Ed25519 signing key for member QR codes (demos; the server's job): --id ID --out FILE
   qr issue           a signed member QR code (demos; the server's job): --card CODE --signing-key FILE [--valid-days N]
 

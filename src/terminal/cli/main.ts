@@ -11,7 +11,9 @@ import { isTallyError, TallyError } from '../../core/errors.js';
 import { parseProgramText } from '../../core/program/parse.js';
 import { isTimeZone, isoInstant, parseIsoInstant } from '../../core/time.js';
 import { issueMemberToken } from '../../core/card-code/member-token.js';
+import type { Suffix } from '../devices/serial/framer.js';
 import { generateKeyFile, readSigningKey, writeKeyFile } from '../keys/key-file.js';
+import { describeDevices, listScanners, parseUsbMatch, watchScanner } from './scanner-commands.js';
 import { Ledger } from '../ledger/ledger.js';
 import { LoyaltyService, type CheckoutResult, type MemberSummary } from '../loyalty-service.js';
 import { Formatter, type Lang } from './format.js';
@@ -82,6 +84,15 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
   backup: { to: { type: 'string' } },
   restore: { from: { type: 'string' } },
   'card parse': { card: { type: 'string' } },
+  'scanner list': {},
+  'scanner watch': {
+    serial: { type: 'string' },
+    'serial-usb': { type: 'string' },
+    hid: { type: 'string' },
+    baud: { type: 'string' },
+    suffix: { type: 'string' },
+    count: { type: 'string' },
+  },
   'keys generate': { id: { type: 'string' }, out: { type: 'string' } },
   'qr issue': { card: { type: 'string' }, 'signing-key': { type: 'string' }, 'valid-days': { type: 'string' } },
 };
@@ -145,7 +156,7 @@ function splitCommand(positionals: readonly string[]): string {
   if (first === undefined) throw new UsageError('no command given');
   const two = `${first} ${second ?? ''}`.trim();
   if (COMMANDS[two]) return two;
-  if (COMMANDS[first] && (second === undefined || !['member', 'program', 'membership', 'card', 'keys', 'qr'].includes(first))) {
+  if (COMMANDS[first] && (second === undefined || !['member', 'program', 'membership', 'card', 'keys', 'qr', 'scanner'].includes(first))) {
     if (second !== undefined) throw new UsageError(`unexpected argument "${second}"`);
     return first;
   }
@@ -178,7 +189,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (lang !== 'en' && lang !== 'ko') throw new UsageError('--lang is en or ko');
     const clock = now === undefined ? Date.now : () => now;
     const out = (human: string[], data: unknown): void => io.stdout(json ? JSON.stringify(data, null, 2) : human.join('\n'));
-    return await run(name, options, { db, dbShown: dbOption, clock, lang, out, io });
+    return await run(name, options, { json, db, dbShown: dbOption, clock, lang, out, io });
   } catch (error) {
     if (error instanceof UsageError || (error instanceof Error && 'code' in error && String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
       io.stderr(`tally: ${error.message}. See: tally --help`);
@@ -198,6 +209,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 }
 
 interface RunContext {
+  readonly json: boolean;
   readonly db: string;
   /** The path as the user gave it, for messages. */
   readonly dbShown: string;
@@ -494,6 +506,50 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         out(human, parsed);
         return parsed.ok ? 0 : 1;
       });
+    case 'scanner list': {
+      const found = await listScanners();
+      out(describeDevices(found), found);
+      return 0;
+    }
+    case 'scanner watch': {
+      const suffix = optional(options, 'suffix');
+      if (suffix !== undefined && !['any', 'cr', 'lf', 'crlf', 'none'].includes(suffix)) throw new UsageError('--suffix is any, cr, lf, crlf or none');
+      const count = optional(options, 'count');
+      const baud = optional(options, 'baud');
+      const serialUsb = optional(options, 'serial-usb');
+      const hid = optional(options, 'hid');
+      const serial = optional(options, 'serial');
+      const ledger = Ledger.open(ctx.db, { readonly: true });
+      try {
+        const service = new LoyaltyService(ledger, { clock: ctx.clock });
+        const f = new Formatter(ledger.program, ctx.lang, ledger.terminal.timeZone);
+        return await watchScanner(
+          service,
+          {
+            ...(serial !== undefined ? { serialPath: serial } : {}),
+            ...(serialUsb !== undefined ? { serialUsb: parseUsbMatch(serialUsb) } : {}),
+            ...(hid !== undefined ? { hid: parseUsbMatch(hid) } : {}),
+            ...(baud !== undefined ? { baudRate: wholeNumber(baud, 'Baud rate') } : {}),
+            ...(suffix !== undefined ? { suffix: suffix as Suffix } : {}),
+            ...(count !== undefined ? { count: wholeNumber(count, 'Count') } : {}),
+          },
+          (event) => {
+            if (ctx.json) {
+              ctx.io.stdout(JSON.stringify(event));
+              return;
+            }
+            if (event.type === 'status') ctx.io.stdout(`[${event.status.kind}] ${event.status.deviceId}${event.status.kind === 'offline' ? `: ${event.status.reason}` : event.status.kind === 'reconnecting' ? ` (attempt ${event.status.attempt}, next in ${event.status.retryInMs} ms)` : ''}`);
+            else if (event.type === 'error') ctx.io.stdout(`[error] ${event.error.message}`);
+            else {
+              const r = event.result;
+              ctx.io.stdout(`${event.scan.text} (${event.scan.symbology}) → ${r['ok'] === true ? `member ${String(r['memberId'])}${r['name'] ? ` ${String(r['name'])}` : ''}, ${f.points(Number(r['balance']))}` : String(r['message'])}`);
+            }
+          },
+        );
+      } finally {
+        ledger.close();
+      }
+    }
     case 'keys generate': {
       const id = required(options, 'id');
       if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new TallyError('invalid-input', '--id is 1-32 letters, digits, - or _');

@@ -1,0 +1,118 @@
+/**
+ * `tally scanner list` and `tally scanner watch`: the counter's scanners without the screens.
+ * `watch` runs a real scanner (serial/USB-CDC or HID POS) under the supervisor and shows, for
+ * every code, what the card-code parser made of it and which member it found: how a store checks
+ * a new scanner's set-up, and how support sees what a scanner sends.
+ */
+import type { BaseScanner, DeviceError, DeviceStatus } from '../devices/device.js';
+import { listSafely, type FoundDevice, type UsbMatch } from '../devices/discovery.js';
+import { HidScanner, nodeHidLister } from '../devices/hid/hid-scanner.js';
+import type { ScanEvent } from '../devices/scan-event.js';
+import type { Suffix } from '../devices/serial/framer.js';
+import { SerialScanner, serialPortLister } from '../devices/serial/serial-scanner.js';
+import { DeviceSupervisor } from '../devices/supervisor.js';
+import type { LoyaltyService } from '../loyalty-service.js';
+import { TallyError } from '../../core/errors.js';
+
+const hex = (n: number | null): string => (n === null ? '----' : n.toString(16).padStart(4, '0'));
+
+export interface ListedDevices {
+  readonly serial: readonly FoundDevice[];
+  readonly hid: readonly FoundDevice[];
+  readonly problems: readonly DeviceError[];
+}
+
+export async function listScanners(): Promise<ListedDevices> {
+  const serial = await listSafely(serialPortLister, 'serial');
+  const hid = await listSafely(nodeHidLister, 'hid');
+  return { serial: serial.devices, hid: hid.devices, problems: [serial.error, hid.error].filter((e): e is DeviceError => e !== null) };
+}
+
+export function describeDevices(found: ListedDevices): string[] {
+  const lines: string[] = [];
+  lines.push(`Serial ports (${found.serial.length}):`);
+  for (const d of found.serial) lines.push(`  ${d.path}  USB ${hex(d.vendorId)}:${hex(d.productId)}${d.serialNumber ? ` serial ${d.serialNumber}` : ''}${d.manufacturer ? `  ${d.manufacturer}` : ''}`);
+  lines.push(`HID devices (${found.hid.length}):`);
+  for (const d of found.hid) {
+    const pos = d.usagePage === 0x8c ? '  HID POS scanner' : '';
+    lines.push(`  ${d.path}  USB ${hex(d.vendorId)}:${hex(d.productId)}${d.serialNumber ? ` serial ${d.serialNumber}` : ''}${d.product ? `  ${d.product}` : ''}${pos}`);
+  }
+  for (const p of found.problems) lines.push(`! ${p.message}`);
+  return lines;
+}
+
+/** "0c2e:0b61" or "0c2e:0b61:17324B0042". */
+export function parseUsbMatch(text: string): UsbMatch {
+  const m = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})(?::(.+))?$/.exec(text);
+  if (!m) throw new TallyError('invalid-input', `A USB device is VENDOR:PRODUCT[:SERIAL] in hex, e.g. 0c2e:0b61, got "${text}"`);
+  return { vendorId: parseInt(m[1]!, 16), productId: parseInt(m[2]!, 16), ...(m[3] ? { serialNumber: m[3] } : {}) };
+}
+
+export interface WatchOptions {
+  readonly serialPath?: string;
+  readonly serialUsb?: UsbMatch;
+  readonly hid?: UsbMatch;
+  readonly baudRate?: number;
+  readonly suffix?: Suffix;
+  /** Stop after this many scans (scripts and tests); otherwise until SIGINT/SIGTERM. */
+  readonly count?: number;
+}
+
+export type WatchEvent =
+  | { readonly type: 'scan'; readonly scan: Omit<ScanEvent, 'raw'> & { readonly raw: string }; readonly result: Record<string, unknown> }
+  | { readonly type: 'status'; readonly status: DeviceStatus }
+  | { readonly type: 'error'; readonly error: DeviceError };
+
+function scannerFor(options: WatchOptions): BaseScanner {
+  if (options.hid) return new HidScanner('hid-scanner', { match: options.hid });
+  const framing = options.suffix ? { framing: { suffix: options.suffix } } : {};
+  if (options.serialUsb) return new SerialScanner({ id: 'serial-scanner', match: options.serialUsb, ...(options.baudRate ? { baudRate: options.baudRate } : {}), ...framing });
+  if (options.serialPath) return new SerialScanner({ id: 'serial-scanner', path: options.serialPath, ...(options.baudRate ? { baudRate: options.baudRate } : {}), ...framing });
+  throw new TallyError('invalid-input', 'give --serial PATH, --serial-usb VENDOR:PRODUCT[:SERIAL] or --hid VENDOR:PRODUCT[:SERIAL]');
+}
+
+/** What the counter would do with a scan: the parser's verdict and the member it finds. */
+function lookUp(service: LoyaltyService, text: string): Record<string, unknown> {
+  const parsed = service.parseCard(text);
+  if (!parsed.ok) return { ok: false, reason: parsed.reason, message: parsed.message };
+  try {
+    const member = service.member(text);
+    return { ok: true, kind: parsed.kind, memberId: member.memberId, name: member.name, balance: member.balance, tier: member.tier?.tier ?? null };
+  } catch (error) {
+    if (error instanceof TallyError) return { ok: false, reason: error.code, message: error.message };
+    throw error;
+  }
+}
+
+export async function watchScanner(service: LoyaltyService, options: WatchOptions, emit: (event: WatchEvent) => void): Promise<number> {
+  const scanner = scannerFor(options);
+  const supervisor = new DeviceSupervisor(scanner);
+  let scans = 0;
+  let finish: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  scanner.events.on('status', (status) => emit({ type: 'status', status }));
+  scanner.events.on('error', (error) => emit({ type: 'error', error }));
+  scanner.events.on('data', (scan) => {
+    const { raw, ...rest } = scan;
+    // A bank card's digits never leave the parser: the raw bytes are shown only for accepted codes.
+    const result = lookUp(service, scan.text);
+    const shown = result['reason'] === 'bank-card' ? { ...rest, text: '(bank card, not shown)', raw: '' } : { ...rest, raw: Buffer.from(raw).toString('hex') };
+    emit({ type: 'scan', scan: shown, result });
+    scans += 1;
+    if (options.count !== undefined && scans >= options.count) finish();
+  });
+  const stop = (): void => finish();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await supervisor.start();
+    await done;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await supervisor.stop();
+  }
+  return 0;
+}
