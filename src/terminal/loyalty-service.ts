@@ -43,10 +43,17 @@ import {
 import type { BookedTransfer, HistoryEntry, Ledger, MemberRecord, TransactionKind } from './ledger/ledger.js';
 import { verifyLedger, type VerifyReport } from './ledger/verify.js';
 import { newUuidV7 } from './uuid.js';
+import type { SlipData } from '../core/receipt/slip.js';
+import { slipFromCommand } from './printing/slip-data.js';
 
 export interface ServiceOptions {
   readonly clock?: () => Instant;
   readonly newId?: () => string;
+  /**
+   * Called inside each command's transaction, after booking, with the slip to print: a print
+   * queue stores its job there, so the job commits with the command (and never without it).
+   */
+  readonly onSlip?: (slip: SlipData) => void;
 }
 
 export interface MemberSummary {
@@ -140,6 +147,7 @@ function hashRequest(kind: string, request: unknown): string {
 export class LoyaltyService {
   private readonly clock: () => Instant;
   private readonly newId: () => string;
+  private readonly onSlip: ((slip: SlipData) => void) | undefined;
 
   constructor(
     readonly ledger: Ledger,
@@ -147,6 +155,7 @@ export class LoyaltyService {
   ) {
     this.clock = options.clock ?? Date.now;
     this.newId = options.newId ?? newUuidV7;
+    this.onSlip = options.onSlip;
   }
 
   private context(now: Instant): RuleContext {
@@ -211,6 +220,12 @@ export class LoyaltyService {
       });
       if (booked.some((b, i) => b.seq !== bookedPreview[i]?.seq) || this.ledger.balance(id) !== balance) {
         throw new TallyError('ledger-invariant', `${kind} ${txnId}: the ledger booked something other than planned; nothing was written`);
+      }
+      if (this.onSlip) {
+        const { storeId, terminalId } = this.ledger.terminal;
+        this.onSlip(
+          slipFromCommand({ kind, txnId, at: now, storeId, terminalId, currency: this.ledger.program.currency, member: this.summary(id), transfers: planned.transfers, result: result as unknown as Record<string, unknown> }),
+        );
       }
       return result;
     });

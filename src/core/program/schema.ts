@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { cardCodesSchema, DEFAULT_CARD_CODES } from '../card-code/rules.js';
+import { compileTemplate, TemplateError } from '../receipt/template.js';
 import { isCurrencyCode } from '../money.js';
 import { isTimeZone, parseDayKey } from '../time.js';
 
@@ -183,6 +184,16 @@ export const programSchema = z
     expiry: expiry.default({ type: 'never' }),
     expiringSoonDays: z.number().int().min(1).max(365).default(30),
     annualRewards: z.array(annualReward).default([]),
+    /** The loyalty slip: store name and footer per language, and optional ReceiptLine templates (see src/core/receipt). */
+    receipt: z
+      .strictObject({
+        storeName: localized.optional(),
+        footer: localized.optional(),
+        templates: z.strictObject({ en: z.string().min(1).optional(), ko: z.string().min(1).optional() }).optional(),
+        /** How long the member QR printed on a slip stays valid. */
+        memberQrDays: z.number().int().min(1).max(3650).default(90),
+      })
+      .default({ memberQrDays: 90 }),
     /** What a scanned or typed code is: member card rules in order, and the keys that sign member QR codes. */
     cardCodes: cardCodesSchema.default(DEFAULT_CARD_CODES),
     returns: z
@@ -262,6 +273,16 @@ export const programSchema = z
         if (!planIds.has(m)) issue(['annualRewards', i, 'memberships', j], `unknown membership "${m}"`);
       });
     });
+    for (const lang of ['en', 'ko'] as const) {
+      const template = p.receipt.templates?.[lang];
+      if (template === undefined) continue;
+      try {
+        compileTemplate(template);
+      } catch (error) {
+        if (!(error instanceof TemplateError)) throw error;
+        issue(['receipt', 'templates', lang], error.message);
+      }
+    }
     unique(p.cardCodes.rules.map((r) => r.id), ['cardCodes', 'rules']);
     unique(p.cardCodes.verifyKeys.map((k) => k.id), ['cardCodes', 'verifyKeys']);
     if (p.cardCodes.rules.filter((r) => r.type === 'member-qr').length > 1) issue(['cardCodes', 'rules'], 'only one member-qr rule');
