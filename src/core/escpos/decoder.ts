@@ -369,6 +369,7 @@ class Decoder {
         this.pos += 3;
         const body = this.take(length);
         if (fn === 0x6b) this.twoDimensional(body);
+        else if (fn === 0x4c && body[0] === 0x30 && body[1] === 0x70) this.storeGraphics(body);
         else if (fn === 0x4c && body[0] === 0x30 && (body[1] === 0x32 || body[1] === 0x02)) this.printGraphics();
         return;
       }
@@ -422,9 +423,8 @@ class Decoder {
           data = this.take(n);
         }
         this.flushPartialLine();
-        let text = decodeUtf8(data);
-        // Code 128 data starts with a code set selector ({A, {B, {C).
-        if ((m === 73 || m === 74) && /^\{[ABC]/.test(text)) text = text.replace(/\{[ABC]/g, '').replace(/\{1/g, '\u001d');
+        // Code 128 data starts with a code set selector ({A, {B, {C) and carries {-escapes.
+        const text = (m === 73 || m === 74) && data[0] === 0x7b ? decodeCode128(data) : decodeUtf8(data);
         this.events.push({ type: 'barcode', system: BARCODE_SYSTEMS[m] ?? `m${m}`, data: text });
         return;
       }
@@ -557,7 +557,37 @@ function sameStyle(a: TextStyle, b: TextStyle): boolean {
   return a.bold === b.bold && a.underline === b.underline && a.reverse === b.reverse && a.width === b.width && a.height === b.height;
 }
 
-function raster(data: Uint8Array, width: number, height: number, rowBytes: number): RasterImage {
+/**
+ * Code 128 as ESC/POS sends it (GS k 73): `{A` `{B` `{C` select a code set, `{S` shifts one
+ * character between A and B, `{1`–`{4` are FNC1–FNC4 and `{{` is a "{". In code set C each byte is
+ * a number 0–99 printed as two digits (so "12345678" travels as 4 bytes). FNC1 reads as GS (0x1d),
+ * the GS1 separator scanners send for it; FNC2–4 have no text.
+ */
+function decodeCode128(data: Uint8Array): string {
+  let set: 'A' | 'B' | 'C' = 'B';
+  let shift = false;
+  let out = '';
+  for (let i = 0; i < data.length; i += 1) {
+    const b = data[i]!;
+    if (b === 0x7b && i + 1 < data.length) {
+      const code = data[i + 1]!;
+      i += 1;
+      if (code === 0x41 || code === 0x42 || code === 0x43) set = code === 0x41 ? 'A' : code === 0x42 ? 'B' : 'C';
+      else if (code === 0x53) shift = true;
+      else if (code === 0x31) out += '\u001d';
+      else if (code === 0x7b) out += '{';
+      continue;
+    }
+    if (set === 'C' && !shift) out += b <= 99 ? String(b).padStart(2, '0') : '';
+    else out += String.fromCharCode(b);
+    shift = false;
+  }
+  return out;
+}
+
+/** Pixels of a 1-bit raster; only the rows the data really holds (a truncated or corrupt header cannot ask for gigabytes). */
+function raster(data: Uint8Array, width: number, declaredHeight: number, rowBytes: number): RasterImage {
+  const height = rowBytes === 0 ? 0 : Math.min(declaredHeight, Math.floor(data.length / rowBytes));
   const pixels = new Uint8Array(width * height);
   for (let y = 0; y < height; y += 1) {
     for (let x = 0; x < width; x += 1) {

@@ -4,7 +4,7 @@
  * context a template renders it with, in the slip's language, for a printer or a preview.
  */
 import { asReceiptlineCommand, qrCode } from '../escpos/commands.js';
-import { formatMoney } from '../money.js';
+import { minorDigits } from '../money.js';
 import type { Program } from '../program/schema.js';
 import type { EarnComponent } from '../rules/earn.js';
 import type { TierProgress } from '../rules/checkout.js';
@@ -14,7 +14,7 @@ import { DEFAULT_TEMPLATES } from './default-templates.js';
 import { compileTemplate, type TemplateContext } from './template.js';
 
 export type Lang = 'en' | 'ko';
-export type SlipKind = 'checkout' | 'return' | 'donation' | 'enrolment' | 'membership' | 'action' | 'adjustment';
+export type SlipKind = 'checkout' | 'return' | 'donation' | 'enrolment' | 'membership' | 'action' | 'adjustment' | 'test';
 
 export interface SlipData {
   readonly kind: SlipKind;
@@ -39,7 +39,7 @@ export interface SlipData {
 
 export interface RenderOptions {
   readonly lang: Lang;
-  /** 'printer' inserts a native QR command (GS ( k); 'preview' a drawn code (SVG). */
+  /** 'printer' inserts a native QR command (GS ( k); 'preview' a drawn code (SVG previews, and printers without GS ( k). */
   readonly target: 'printer' | 'preview';
   readonly qrModuleSize?: number;
   readonly reprint?: boolean;
@@ -66,6 +66,52 @@ export function maskCard(code: string): string {
   return code.length <= 4 ? '*'.repeat(code.length) : `${'*'.repeat(code.length - 4)}${code.slice(-4)}`;
 }
 
+/**
+ * Money as printed on a slip. A slip's text must exist in the printer's code page, and the won
+ * sign does not: U+20A9 "₩" (what Intl writes for KRW in every locale) is in neither CP437,
+ * CP1252 nor CP949 (which has only the full-width ￦), so it printed as "?". Korean slips write
+ * won the way Korean receipts do ("5,000원"); otherwise the currency symbol is kept when it prints
+ * on every profile (ASCII, and £ ¥ on English slips, which CP437 and CP1252 both have) and the ISO
+ * code is written instead of it when not ("KRW 5,000", "EUR 5.00").
+ */
+export function slipMoney(amount: number, currency: string, lang: Lang): string {
+  const major = amount / 10 ** currencyDigits(currency);
+  if (lang === 'ko' && currency === 'KRW') return `${moneyFormat('ko-KR', currency, 'number').format(major)}원`;
+  const locale = lang === 'ko' ? 'ko-KR' : 'en-US';
+  const printable = lang === 'ko' ? /^[\x20-\x7e]*$/ : /^[\x20-\x7e£¥]*$/;
+  const symbol = moneyFormat(locale, currency, 'symbol').format(major).replace(/\u00a0/g, ' ');
+  if (printable.test(symbol)) return symbol;
+  return moneyFormat(locale, currency, 'code').format(major).replace(/\u00a0/g, ' ');
+}
+
+/** Intl formatters are slow to build (~10 µs each) and a slip formats several amounts: one per kind, kept. */
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+const digitsByCurrency = new Map<string, number>();
+
+function currencyDigits(currency: string): number {
+  let digits = digitsByCurrency.get(currency);
+  if (digits === undefined) {
+    digits = minorDigits(currency);
+    digitsByCurrency.set(currency, digits);
+  }
+  return digits;
+}
+
+function moneyFormat(locale: string, currency: string, display: 'symbol' | 'code' | 'number'): Intl.NumberFormat {
+  const key = `${locale} ${currency} ${display}`;
+  let format = moneyFormats.get(key);
+  if (!format) {
+    const digits = currencyDigits(currency);
+    format = new Intl.NumberFormat(locale, {
+      ...(display === 'number' ? {} : { style: 'currency', currency, currencyDisplay: display }),
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
+    moneyFormats.set(key, format);
+  }
+  return format;
+}
+
 const LABELS = {
   titles: {
     checkout: { en: 'Loyalty receipt', ko: '포인트 영수증' },
@@ -75,6 +121,7 @@ const LABELS = {
     membership: { en: 'Membership', ko: '멤버십' },
     action: { en: 'Bonus points', ko: '보너스 적립' },
     adjustment: { en: 'Points adjustment', ko: '포인트 조정' },
+    test: { en: 'Printer test', ko: '프린터 테스트' },
   },
   base: { en: 'Base', ko: '기본' },
   product: { en: 'Product bonus', ko: '상품 보너스' },
@@ -94,7 +141,7 @@ export function slipContext(data: SlipData, program: Program, options: RenderOpt
   const { lang } = options;
   // × is not in code page 437: English slips print an x.
   const times = (m: number): string => `${lang === 'ko' ? '×' : 'x'}${m}`;
-  const money = (amount: number): string => formatMoney({ amount, currency: data.currency }, lang === 'ko' ? 'ko-KR' : 'en-US');
+  const money = (amount: number): string => slipMoney(amount, data.currency, lang);
   const points = (n: number): string => n.toLocaleString('en-US');
   const tierName = (id: string): string => program.tiers?.levels.find((l) => l.id === id)?.name[lang] ?? id;
   const dayName = (id: string): string => program.bonuses.days.find((d) => d.id === id)?.name[lang] ?? id;
@@ -167,18 +214,37 @@ function asciiBytes(text: string): Uint8Array {
   return Uint8Array.from([...text].map((c) => c.charCodeAt(0) & 0xff));
 }
 
+/**
+ * A QR code needs a light margin of 4 modules around it (ISO/IEC 18004 quiet zone) or scanners
+ * miss it; neither GS ( k nor ReceiptLine's drawn code has one, and the text line above would
+ * touch the code. An empty line (24 dots: 4 modules of 6) above and below gives it back; left and
+ * right the code is centred on the paper.
+ */
+const QUIET_LINE = '';
+
 /** A native QR command in a ReceiptLine command block (tokens are ASCII). */
 function printerQr(token: string, moduleSize: number): string {
-  return `{command:${asReceiptlineCommand(qrCode(asciiBytes(token), { moduleSize, level: 'M' }))}}`;
+  return [QUIET_LINE, `{command:${asReceiptlineCommand(qrCode(asciiBytes(token), { moduleSize, level: 'M' }))}}`, QUIET_LINE].join('\n');
 }
 
+/** A drawn QR code (SVG previews, raster printers). ReceiptLine takes cell sizes 3–8 and silently uses 3 for any other. */
 function previewQr(token: string, moduleSize: number): string {
   const escaped = token.replace(/[\\|{};]/g, (c) => `\\${c}`);
-  return `{code:${escaped}; option:qrcode,${moduleSize},m}`;
+  const cell = Math.min(8, Math.max(3, Math.round(moduleSize)));
+  return [QUIET_LINE, `{code:${escaped}; option:qrcode,${cell},m}`, QUIET_LINE].join('\n');
 }
+
+/** Compiled templates by their text (compiling is pure; a terminal has a handful of templates, the cap is only a guard). */
+const compiledTemplates = new Map<string, ReturnType<typeof compileTemplate>>();
 
 /** The ReceiptLine document for a slip: the program's template for the language, or the default. */
 export function slipDocument(data: SlipData, program: Program, options: RenderOptions & { readonly timeZone: string }): string {
   const template = program.receipt.templates?.[options.lang] ?? DEFAULT_TEMPLATES[options.lang];
-  return compileTemplate(template)(slipContext(data, program, options));
+  let render = compiledTemplates.get(template);
+  if (!render) {
+    render = compileTemplate(template);
+    if (compiledTemplates.size >= 32) compiledTemplates.clear();
+    compiledTemplates.set(template, render);
+  }
+  return render(slipContext(data, program, options));
 }

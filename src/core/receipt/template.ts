@@ -55,13 +55,13 @@ function parse(template: string): Node[] {
     if (sigil === '#' || sigil === '^') stack.push({ name, inverted: sigil === '^', children: [] });
     else if (sigil === '/') {
       const open = stack.pop();
-      if (!open || open.name !== name) throw new TemplateError(`{{/${name}}} closes ${open ? `{{#${open.name}}}` : 'nothing'}`);
+      if (!open || open.name !== name) throw new TemplateError(`{{/${name}}} closes ${open ? `{{${open.inverted ? '^' : '#'}${open.name}}}` : 'nothing'}`);
       current().push({ kind: 'section', name, inverted: open.inverted, children: open.children });
     } else current().push({ kind: 'value', name, raw: triple === '{' });
   }
   if (last < template.length) current().push({ kind: 'text', text: template.slice(last) });
   const unclosed = stack.at(-1);
-  if (unclosed) throw new TemplateError(`{{#${unclosed.name}}} is never closed`);
+  if (unclosed) throw new TemplateError(`{{${unclosed.inverted ? '^' : '#'}${unclosed.name}}} is never closed`);
   return root;
 }
 
