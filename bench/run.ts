@@ -3,17 +3,20 @@
  * targets. A benchmark reports; it is not a test — the exit code is 0 even when a target is missed
  * (it is non-zero only if a benchmark could not run at all).
  *
- * Usage: node dist/bench/run.js [checkout] [lookup] [serial] [qr]   (default: all)
+ * Usage: node dist/bench/run.js [checkout] [lookup] [serial] [qr] [receipt-encode]   (default: all)
  * Env: TALLY_BENCH_CHECKOUTS (5000), TALLY_BENCH_CHECKOUT_MEMBERS (1000), TALLY_BENCH_WARMUP (500), TALLY_BENCH_HISTORY (500),
  *      TALLY_BENCH_MEMBERS (1000000), TALLY_BENCH_LOOKUPS (10000), TALLY_BENCH_DIR (OS temp dir),
  *      TALLY_BENCH_SERIAL_SCANS (1000), TALLY_BENCH_SERIAL_MEMBERS (10000),
- *      TALLY_BENCH_QR_FRAMES (24), TALLY_BENCH_QR_ROUNDS (8).
+ *      TALLY_BENCH_QR_FRAMES (24), TALLY_BENCH_QR_ROUNDS (8),
+ *      TALLY_BENCH_SLIPS (2000), TALLY_BENCH_SLIP_WARMUP (200).
  */
 import { cpus } from 'node:os';
 import { runCheckoutBench } from './checkout.js';
 import { log, type BenchResult } from './lib.js';
 import { runLookupBench } from './lookup.js';
 import { runQrBench } from './qr.js';
+import { runReceiptEncodeBench } from './receipt-encode.js';
+import { runReceiptPrintBench } from './receipt-print.js';
 import { runSerialBench } from './serial.js';
 
 const BENCHMARKS: Readonly<Record<string, () => BenchResult[] | Promise<BenchResult[]>>> = {
@@ -21,6 +24,8 @@ const BENCHMARKS: Readonly<Record<string, () => BenchResult[] | Promise<BenchRes
   lookup: () => runLookupBench(),
   serial: () => runSerialBench(),
   qr: () => runQrBench(),
+  'receipt-encode': () => runReceiptEncodeBench(),
+  'receipt-print': () => runReceiptPrintBench(),
 };
 
 function table(results: readonly BenchResult[]): string {

@@ -53,7 +53,7 @@ export interface ServiceOptions {
    * Called inside each command's transaction, after booking, with the slip to print: a print
    * queue stores its job there, so the job commits with the command (and never without it).
    */
-  readonly onSlip?: (slip: SlipData) => void;
+  readonly onSlip?: (slip: SlipData, booking: { readonly transactionId: string; readonly now: Instant }) => void;
 }
 
 export interface MemberSummary {
@@ -147,7 +147,7 @@ function hashRequest(kind: string, request: unknown): string {
 export class LoyaltyService {
   private readonly clock: () => Instant;
   private readonly newId: () => string;
-  private readonly onSlip: ((slip: SlipData) => void) | undefined;
+  private readonly onSlip: ServiceOptions['onSlip'];
 
   constructor(
     readonly ledger: Ledger,
@@ -225,6 +225,7 @@ export class LoyaltyService {
         const { storeId, terminalId } = this.ledger.terminal;
         this.onSlip(
           slipFromCommand({ kind, txnId, at: now, storeId, terminalId, currency: this.ledger.program.currency, member: this.summary(id), transfers: planned.transfers, result: result as unknown as Record<string, unknown> }),
+          { transactionId, now },
         );
       }
       return result;

@@ -21,6 +21,17 @@ Commands:
   periodic           book what time has brought for every member (expiry, monthly credits, yearly rewards)
   verify             recompute every balance and check every ledger invariant
   backup             online copy of the database: --to FILE
+  printer add        a receipt printer: --id ID (--tcp HOST[:PORT] | --serial PATH [--baud N] [--rtscts] | --usb PATH) --profile ID [--slip-lang en|ko] [--timeout MS]
+  printer list       the configured printers (also: printer enable|disable --id ID)
+  printer status     the printer's real-time status: [--id ID]
+  printer test       queue a test slip: [--id ID]
+  print queue        the print queue: [--limit N]
+  print run          print what is queued (--watch: keep printing until stopped)
+  print cancel       cancel a queued slip: --job N [--by NAME]
+  print reprint      print a slip again from history: --txn ID [--kind checkout|return|…] [--terminal ID]
+  print preview      the slip as an SVG picture: --txn ID --out FILE [--kind …] [--slip-lang en|ko]
+  terminal key install  the terminal's member-QR signing key and its certificate: --key FILE --certificate FILE
+  keys certify       certify a terminal key with the program key (the server's job): --signing-key FILE --terminal-key FILE --out FILE [--valid-days N]
   restore            put a backup in service: --from FILE (into --db, which must not exist yet)
   card parse         what a scanned or typed code is, by the program's card rules: --card CODE
   scanner list       serial ports and HID devices this computer sees (HID POS scanners marked)

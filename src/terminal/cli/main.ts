@@ -3,14 +3,21 @@
  * LoyaltyService the UI and the POS API use. Exit 0 on success; on bad input a one-line error on
  * stderr (and `{"error":…}` on stdout with --json), exit 1, and nothing written; exit 2 for usage.
  */
-import { mkdirSync, readFileSync, copyFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseBasket, type Basket } from '../../core/basket.js';
 import { isTallyError, TallyError } from '../../core/errors.js';
 import { parseProgramText } from '../../core/program/parse.js';
 import { isTimeZone, isoInstant, parseIsoInstant } from '../../core/time.js';
-import { issueMemberToken } from '../../core/card-code/member-token.js';
+import { certifyTerminalKey, issueMemberToken, publicKeyOf } from '../../core/card-code/member-token.js';
+import { canPrint } from '../../core/escpos/status.js';
+import type { SlipData } from '../../core/receipt/slip.js';
+import type { TransactionKind } from '../ledger/ledger.js';
+import { Printing } from '../printing/printing.js';
+import { PrintQueue } from '../printing/print-queue.js';
+import { PrinterError } from '../printing/types.js';
+import { describeJob, describePrinter, describePrinterStatus, installTerminalKey, previewTo, printerArgs, slipForTransaction } from './print-commands.js';
 import type { Suffix } from '../devices/serial/framer.js';
 import { generateKeyFile, readSigningKey, writeKeyFile } from '../keys/key-file.js';
 import { describeDevices, listScanners, parseUsbMatch, watchScanner } from './scanner-commands.js';
@@ -85,6 +92,29 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
   restore: { from: { type: 'string' } },
   'card parse': { card: { type: 'string' } },
   'scanner list': {},
+  'printer add': {
+    id: { type: 'string' },
+    tcp: { type: 'string' },
+    serial: { type: 'string' },
+    usb: { type: 'string' },
+    baud: { type: 'string' },
+    rtscts: { type: 'boolean' },
+    timeout: { type: 'string' },
+    profile: { type: 'string' },
+    'slip-lang': { type: 'string' },
+  },
+  'printer list': {},
+  'printer enable': { id: { type: 'string' } },
+  'printer disable': { id: { type: 'string' } },
+  'printer status': { id: { type: 'string' } },
+  'printer test': { id: { type: 'string' } },
+  'print queue': { limit: { type: 'string' } },
+  'print run': { watch: { type: 'boolean' } },
+  'print cancel': { job: { type: 'string' }, by: { type: 'string' } },
+  'print reprint': { txn: { type: 'string' }, kind: { type: 'string' }, terminal: { type: 'string' } },
+  'print preview': { txn: { type: 'string' }, kind: { type: 'string' }, terminal: { type: 'string' }, out: { type: 'string' }, 'slip-lang': { type: 'string' } },
+  'terminal key install': { key: { type: 'string' }, certificate: { type: 'string' } },
+  'keys certify': { 'signing-key': { type: 'string' }, 'terminal-key': { type: 'string' }, out: { type: 'string' }, 'valid-days': { type: 'string' } },
   'scanner watch': {
     serial: { type: 'string' },
     'serial-usb': { type: 'string' },
@@ -152,11 +182,13 @@ function commandWords(argv: readonly string[]): { words: string[]; help: boolean
 }
 
 function splitCommand(positionals: readonly string[]): string {
-  const [first, second] = positionals;
+  const [first, second, third] = positionals;
   if (first === undefined) throw new UsageError('no command given');
+  const three = `${first} ${second ?? ''} ${third ?? ''}`.trim();
+  if (COMMANDS[three]) return three;
   const two = `${first} ${second ?? ''}`.trim();
   if (COMMANDS[two]) return two;
-  if (COMMANDS[first] && (second === undefined || !['member', 'program', 'membership', 'card', 'keys', 'qr', 'scanner'].includes(first))) {
+  if (COMMANDS[first] && (second === undefined || !['member', 'program', 'membership', 'card', 'keys', 'qr', 'scanner', 'printer', 'print', 'terminal'].includes(first))) {
     if (second !== undefined) throw new UsageError(`unexpected argument "${second}"`);
     return first;
   }
@@ -219,15 +251,34 @@ interface RunContext {
   readonly io: CliIo;
 }
 
-function withService<T>(ctx: RunContext, readonly: boolean, fn: (service: LoyaltyService, format: Formatter) => T): T {
+/**
+ * Opens the ledger (and, for a command that writes, the printing stack: the command's slip is
+ * queued in its transaction), runs the command, then tries to print what is queued: after the
+ * commit, never holding the result up, and never for longer than a few seconds.
+ */
+async function withService<T>(ctx: RunContext, readonly: boolean, fn: (service: LoyaltyService, format: Formatter, printing: Printing | null) => T | Promise<T>): Promise<T> {
   const ledger = Ledger.open(ctx.db, { readonly });
+  const printing = readonly ? null : new Printing(ledger, { clock: ctx.clock });
   try {
-    const service = new LoyaltyService(ledger, { clock: ctx.clock });
-    return fn(service, new Formatter(ledger.program, ctx.lang, ledger.terminal.timeZone));
+    const service = new LoyaltyService(ledger, { clock: ctx.clock, ...(printing ? { onSlip: printing.sink } : {}) });
+    const format = new Formatter(ledger.program, ctx.lang, ledger.terminal.timeZone);
+    const result = await fn(service, format, printing);
+    if (printing && printing.queue.openCount() > 0) {
+      const outcome = await printing.worker.drain({ deadline: Date.now() + PRINT_BUDGET_MS, ignoreRetryTimes: true });
+      if (!ctx.json) {
+        if (outcome.printed > 0) ctx.io.stdout(`Receipt printed${outcome.printed > 1 ? ` (${outcome.printed} slips)` : ''}`);
+        for (const w of outcome.waiting) ctx.io.stdout(`Receipt kept for printer ${w.printerId}: ${w.reason} — it prints when the printer is ready (tally print run)`);
+      }
+    }
+    return result;
   } finally {
+    await printing?.close();
     ledger.close();
   }
 }
+
+/** How long a command spends printing after its commit before leaving the slip to the queue. */
+const PRINT_BUDGET_MS = 5_000;
 
 function basketFrom(options: Options, service: LoyaltyService): Basket {
   const amount = optional(options, 'amount');
@@ -549,6 +600,161 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
       } finally {
         ledger.close();
       }
+    }
+    case 'printer add':
+      return withService(ctx, false, (_service, _f, printing) => {
+        const lang = optional(options, 'slip-lang') ?? ctx.lang;
+        if (lang !== 'en' && lang !== 'ko') throw new UsageError('--slip-lang is en or ko');
+        const baud = optional(options, 'baud');
+        const timeout = optional(options, 'timeout');
+        const args = printerArgs({
+          id: required(options, 'id'),
+          profile: required(options, 'profile'),
+          lang,
+          ...(optional(options, 'tcp') !== undefined ? { tcp: optional(options, 'tcp')! } : {}),
+          ...(optional(options, 'serial') !== undefined ? { serial: optional(options, 'serial')! } : {}),
+          ...(optional(options, 'usb') !== undefined ? { usb: optional(options, 'usb')! } : {}),
+          ...(baud !== undefined ? { baud: wholeNumber(baud, 'Baud rate') } : {}),
+          ...(options.rtscts === true ? { rtscts: true } : {}),
+          ...(timeout !== undefined ? { timeoutMs: wholeNumber(timeout, 'Timeout') } : {}),
+        });
+        const saved = printing!.printers.save(args, ctx.clock());
+        out([`Printer ${describePrinter(saved)}`], saved);
+        return 0;
+      });
+    case 'printer list':
+      return withService(ctx, false, (_service, _f, printing) => {
+        const list = printing!.printers.list();
+        out(list.length === 0 ? ['No printers: add one with tally printer add'] : list.map(describePrinter), list);
+        return 0;
+      });
+    case 'printer enable':
+    case 'printer disable':
+      return withService(ctx, false, (_service, _f, printing) => {
+        const id = required(options, 'id');
+        printing!.printers.setEnabled(id, name === 'printer enable', ctx.clock());
+        out([`Printer ${id} ${name === 'printer enable' ? 'enabled' : 'disabled'}`], { id, enabled: name === 'printer enable' });
+        return 0;
+      });
+    case 'printer status':
+      return withService(ctx, false, async (_service, _f, printing) => {
+        const id = optional(options, 'id');
+        const printer = id !== undefined ? printing!.printers.get(id) : printing!.printers.receiptPrinter();
+        if (!printer) throw new TallyError('invalid-input', id !== undefined ? `No printer "${id}"` : 'No printer configured: add one with tally printer add');
+        try {
+          const status = await printing!.transportFor(printer).status(printer.transport.timeoutMs);
+          out([`${printer.id}: ${describePrinterStatus(status, ctx.lang)}`], { printerId: printer.id, status });
+          return status === null || canPrint(status) ? 0 : 1;
+        } catch (error) {
+          if (error instanceof PrinterError) throw new TallyError('invalid-input', `Printer ${printer.id}: ${error.message}`);
+          throw error;
+        }
+      });
+    case 'printer test':
+      return withService(ctx, false, (service, _f, printing) => {
+        const id = optional(options, 'id');
+        const printer = id !== undefined ? printing!.printers.get(id) : printing!.printers.receiptPrinter();
+        if (!printer) throw new TallyError('invalid-input', 'No printer configured: add one with tally printer add');
+        const now = ctx.clock();
+        const { storeId, terminalId } = service.ledger.terminal;
+        const slip: SlipData = {
+          kind: 'test',
+          txnId: `TEST-${now}`,
+          at: now,
+          storeId,
+          terminalId,
+          currency: service.ledger.program.currency,
+          member: { id: 'test', name: 'Tally Test', card: '0000000000000' },
+          earned: null,
+          redeemed: null,
+          returned: null,
+          rewards: [],
+          donations: [],
+          balance: 0,
+          tier: null,
+          expiring: [],
+          memberQr: null,
+        };
+        const job = printing!.queue.enqueue(printer.id, slip, { kind: 'test', now });
+        out([`Test slip queued as job #${job}`], { job });
+        return 0;
+      });
+    case 'print queue':
+      return withService(ctx, true, (service, f) => {
+        const limit = optional(options, 'limit');
+        const queue = new PrintQueue(service.ledger);
+        const jobs = queue.list(limit !== undefined ? wholeNumber(limit, 'Limit') : 50);
+        out(jobs.length === 0 ? ['The print queue is empty'] : jobs.map((j) => describeJob(j, (t) => f.time(t))), jobs.map(({ slip: _slip, ...job }) => job));
+        return 0;
+      });
+    case 'print run':
+      return withService(ctx, false, async (_service, _f, printing) => {
+        if (options.watch === true) {
+          const controller = new AbortController();
+          const stop = (): void => controller.abort();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+          try {
+            await printing!.worker.run(controller.signal);
+          } finally {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+          }
+          return 0;
+        }
+        const outcome = await printing!.worker.drain({ ignoreRetryTimes: true });
+        out([`Printed ${outcome.printed} slip${outcome.printed === 1 ? '' : 's'}`, ...outcome.waiting.map((w) => `Printer ${w.printerId} waiting: ${w.reason}`)], outcome);
+        return outcome.waiting.length === 0 ? 0 : 1;
+      });
+    case 'print cancel':
+      return withService(ctx, false, (_service, _f, printing) => {
+        const job = printing!.queue.cancel(wholeNumber(required(options, 'job'), 'Job'), optional(options, 'by') ?? 'manager', ctx.clock());
+        out([`Job #${job.id} cancelled`], { id: job.id, state: job.state });
+        return 0;
+      });
+    case 'print reprint':
+      return withService(ctx, false, (service, _f, printing) => {
+        const kind = (optional(options, 'kind') ?? 'checkout') as TransactionKind;
+        const printer = printing!.printers.receiptPrinter();
+        if (!printer) throw new TallyError('invalid-input', 'No printer configured: add one with tally printer add');
+        const now = ctx.clock();
+        const { slip, transactionId } = slipForTransaction(service.ledger, service, printing!, kind, required(options, 'txn'), optional(options, 'terminal'), now);
+        const original = printing!.queue.latestForTransaction(transactionId);
+        const job = service.ledger.transaction(() => printing!.queue.enqueue(printer.id, slip, { kind: 'reprint', transactionId, reprintOf: original?.id ?? null, now }));
+        out([`Reprint of ${slip.txnId} queued as job #${job}`], { job, txnId: slip.txnId });
+        return 0;
+      });
+    case 'print preview':
+      return withService(ctx, false, (service, _f, printing) => {
+        const kind = (optional(options, 'kind') ?? 'checkout') as TransactionKind;
+        const lang = optional(options, 'slip-lang') ?? printing!.printers.receiptPrinter()?.language ?? ctx.lang;
+        if (lang !== 'en' && lang !== 'ko') throw new UsageError('--slip-lang is en or ko');
+        const { slip } = slipForTransaction(service.ledger, service, printing!, kind, required(options, 'txn'), optional(options, 'terminal'), ctx.clock());
+        const file = resolve(ctx.io.cwd, required(options, 'out'));
+        previewTo(file, printing!.svg(slip, printing!.printers.receiptPrinter(), lang));
+        out([`Preview of ${slip.txnId} written to ${required(options, 'out')}`], { file, txnId: slip.txnId });
+        return 0;
+      });
+    case 'terminal key install': {
+      const ledger = Ledger.open(ctx.db);
+      try {
+        const r = installTerminalKey(ledger, resolve(ctx.io.cwd, required(options, 'key')), resolve(ctx.io.cwd, required(options, 'certificate')), ctx.clock());
+        out([`Installed terminal key ${r.keyId}, certified by ${r.issuerKeyId}${r.expiresAt !== null ? ` until ${isoInstant(r.expiresAt)}` : ''}: slips now carry a signed member QR code`], r);
+        return 0;
+      } finally {
+        ledger.close();
+      }
+    }
+    case 'keys certify': {
+      const issuer = readSigningKey(resolve(ctx.io.cwd, required(options, 'signing-key')));
+      const terminal = readSigningKey(resolve(ctx.io.cwd, required(options, 'terminal-key')));
+      const days = optional(options, 'valid-days');
+      const expiresAt = days === undefined ? null : ctx.clock() + wholeNumber(days, 'Valid days') * 86_400_000;
+      const certificate = certifyTerminalKey(issuer, terminal.id, publicKeyOf(terminal.secretKey), expiresAt);
+      const file = resolve(ctx.io.cwd, required(options, 'out'));
+      writeFileSync(file, `${JSON.stringify(certificate, null, 2)}\n`, { flag: 'wx' });
+      out([`Certified terminal key ${terminal.id} with ${issuer.id}${expiresAt !== null ? ` until ${isoInstant(expiresAt)}` : ''}: ${required(options, 'out')}`], certificate);
+      return 0;
     }
     case 'keys generate': {
       const id = required(options, 'id');

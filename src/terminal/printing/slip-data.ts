@@ -5,7 +5,7 @@
  */
 import type { PlannedTransfer } from '../../core/ledger-model.js';
 import type { EarnComponent } from '../../core/rules/earn.js';
-import type { SlipData, SlipKind } from '../../core/receipt/slip.js';
+import { maskCard, type SlipData, type SlipKind } from '../../core/receipt/slip.js';
 import type { TransactionKind } from '../ledger/ledger.js';
 import type { MemberSummary } from '../loyalty-service.js';
 
@@ -46,7 +46,8 @@ export function slipFromCommand(source: SlipSource): SlipData {
   const redeemed = source.kind === 'checkout' ? (result['redeemed'] as SlipData['redeemed'] | undefined) ?? null : null;
   return {
     kind: SLIP_KIND[source.kind],
-    txnId: source.txnId,
+    // An enrolment is identified by its card: only the last digits go on paper.
+    txnId: source.kind === 'enrolment' ? `enrol:${maskCard(source.txnId.replace(/^enrol:/, ''))}` : source.txnId,
     at: source.at,
     storeId: source.storeId,
     terminalId: source.terminalId,

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { newLedger, tempDir, testClock } from '../../../../tests/support/ledger-fixture.js';
 import { Ledger } from '../ledger.js';
 import { openSqlite } from '../sqlite.js';
+import { LATEST_VERSION } from './index.js';
 import { migration0001 } from './0001-initial.js';
 import { migration0002 } from './0002-period-key-index.js';
 
@@ -36,13 +37,13 @@ describe('migration 0002: period-key index', () => {
     service.enrol({ cards: ['2900000000018'] });
     service.checkout({ card: '2900000000018', txnId: 'POS-1', basket: service.amountBasket(12_000) });
     // Make it what a version-1 build wrote.
-    ledger.db.exec('DROP INDEX transfers_member_id_period_kind_period');
+    ledger.db.exec('DROP INDEX transfers_member_id_period_kind_period; DROP TABLE print_jobs; DROP TABLE printers; DROP TABLE terminal_credentials');
     ledger.db.pragma('user_version = 1');
     ledger.close();
 
     const upgraded = Ledger.open(path);
     try {
-      expect(upgraded.db.pragma('user_version', { simple: true })).toBe(2);
+      expect(upgraded.db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
       expect(upgraded.db.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'transfers_member_id_period_kind_period'`).pluck().get()).toBe(1);
       expect(upgraded.db.prepare('SELECT count(*) FROM transfers').pluck().get()).toBe(3);
       const backups = readdirSync(dir).filter((f) => f.startsWith('v1.sqlite.v1-') && f.endsWith('.bak'));

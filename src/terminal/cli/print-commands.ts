@@ -1,0 +1,95 @@
+/**
+ * Receipt printing from the command line: configure printers, see and work the queue, reprint a
+ * slip from history, preview it as SVG, and install the terminal's member-QR signing key.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describeStatus, type PrinterStatus } from '../../core/escpos/status.js';
+import { TallyError } from '../../core/errors.js';
+import type { PlannedTransfer } from '../../core/ledger-model.js';
+import type { SlipData } from '../../core/receipt/slip.js';
+import { parseInput } from '../../core/validation.js';
+import type { Ledger, TransactionKind } from '../ledger/ledger.js';
+import type { LoyaltyService } from '../loyalty-service.js';
+import { describeTransport, type PrinterConfig } from '../printing/printers.js';
+import type { Printing } from '../printing/printing.js';
+import type { PrintJob } from '../printing/print-queue.js';
+import { isProfileId, PROFILE_IDS } from '../printing/profiles.js';
+import { slipFromCommand } from '../printing/slip-data.js';
+import { certificateSchema, saveCredentials } from '../printing/terminal-credentials.js';
+import { readSigningKey } from '../keys/key-file.js';
+
+export function printerArgs(options: { id: string; tcp?: string; serial?: string; usb?: string; baud?: number; rtscts?: boolean; timeoutMs?: number; profile: string; lang: 'en' | 'ko' }): {
+  id: string;
+  transport: unknown;
+  profileId: string;
+  language: 'en' | 'ko';
+} {
+  const given = [options.tcp, options.serial, options.usb].filter((x) => x !== undefined).length;
+  if (given !== 1) throw new TallyError('invalid-input', 'give one of --tcp HOST[:PORT], --serial PATH or --usb PATH');
+  if (!isProfileId(options.profile)) throw new TallyError('invalid-input', `Unknown printer profile "${options.profile}" (known: ${PROFILE_IDS.join(', ')})`);
+  const timeout = options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {};
+  let transport: unknown;
+  if (options.tcp !== undefined) {
+    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(options.tcp);
+    if (!m) throw new TallyError('invalid-input', `--tcp takes HOST or HOST:PORT, got "${options.tcp}"`);
+    transport = { kind: 'tcp', host: m[1]!.replace(/^\[|\]$/g, ''), ...(m[2] ? { port: Number(m[2]) } : {}), ...timeout };
+  } else if (options.serial !== undefined) {
+    transport = { kind: 'serial', path: options.serial, ...(options.baud !== undefined ? { baudRate: options.baud } : {}), ...(options.rtscts ? { rtscts: true } : {}), ...timeout };
+  } else transport = { kind: 'usb', path: options.usb, ...timeout };
+  return { id: options.id, transport, profileId: options.profile, language: options.lang };
+}
+
+export function describePrinter(p: PrinterConfig): string {
+  return `${p.id}: ${describeTransport(p.transport)}, profile ${p.profileId}, slips in ${p.language === 'ko' ? 'Korean' : 'English'}${p.enabled ? '' : ' (disabled)'}`;
+}
+
+export function describeJob(job: PrintJob, timeZone: (instant: number) => string): string {
+  const when = job.state === 'printed' && job.printedAt !== null ? `printed ${timeZone(job.printedAt)}` : job.state === 'pending' && job.lastError ? `waiting: ${job.lastError}` : job.state;
+  return `#${job.id}  ${job.kind.padEnd(7)} ${job.slip.txnId.padEnd(20)} ${job.printerId.padEnd(10)} ${when}${job.attempts > 0 ? ` (${job.attempts} attempt${job.attempts === 1 ? '' : 's'})` : ''}`;
+}
+
+export function describePrinterStatus(status: PrinterStatus | null, lang: 'en' | 'ko'): string {
+  return status === null ? 'status cannot be read on this connection (USB printer class device)' : describeStatus(status)[lang];
+}
+
+/** The slip a reprint prints: the one queued for the transaction, or rebuilt from what the ledger recorded. */
+export function slipForTransaction(ledger: Ledger, service: LoyaltyService, printing: Printing, kind: TransactionKind, txnId: string, terminalId: string | undefined, now: number): { slip: SlipData; transactionId: string } {
+  const transaction = ledger.findTransaction(kind, txnId, terminalId);
+  if (!transaction) throw new TallyError('unknown-transaction', `No ${kind} ${txnId} on this terminal${terminalId ? ` (${terminalId})` : ''}`);
+  const queued = printing.queue.latestForTransaction(transaction.id);
+  if (queued) return { slip: queued.slip, transactionId: transaction.id };
+  // Never printed (no printer then): the same slip from the booked transfers, with today's balance.
+  const transfers = (ledger.db.prepare('SELECT kind, amount, detail FROM transfers WHERE transaction_id = ? ORDER BY seq').all(transaction.id) as { kind: string; amount: number; detail: string }[]).map(
+    (t) => ({ kind: t.kind, amount: t.amount, detail: JSON.parse(t.detail) as Record<string, unknown> }) as unknown as PlannedTransfer,
+  );
+  const { storeId, terminalId: terminal } = ledger.terminal;
+  const slip = slipFromCommand({
+    kind,
+    txnId,
+    at: transaction.createdAt,
+    storeId,
+    terminalId: terminal,
+    currency: ledger.program.currency,
+    member: service.summary(transaction.memberId),
+    transfers,
+    result: transaction.result as Record<string, unknown>,
+  });
+  return { slip: printing.withMemberQr(slip, now), transactionId: transaction.id };
+}
+
+export function previewTo(file: string, svg: string): void {
+  writeFileSync(file, svg);
+}
+
+export function installTerminalKey(ledger: Ledger, keyFile: string, certificateFile: string, now: number): { keyId: string; issuerKeyId: string; expiresAt: number | null } {
+  const key = readSigningKey(keyFile);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(certificateFile, 'utf8')) as unknown;
+  } catch (error) {
+    throw new TallyError('invalid-input', `Cannot read certificate ${certificateFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const certificate = parseInput(certificateSchema, json, certificateFile);
+  saveCredentials(ledger, key, certificate, now);
+  return { keyId: key.id, issuerKeyId: certificate.issuerKeyId, expiresAt: certificate.expiresAt };
+}

@@ -1,0 +1,138 @@
+/**
+ * The print queue, in the ledger file. A slip is queued in the same transaction as its checkout;
+ * printing happens after the commit and never holds the counter up. Jobs print in the order they
+ * were queued, per printer: while the oldest waits (offline, out of paper, cover open), the ones
+ * behind it wait too, so slips never come out of order. A job interrupted by a crash goes back to
+ * pending and prints on restart.
+ */
+import type { SlipData } from '../../core/receipt/slip.js';
+import { TallyError } from '../../core/errors.js';
+import type { Instant } from '../../core/time.js';
+import type { Ledger } from '../ledger/ledger.js';
+
+export type JobState = 'pending' | 'printing' | 'printed' | 'cancelled';
+export type JobKind = 'slip' | 'reprint' | 'test';
+
+export interface PrintJob {
+  readonly id: number;
+  readonly printerId: string;
+  readonly transactionId: string | null;
+  readonly kind: JobKind;
+  readonly slip: SlipData;
+  readonly state: JobState;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly nextAttemptAt: Instant;
+  readonly reprintOf: number | null;
+  readonly createdAt: Instant;
+  readonly printedAt: Instant | null;
+}
+
+interface JobRow {
+  id: number;
+  printer_id: string;
+  transaction_id: string | null;
+  kind: JobKind;
+  slip: string;
+  state: JobState;
+  attempts: number;
+  last_error: string | null;
+  next_attempt_at: number;
+  reprint_of: number | null;
+  created_at: number;
+  printed_at: number | null;
+}
+
+function toJob(row: JobRow): PrintJob {
+  return {
+    id: row.id,
+    printerId: row.printer_id,
+    transactionId: row.transaction_id,
+    kind: row.kind,
+    slip: JSON.parse(row.slip) as SlipData,
+    state: row.state,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    nextAttemptAt: row.next_attempt_at,
+    reprintOf: row.reprint_of,
+    createdAt: row.created_at,
+    printedAt: row.printed_at,
+  };
+}
+
+export class PrintQueue {
+  constructor(private readonly ledger: Ledger) {}
+
+  private get db(): Ledger['db'] {
+    return this.ledger.db;
+  }
+
+  /** Queues a job; call inside the command's transaction (LoyaltyService's onSlip does). */
+  enqueue(printerId: string, slip: SlipData, options: { kind?: JobKind; transactionId?: string | null; reprintOf?: number | null; now: Instant }): number {
+    const result = this.db
+      .prepare(
+        `INSERT INTO print_jobs (printer_id, transaction_id, kind, slip, state, next_attempt_at, reprint_of, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+      )
+      .run(printerId, options.transactionId ?? null, options.kind ?? 'slip', JSON.stringify(slip), options.now, options.reprintOf ?? null, options.now, options.now);
+    return Number(result.lastInsertRowid);
+  }
+
+  job(id: number): PrintJob | undefined {
+    const row = this.db.prepare('SELECT * FROM print_jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return row ? toJob(row) : undefined;
+  }
+
+  /** Open jobs first (in print order), then the most recent finished ones. */
+  list(limit = 50): PrintJob[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM print_jobs ORDER BY CASE WHEN state IN ('pending', 'printing') THEN 0 ELSE 1 END, CASE WHEN state IN ('pending', 'printing') THEN id ELSE -id END LIMIT ?`)
+        .all(limit) as JobRow[]
+    ).map(toJob);
+  }
+
+  /** The job that must print next on this printer (whatever its retry time), or undefined. */
+  head(printerId: string): PrintJob | undefined {
+    const row = this.db.prepare(`SELECT * FROM print_jobs WHERE printer_id = ? AND state IN ('pending', 'printing') ORDER BY id LIMIT 1`).get(printerId) as JobRow | undefined;
+    return row ? toJob(row) : undefined;
+  }
+
+  openCount(printerId?: string): number {
+    return (printerId === undefined
+      ? this.db.prepare(`SELECT count(*) FROM print_jobs WHERE state IN ('pending', 'printing')`).pluck().get()
+      : this.db.prepare(`SELECT count(*) FROM print_jobs WHERE printer_id = ? AND state IN ('pending', 'printing')`).pluck().get(printerId)) as number;
+  }
+
+  /** After a crash: a job that was being printed is printed again (a slip lost is worse than one printed twice). */
+  recoverInterrupted(now: Instant): number {
+    return this.db.prepare(`UPDATE print_jobs SET state = 'pending', last_error = 'interrupted: printing again', updated_at = ? WHERE state = 'printing'`).run(now).changes;
+  }
+
+  markPrinting(id: number, now: Instant): void {
+    this.db.prepare(`UPDATE print_jobs SET state = 'printing', attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'pending'`).run(now, id);
+  }
+
+  markPrinted(id: number, now: Instant): void {
+    this.db.prepare(`UPDATE print_jobs SET state = 'printed', printed_at = ?, last_error = NULL, updated_at = ? WHERE id = ?`).run(now, now, id);
+  }
+
+  /** Back to pending with the reason and when to try again. */
+  defer(id: number, reason: string, retryAt: Instant, now: Instant): void {
+    this.db.prepare(`UPDATE print_jobs SET state = 'pending', last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'printing')`).run(reason, retryAt, now, id);
+  }
+
+  cancel(id: number, by: string, now: Instant): PrintJob {
+    const job = this.job(id);
+    if (!job) throw new TallyError('invalid-input', `No print job ${id}`);
+    if (job.state === 'printed' || job.state === 'cancelled') throw new TallyError('invalid-input', `Print job ${id} is already ${job.state}`);
+    this.db.prepare(`UPDATE print_jobs SET state = 'cancelled', cancelled_by = ?, updated_at = ? WHERE id = ?`).run(by, now, id);
+    return this.job(id)!;
+  }
+
+  /** The most recent job printed (or queued) for a transaction. */
+  latestForTransaction(transactionId: string): PrintJob | undefined {
+    const row = this.db.prepare('SELECT * FROM print_jobs WHERE transaction_id = ? ORDER BY id DESC LIMIT 1').get(transactionId) as JobRow | undefined;
+    return row ? toJob(row) : undefined;
+  }
+}

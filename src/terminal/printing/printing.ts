@@ -1,0 +1,88 @@
+/**
+ * The printing stack for one ledger: printers, the queue, the worker, and the slip sink the
+ * LoyaltyService calls inside each command's transaction. A store without a printer configured
+ * queues nothing.
+ */
+import type { SlipData } from '../../core/receipt/slip.js';
+import type { Instant } from '../../core/time.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { ServiceOptions } from '../loyalty-service.js';
+import { PrinterRegistry, type PrinterConfig } from './printers.js';
+import { PrintQueue } from './print-queue.js';
+import { PrintWorker } from './print-worker.js';
+import { printerProfile } from './profiles.js';
+import { renderSlipBytes, renderSlipSvg } from './render-slip.js';
+import { loadCredentials, memberQrFor } from './terminal-credentials.js';
+import { createTransport } from './transports/index.js';
+import type { PrinterTransport } from './types.js';
+
+export interface PrintingOptions {
+  readonly clock?: () => Instant;
+  readonly transportFor?: (printer: PrinterConfig) => PrinterTransport;
+  readonly retryDelay?: (attempt: number) => number;
+}
+
+export class Printing {
+  readonly printers: PrinterRegistry;
+  readonly queue: PrintQueue;
+  readonly worker: PrintWorker;
+  private readonly clock: () => Instant;
+  private readonly transports = new Map<string, { key: string; transport: PrinterTransport }>();
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly options: PrintingOptions = {},
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.printers = new PrinterRegistry(ledger);
+    this.queue = new PrintQueue(ledger);
+    // A process starting: a job it was printing when the last one died is printed again.
+    this.queue.recoverInterrupted(this.clock());
+    this.worker = new PrintWorker({
+      queue: this.queue,
+      printers: this.printers,
+      program: () => ledger.program,
+      timeZone: ledger.terminal.timeZone,
+      transportFor: (printer) => this.transportFor(printer),
+      render: (slip, printer, render) => this.bytes(slip, printer, render.reprint),
+      clock: this.clock,
+      ...(options.retryDelay ? { retryDelay: options.retryDelay } : {}),
+    });
+  }
+
+  transportFor(printer: PrinterConfig): PrinterTransport {
+    const key = JSON.stringify(printer.transport);
+    const cached = this.transports.get(printer.id);
+    if (cached && cached.key === key) return cached.transport;
+    void cached?.transport.close();
+    const transport = this.options.transportFor ? this.options.transportFor(printer) : createTransport(printer.transport);
+    this.transports.set(printer.id, { key, transport });
+    return transport;
+  }
+
+  bytes(slip: SlipData, printer: PrinterConfig, reprint = false): Uint8Array {
+    return renderSlipBytes({ slip, program: this.ledger.program, profile: printerProfile(printer.profileId), lang: printer.language, timeZone: this.ledger.terminal.timeZone, reprint });
+  }
+
+  svg(slip: SlipData, printer: PrinterConfig | undefined, lang: 'en' | 'ko', reprint = false): string {
+    const profile = printerProfile(printer?.profileId ?? (lang === 'ko' ? 'korean-80' : 'epson-tm-80'));
+    return renderSlipSvg({ slip, program: this.ledger.program, profile, lang, timeZone: this.ledger.terminal.timeZone, reprint });
+  }
+
+  /** The slip with the member's signed QR code, when this terminal holds signing credentials. */
+  withMemberQr(slip: SlipData, now: Instant): SlipData {
+    return { ...slip, memberQr: memberQrFor(loadCredentials(this.ledger), slip.member.id, this.ledger.program, now) };
+  }
+
+  /** For LoyaltyService: queue the command's slip on the receipt printer, in the command's transaction. */
+  readonly sink: NonNullable<ServiceOptions['onSlip']> = (slip, booking) => {
+    const printer = this.printers.receiptPrinter();
+    if (!printer) return;
+    this.queue.enqueue(printer.id, this.withMemberQr(slip, booking.now), { transactionId: booking.transactionId, now: booking.now });
+  };
+
+  async close(): Promise<void> {
+    await Promise.all([...this.transports.values()].map(({ transport }) => transport.close().catch(() => undefined)));
+    this.transports.clear();
+  }
+}
