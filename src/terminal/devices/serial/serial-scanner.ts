@@ -1,6 +1,6 @@
 /**
  * A serial or USB-CDC scanner (an RS-232 scanner, or a USB scanner in "USB COM"/CDC-ACM mode that
- * shows up as /dev/ttyACM*). The ONLY terminal file that imports `serialport`.
+ * shows up as /dev/ttyACM*). serialport itself comes through src/terminal/native/serialport.ts.
  *
  * Bytes go through the pure Framer (framer.ts) and come out as ScanEvents with source 'serial'.
  * The port is found either by a fixed path or, better for USB, by vendor/product id and serial
@@ -17,7 +17,7 @@
  * - The port is opened with an exclusive lock (`lock: true`); "Cannot lock port" means another
  *   program has it: usually ModemManager probing a CDC scanner (see native/README.md).
  */
-import { SerialPort } from 'serialport';
+import { SerialPort } from '../../native/serialport.js';
 import { splitAimPrefix } from '../../../core/card-code/symbology.js';
 import { BaseScanner, type DeviceError, type DeviceErrorCode } from '../device.js';
 import { describeMatch, fromSerialPortInfo, listSafely, matches, type FoundDevice, type Lister, type UsbMatch } from '../discovery.js';

@@ -17,7 +17,7 @@
  *   and 0x13.
  * - `write` also waits for the port to drain (the bytes left the UART), so "written" means sent.
  */
-import { SerialPort } from 'serialport';
+import { SerialPort } from '../../native/serialport.js';
 import { PrinterError } from '../types.js';
 import { errorCode, LinkTransport, timeoutsFrom, type Link, type LinkHandlers } from './link-transport.js';
 
