@@ -87,6 +87,12 @@ describe('printing from the CLI', () => {
     expect(slipsFor('POS-1')).toBe(2);
   });
 
+  it('prints a test slip', async () => {
+    const r = await tally(['printer', 'test']);
+    expect(r.stdout).toMatch(/^Test slip queued as job #\d+\nReceipt printed\n$/);
+    expect(emulator.decodePrinted().lines.join('\n')).toContain('Printer test');
+  });
+
   it('writes a preview of the same slip as an SVG', async () => {
     const r = (await tally(['print', 'preview', '--txn', 'POS-1', '--out', 'pos-1.svg']));
     expect(r.status).toBe(0);

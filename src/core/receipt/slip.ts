@@ -37,6 +37,28 @@ export interface SlipData {
   readonly memberQr: string | null;
 }
 
+/** A slip with nothing on it but its header: a printer's test page. */
+export function testSlip(at: Instant, storeId: string, terminalId: string, currency: string): SlipData {
+  return {
+    kind: 'test',
+    txnId: `TEST-${at}`,
+    at,
+    storeId,
+    terminalId,
+    currency,
+    member: { id: 'test', name: 'Tally Test', card: '0000000000000' },
+    earned: null,
+    redeemed: null,
+    returned: null,
+    rewards: [],
+    donations: [],
+    balance: 0,
+    tier: null,
+    expiring: [],
+    memberQr: null,
+  };
+}
+
 export interface RenderOptions {
   readonly lang: Lang;
   /** 'printer' inserts a native QR command (GS ( k); 'preview' a drawn code (SVG previews, and printers without GS ( k). */

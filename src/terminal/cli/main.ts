@@ -12,7 +12,7 @@ import { parseProgramText } from '../../core/program/parse.js';
 import { isTimeZone, isoInstant, parseIsoInstant } from '../../core/time.js';
 import { certifyTerminalKey, issueMemberToken, publicKeyOf } from '../../core/card-code/member-token.js';
 import { canPrint } from '../../core/escpos/status.js';
-import type { SlipData } from '../../core/receipt/slip.js';
+import { testSlip } from '../../core/receipt/slip.js';
 import type { TransactionKind } from '../ledger/ledger.js';
 import { Printing } from '../printing/printing.js';
 import { PrintQueue } from '../printing/print-queue.js';
@@ -657,24 +657,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         if (!printer) throw new TallyError('invalid-input', 'No printer configured: add one with tally printer add');
         const now = ctx.clock();
         const { storeId, terminalId } = service.ledger.terminal;
-        const slip: SlipData = {
-          kind: 'test',
-          txnId: `TEST-${now}`,
-          at: now,
-          storeId,
-          terminalId,
-          currency: service.ledger.program.currency,
-          member: { id: 'test', name: 'Tally Test', card: '0000000000000' },
-          earned: null,
-          redeemed: null,
-          returned: null,
-          rewards: [],
-          donations: [],
-          balance: 0,
-          tier: null,
-          expiring: [],
-          memberQr: null,
-        };
+        const slip = testSlip(now, storeId, terminalId, service.ledger.program.currency);
         const job = printing!.queue.enqueue(printer.id, slip, { kind: 'test', now });
         out([`Test slip queued as job #${job}`], { job });
         return 0;
