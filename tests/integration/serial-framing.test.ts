@@ -5,42 +5,16 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckDigit } from '../../src/core/card-code/check-digits.js';
-import type { DeviceError, DeviceStatus } from '../../src/terminal/devices/device.js';
-import type { ScanEvent } from '../../src/terminal/devices/scan-event.js';
 import type { FramingOptions } from '../../src/terminal/devices/serial/framer.js';
 import { SerialScanner } from '../../src/terminal/devices/serial/serial-scanner.js';
 import { SocatPair, socatAvailable } from '../../src/terminal/devices/serial/socat-pair.js';
 import { tempDir } from '../support/ledger-fixture.js';
+import { type Recorded, record, waitFor } from '../support/device-events.js';
 
 const HAVE_SOCAT = socatAvailable();
 if (!HAVE_SOCAT) console.warn('socat is not installed (apt-get install socat): the serial port tests are skipped');
 
 const CARD = withCheckDigit('290000000001', 'gs1-mod10');
-
-interface Recorded {
-  readonly scans: ScanEvent[];
-  readonly errors: DeviceError[];
-  readonly statuses: DeviceStatus[];
-}
-
-function record(scanner: SerialScanner): Recorded {
-  const recorded: Recorded = { scans: [], errors: [], statuses: [] };
-  scanner.events.on('data', (scan) => recorded.scans.push(scan));
-  scanner.events.on('error', (error) => recorded.errors.push(error));
-  scanner.events.on('status', (status) => recorded.statuses.push(status));
-  return recorded;
-}
-
-/** Polls until `check` gives a value: waits for events, not for a guessed time. */
-async function waitFor<T>(what: string, check: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const text = (raw: Uint8Array): string => Buffer.from(raw).toString('latin1');

@@ -8,13 +8,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceError, DeviceStatus } from '../../src/terminal/devices/device.js';
+import type { DeviceStatus } from '../../src/terminal/devices/device.js';
 import { fromSerialPortInfo, type FoundDevice, type Lister } from '../../src/terminal/devices/discovery.js';
-import type { ScanEvent } from '../../src/terminal/devices/scan-event.js';
 import { DeviceOpenError, openFailure, SerialScanner, serialPortLister } from '../../src/terminal/devices/serial/serial-scanner.js';
 import { SocatPair, socatAvailable } from '../../src/terminal/devices/serial/socat-pair.js';
 import { DeviceSupervisor } from '../../src/terminal/devices/supervisor.js';
 import { REPO, tempDir } from '../support/ledger-fixture.js';
+import { type Recorded, record, waitFor } from '../support/device-events.js';
 
 const HAVE_SOCAT = socatAvailable();
 if (!HAVE_SOCAT) console.warn('socat is not installed (apt-get install socat): the serial hot-plug tests are skipped');
@@ -39,30 +39,6 @@ function recordedLister(ports: () => PortList, links: () => Readonly<Record<stri
         .filter((device): device is FoundDevice => device !== null),
     );
   };
-}
-
-interface Recorded {
-  readonly scans: ScanEvent[];
-  readonly errors: DeviceError[];
-  readonly statuses: DeviceStatus[];
-}
-
-function record(scanner: SerialScanner): Recorded {
-  const recorded: Recorded = { scans: [], errors: [], statuses: [] };
-  scanner.events.on('data', (scan) => recorded.scans.push(scan));
-  scanner.events.on('error', (error) => recorded.errors.push(error));
-  scanner.events.on('status', (status) => recorded.statuses.push(status));
-  return recorded;
-}
-
-async function waitFor<T>(what: string, check: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -15,21 +15,12 @@ import { SocatPair, socatAvailable } from '../../src/terminal/devices/serial/soc
 import type { Ledger } from '../../src/terminal/ledger/ledger.js';
 import type { LoyaltyService } from '../../src/terminal/loyalty-service.js';
 import { newLedger, tempDir, testClock } from '../support/ledger-fixture.js';
+import { waitFor } from '../support/device-events.js';
 
 const HAVE_SOCAT = socatAvailable();
 if (!HAVE_SOCAT) console.warn('socat is not installed (apt-get install socat): the serial end-to-end test is skipped');
 
 type Outcome = { readonly text: string; readonly memberId: string; readonly name: string | null } | { readonly text: string; readonly refused: string; readonly message: string };
-
-async function waitFor<T>(what: string, check: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe.skipIf(!HAVE_SOCAT)('serial scanner → card parser → member lookup on a real ledger', () => {
   const temp = tempDir('tally-serial-e2e-');
