@@ -14,9 +14,10 @@ import { fromHidInfo, listSafely, type FoundDevice, type Lister } from '../../sr
 import { defaultDescriptorSource, HidScanner, nodeHidLister, nodeHidOpener, openFailure, type HidHandle, type HidScannerOptions } from '../../src/terminal/devices/hid/hid-scanner.js';
 import { HONEYWELL } from '../../src/terminal/devices/hid/profiles.js';
 import type { ScanEvent } from '../../src/terminal/devices/scan-event.js';
-import { DeviceSupervisor, type Timers } from '../../src/terminal/devices/supervisor.js';
+import { DeviceSupervisor } from '../../src/terminal/devices/supervisor.js';
 import { APPLICATION, descriptor, item, VARIABLE } from '../../src/terminal/devices/hid/descriptor-builder.js';
 import { hexBytes, loadJson, type DescriptorFixture, type VendorFixture } from '../fixtures/hid/load.js';
+import { FakeTimers } from '../support/fake-timers.js';
 
 const honeywell = loadJson<VendorFixture>('honeywell.json');
 const qr = honeywell.scans.find((s) => s.expect.aimId === ']Q1')!;
@@ -71,24 +72,6 @@ const honeywellEntries = (serialNumber = '15232B1F0C'): FoundDevice[] =>
   ].map((d) => fromHidInfo(d)!);
 
 const match = { vendorId: 0x0c2e, productId: 0x0b8f, serialNumber: '15232B1F0C' };
-
-class FakeTimers implements Timers {
-  private next = 1;
-  readonly pending = new Map<number, { fn: () => void; ms: number }>();
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.pending.set(id, { fn, ms });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  fireAll(): void {
-    const due = [...this.pending.values()];
-    this.pending.clear();
-    for (const t of due) t.fn();
-  }
-}
 
 interface Rig {
   readonly scanner: HidScanner;

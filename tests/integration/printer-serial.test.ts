@@ -11,9 +11,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { canPrint, describeStatus } from '../../src/core/escpos/status.js';
 import { socatAvailable } from '../../src/terminal/devices/serial/socat-pair.js';
 import { createTransport, SerialPrinterTransport, STATUS_REQUEST_BYTES } from '../../src/terminal/printing/transports/index.js';
-import { PrinterError } from '../../src/terminal/printing/types.js';
 import { tempDir } from '../support/ledger-fixture.js';
 import { answersFor, fiftyKibJob, SerialPrinterEmulator } from '../support/printer-emulator.js';
+import { rejection } from '../support/printer-errors.js';
 
 const HAVE_SOCAT = socatAvailable();
 if (!HAVE_SOCAT) console.warn('socat is not installed (apt-get install socat): the serial printer tests are skipped');
@@ -21,16 +21,6 @@ if (!HAVE_SOCAT) console.warn('socat is not installed (apt-get install socat): t
 const unhandled: unknown[] = [];
 const onUncaught = (error: unknown): void => void unhandled.push(error);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function rejection(promise: Promise<unknown>): Promise<PrinterError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PrinterError);
-    return error as PrinterError;
-  }
-  throw new Error('expected a PrinterError');
-}
 
 describe.runIf(HAVE_SOCAT)('SerialPrinterTransport through a socat pseudo-terminal pair', () => {
   let temp: ReturnType<typeof tempDir>;

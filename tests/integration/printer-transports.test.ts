@@ -12,8 +12,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { canPrint, describeStatus, type PrinterStatus } from '../../src/core/escpos/status.js';
 import { createTransport, STATUS_REQUEST_BYTES, TcpTransport } from '../../src/terminal/printing/transports/index.js';
-import { PrinterError } from '../../src/terminal/printing/types.js';
 import { answersFor, fiftyKibJob, PRINTER_STATES, TcpPrinterEmulator } from '../support/printer-emulator.js';
+import { rejection } from '../support/printer-errors.js';
 
 const unhandled: unknown[] = [];
 const onUncaught = (error: unknown): void => void unhandled.push(error);
@@ -43,16 +43,6 @@ function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void {
     const at = a.findIndex((byte, i) => byte !== b[i]);
     expect.fail(`bytes differ from offset ${at}`);
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PrinterError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PrinterError);
-    return error as PrinterError;
-  }
-  throw new Error('expected a PrinterError');
 }
 
 describe('TcpTransport (raw TCP 9100) against a loopback printer', () => {

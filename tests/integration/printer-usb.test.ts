@@ -17,21 +17,12 @@ import { collectStatusBytes, createTransport, UsbLpTransport } from '../../src/t
 import { PrinterError } from '../../src/terminal/printing/types.js';
 import { tempDir } from '../support/ledger-fixture.js';
 import { answersFor, fiftyKibJob, PRINTER_STATES } from '../support/printer-emulator.js';
+import { rejection } from '../support/printer-errors.js';
 
 const POSIX = process.platform !== 'win32';
 const unhandled: unknown[] = [];
 const onUncaught = (error: unknown): void => void unhandled.push(error);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function rejection(promise: Promise<unknown>): Promise<PrinterError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PrinterError);
-    return error as PrinterError;
-  }
-  throw new Error('expected a PrinterError');
-}
 
 async function makeFifo(path: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {

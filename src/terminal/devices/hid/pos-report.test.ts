@@ -4,28 +4,10 @@
  * arrays, descriptors that are no scanner at all. Timers are injected; nothing waits.
  */
 import { describe, expect, it } from 'vitest';
-import type { Timers } from '../supervisor.js';
 import { APPLICATION, BUFFERED_BYTES, CONSTANT, descriptor, item, VARIABLE } from './descriptor-builder.js';
 import { decodeScanReport, HidReportError, ReportAssembler, scanLayoutFrom, scanText, symbologyOf, textOf, type AssembledScan, type ScanPiece } from './pos-report.js';
 import { parseReportDescriptor } from './report-descriptor.js';
-
-class FakeTimers implements Timers {
-  private next = 1;
-  readonly pending = new Map<number, { fn: () => void; ms: number }>();
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.pending.set(id, { fn, ms });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  fireAll(): void {
-    const due = [...this.pending.values()];
-    this.pending.clear();
-    for (const t of due) t.fn();
-  }
-}
+import { FakeTimers } from '../../../../tests/support/fake-timers.js';
 
 const piece = (text: string, continued: boolean, aimId: string | null = ']Q1', codeId: number | null = null): ScanPiece => ({
   reportId: 2,
