@@ -298,6 +298,7 @@ export function runCheckoutBench(options: CheckoutBenchOptions = checkoutOptions
     log(`   files in ${temp.dir} on ${filesystemOf(temp.dir)}`);
     const clock = benchClock();
     ledger = Ledger.init(join(temp.dir, 'checkout.db'), {
+      demo: true,
       storeId: STORE,
       terminalId: TERMINAL,
       timeZone: 'Asia/Seoul',

@@ -77,7 +77,7 @@ export function runLookupBench(options: LookupBenchOptions = lookupOptions()): B
     const clock = benchClock();
     const rssBefore = rss();
     let started = process.hrtime.bigint();
-    ledger = Ledger.init(path, { storeId: 'S1', terminalId: 'T1', timeZone: 'Asia/Seoul', programText: programText('classic-krw'), programSource: 'classic-krw.json', now: clock() });
+    ledger = Ledger.init(path, { demo: true, storeId: 'S1', terminalId: 'T1', timeZone: 'Asia/Seoul', programText: programText('classic-krw'), programSource: 'classic-krw.json', now: clock() });
     ledger.db.pragma('synchronous = OFF');
     log(`   bulk load: members + card_codes + 2 accounts each, ${count(BATCH)} members per transaction, PRAGMA synchronous=OFF during the load only`);
     bulkLoad(ledger, members, clock() - 3 * 365 * 86_400_000);

@@ -18,7 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { prepareZXingModule, readBarcodes, ZXING_WASM_VERSION } from 'zxing-wasm/reader';
-import { issueMemberToken, signingKeyFrom } from '../src/core/card-code/member-token.js';
+import { issueMemberToken, newMemberRef, newTokenId, signingKeyFrom } from '../src/core/card-code/member-qr.js';
 import { QrDecoder } from '../src/core/qr/decode.js';
 import { rgbaToLuminance } from '../src/core/qr/luminance.js';
 import { addNoise, cameraFrame, counterBackground, toRgba } from '../tests/support/qr-images.js';
@@ -54,7 +54,12 @@ function frames(kind: Kind, count: number): Frame[] {
       out.push({ rgba: toRgba(addNoise(counterBackground(WIDTH, HEIGHT, seed), 6, seed)), expected: null });
       continue;
     }
-    const token = issueMemberToken(`M${String(100_000 + i * 7_919)}`, key, Date.parse('2027-01-01T00:00:00Z') + i * 60_000);
+    const token = issueMemberToken(key, {
+      scope: 'identify',
+      memberRef: newMemberRef(Uint8Array.from({ length: 12 }, (_, j) => (i * 31 + j) & 0xff)),
+      tokenId: newTokenId(Uint8Array.from({ length: 8 }, (_, j) => (i * 17 + j) & 0xff)),
+      expiresAt: Date.parse('2027-01-01T00:00:00Z') + i * 60_000,
+    });
     const common = {
       width: WIDTH,
       height: HEIGHT,

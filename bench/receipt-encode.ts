@@ -19,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromBase64Url } from '../src/core/card-code/base64url.js';
-import { issueMemberToken, signingKeyFrom } from '../src/core/card-code/member-token.js';
+import { issueMemberToken, newMemberRef, newTokenId, signingKeyFrom } from '../src/core/card-code/member-qr.js';
 import { decodeEscPos } from '../src/core/escpos/decoder.js';
 import { parseProgramText } from '../src/core/program/parse.js';
 import type { SlipData } from '../src/core/receipt/slip.js';
@@ -59,7 +59,7 @@ function slipRequest(): SlipRequest {
     balance: 1234,
     tier: null,
     expiring: [{ lastDay: '2026-12-31', expiresAt: Date.parse('2026-12-31T15:00:00Z'), points: 30 }],
-    memberQr: issueMemberToken('M-KR-0000007', key, at + 90 * 86_400_000),
+    memberQr: issueMemberToken(key, { scope: 'identify', memberRef: newMemberRef(new Uint8Array(12).fill(7)), tokenId: newTokenId(new Uint8Array(8).fill(3)), expiresAt: at + 90 * 86_400_000 }),
   };
   return { slip, program, profile: PRINTER_PROFILES['korean-80'], lang: 'ko', timeZone: 'Asia/Seoul' };
 }

@@ -8,12 +8,12 @@
  */
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { certifyTerminalKey, publicKeyOf, signingKeyFrom } from '../src/core/card-code/member-token.js';
+import { certifyTerminalKey, publicKeyOf, signingKeyFrom } from '../src/core/card-code/member-qr.js';
 import { statusAnswers } from '../src/core/escpos/status.js';
 import { Ledger } from '../src/terminal/ledger/ledger.js';
 import { LoyaltyService } from '../src/terminal/loyalty-service.js';
 import { Printing } from '../src/terminal/printing/printing.js';
-import { saveCredentials } from '../src/terminal/printing/terminal-credentials.js';
+import { saveCredentials } from '../src/terminal/trust/terminal-credentials.js';
 import { fromBase64Url } from '../src/core/card-code/base64url.js';
 import { benchClock, cardCode, envInt, latency, log, ms, programText, REPO, tempDir, type BenchResult } from './lib.js';
 import { readFileSync } from 'node:fs';
@@ -68,14 +68,20 @@ export async function runReceiptPrintBench(): Promise<BenchResult[]> {
   const temp = tempDir('tally-bench-print-');
   const printer = await loopbackPrinter();
   const clock = benchClock();
-  const ledger = Ledger.init(join(temp.dir, 'print.db'), { storeId: 'S1', terminalId: 'T1', timeZone: 'Asia/Seoul', programText: programText('classic-krw'), programSource: 'classic-krw.json', now: clock() });
+  const ledger = Ledger.init(join(temp.dir, 'print.db'), { demo: true, storeId: 'S1', terminalId: 'T1', timeZone: 'Asia/Seoul', programText: programText('classic-krw'), programSource: 'classic-krw.json', now: clock() });
   const printing = new Printing(ledger, { clock });
   try {
     printing.printers.save({ id: 'receipt', transport: { kind: 'tcp', host: '127.0.0.1', port: printer.port, timeoutMs: 5_000 }, profileId: 'korean-80', language: 'ko' }, clock());
     const demo = JSON.parse(readFileSync(join(REPO, 'resources', 'keys', 'demo-program-signing-key.json'), 'utf8')) as { id: string; secretKey: string };
     const programKey = signingKeyFrom(demo.id, fromBase64Url(demo.secretKey)!);
     const terminalKey = signingKeyFrom('bench', Uint8Array.from({ length: 32 }, (_, i) => i + 1));
-    saveCredentials(ledger, terminalKey, certifyTerminalKey(programKey, 'bench', publicKeyOf(terminalKey.secretKey), null), clock());
+    saveCredentials(
+      ledger,
+      printing.secrets,
+      terminalKey,
+      certifyTerminalKey(programKey, { terminalKeyId: 'bench', storeId: 'S1', terminalId: 'T1', terminalPublicKey: publicKeyOf(terminalKey.secretKey), expiresAt: Date.now() + 365 * 86_400_000 }),
+      Date.now(),
+    );
     const service = new LoyaltyService(ledger, { clock, onSlip: printing.sink });
     for (let i = 0; i < 50; i += 1) service.enrol({ cards: [cardCode(i)], name: '김민지' });
     await printing.worker.drain();

@@ -136,7 +136,7 @@ export async function runSerialBench(options: SerialBenchOptions = serialOptions
   try {
     const clock = benchClock();
     const path = join(temp.dir, 'serial.db');
-    ledger = Ledger.init(path, { storeId: 'S1', terminalId: 'T1', timeZone: 'Asia/Seoul', programText: programText('classic-krw'), programSource: 'classic-krw.json', now: clock() });
+    ledger = Ledger.init(path, { demo: true, storeId: 'S1', terminalId: 'T1', timeZone: 'Asia/Seoul', programText: programText('classic-krw'), programSource: 'classic-krw.json', now: clock() });
     ledger.db.pragma('synchronous = OFF');
     bulkLoad(ledger, members, clock() - 365 * 86_400_000);
     ledger.db.pragma('synchronous = FULL');

@@ -18,5 +18,18 @@ const code = await runCli(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
   defaultDatabasePath: defaultDatabasePath(),
   cwd: process.cwd(),
+  env: process.env,
+  // PINs come on standard input (never on the command line, where other users and shell history see them).
+  readStdin: async () => {
+    if (process.stdin.isTTY) process.stderr.write('(type it, then Enter and Ctrl-D)\n');
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of process.stdin) {
+      size += chunk.length;
+      if (size > 4096) break;
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8').slice(0, 4096);
+  },
 });
 process.exitCode = code;

@@ -30,6 +30,22 @@ export const birthdaySchema = z
     return parseDayKey(s) !== undefined;
   }, 'must be a date as YYYY-MM-DD or MM-DD');
 
+/** A member PIN as typed: 4 to 8 digits (how easy it is to guess is the terminal's check). */
+export const pinSchema = z.string().regex(/^\d{4,8}$/, 'a PIN is 4 to 8 digits');
+
+/**
+ * What proves the member is at the counter when points are spent: a spend code from their app, their
+ * PIN, or the cashier who checked them (ID, the card in their hand). Which ones count is the program's
+ * choice (`spending.proofs`). Never stored: the transaction records only which kind was given.
+ */
+export const spendProofSchema = z
+  .strictObject({
+    spendCode: cardCodeSchema.optional(),
+    pin: pinSchema.optional(),
+    cashier: z.string().trim().min(1).max(64).optional(),
+  })
+  .refine((p) => [p.spendCode, p.pin, p.cashier].filter((x) => x !== undefined).length === 1, 'give exactly one proof: a spend code, a PIN or the checking cashier');
+
 export const enrolArgs = z.strictObject({
   cards: z.array(cardCodeSchema).min(1, 'a member needs at least one card code').max(10),
   name: z.string().trim().min(1).max(200).optional(),
@@ -37,7 +53,19 @@ export const enrolArgs = z.strictObject({
   email: z.email('must be an email address').optional(),
   birthday: birthdaySchema.optional(),
   marketingConsent: z.boolean().default(false),
+  /** The member's PIN for spending points, if the program takes one. */
+  pin: pinSchema.optional(),
   cashier: z.string().trim().min(1).max(64).optional(),
+});
+
+/** Sets a member's PIN (the member types it), or clears it (`null`). */
+export const setPinArgs = z.strictObject({ card: cardCodeSchema, pin: pinSchema.nullable() });
+
+/** Erases a member's personal data (a manager, at the member's request); the reason is kept, so no personal data in it. */
+export const eraseMemberArgs = z.strictObject({
+  card: cardCodeSchema,
+  reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(200),
+  by: z.string().trim().min(1).max(64).optional(),
 });
 
 /** Changes to a member's details; a field left out stays as it is, `null` clears an optional one. */
@@ -60,9 +88,10 @@ export const checkoutArgs = z.strictObject({
   redeem: redeemArgs.optional(),
   useBonusDay: z.string().min(1).optional(),
   cashier: z.string().trim().min(1).max(64).optional(),
+  proof: spendProofSchema.optional(),
 });
 
-export const quoteArgs = checkoutArgs.omit({ txnId: true, cashier: true });
+export const quoteArgs = checkoutArgs.omit({ txnId: true, cashier: true, proof: true });
 
 export const returnArgs = z.union([
   z.strictObject({ originalTxnId: txnIdSchema, returnId: txnIdSchema, all: z.literal(true), originalTerminal: z.string().min(1).optional(), cashier: z.string().min(1).max(64).optional() }),
@@ -90,6 +119,7 @@ export const donateArgs = z.strictObject({
   points: pointsSchema,
   donationId: txnIdSchema,
   cashier: z.string().min(1).max(64).optional(),
+  proof: spendProofSchema.optional(),
 });
 
 export const membershipArgs = z.strictObject({
@@ -110,6 +140,9 @@ export const adjustArgs = z.strictObject({
 
 export type EnrolArgs = z.input<typeof enrolArgs>;
 export type UpdateMemberArgs = z.input<typeof updateMemberArgs>;
+export type SetPinArgs = z.input<typeof setPinArgs>;
+export type EraseMemberArgs = z.input<typeof eraseMemberArgs>;
+export type SpendProof = z.output<typeof spendProofSchema>;
 export type CheckoutArgs = z.input<typeof checkoutArgs>;
 export type QuoteArgs = z.input<typeof quoteArgs>;
 export type ReturnArgs = z.input<typeof returnArgs>;

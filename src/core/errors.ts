@@ -21,7 +21,13 @@ export type TallyErrorCode =
   | 'migration-failed'
   | 'database-corrupt'
   | 'not-a-database'
-  | 'ledger-invariant';
+  | 'ledger-invariant'
+  | 'clock-wrong'
+  | 'proof-required'
+  | 'proof-refused'
+  | 'spend-limit'
+  | 'untrusted-program'
+  | 'member-erased';
 
 export class TallyError extends Error {
   readonly code: TallyErrorCode;

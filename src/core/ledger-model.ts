@@ -48,7 +48,7 @@ export type TransferKind =
   | 'adjustment-credit'
   | 'adjustment-debit';
 
-export type EventKind = 'tier-review' | 'membership-lapse';
+export type EventKind = 'tier-review' | 'membership-lapse' | 'member-erased' | 'pin-set';
 
 /**
  * Idempotency comes from business keys, never from ids: a POS transaction (store, terminal, POS

@@ -5,12 +5,17 @@
  * and books them with their outbox rows. A retried command returns the first result unchanged; the
  * same id with a different payload is refused and nothing is written.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { amountBasket } from '../core/basket.js';
 import { parseCardCode, type CardCode } from '../core/card-code/parse.js';
+import { newMemberRef } from '../core/card-code/member-qr.js';
+import { clockProblem } from '../core/clock-guard.js';
+import { maskCard } from '../core/receipt/slip.js';
+import { checkSpending, type SpendProofKind } from '../core/rules/spending.js';
+import { addDays, localDateOf, startOfLocalDay } from '../core/time.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { TallyError } from '../core/errors.js';
-import type { PlannedEvent, PlannedTransfer } from '../core/ledger-model.js';
+import { memberAccount, type PlannedEvent, type PlannedTransfer } from '../core/ledger-model.js';
 import { planCheckout, tierProgress, type Quote, type SaleRecord, type TierProgress } from '../core/rules/checkout.js';
 import { planAction, planAdjustment, planDonation, planEnrolment, planMembershipSale, planPeriodic } from '../core/rules/commands.js';
 import { expiringSoon, type ExpiringAmount } from '../core/rules/lots.js';
@@ -39,16 +44,29 @@ import {
   type ReturnArgs,
   type UpdateMemberArgs,
   updateMemberArgs,
+  setPinArgs,
+  eraseMemberArgs,
+  type SetPinArgs,
+  type EraseMemberArgs,
+  type SpendProof,
 } from '../contract/commands.js';
-import type { BookedTransfer, HistoryEntry, Ledger, MemberRecord, TransactionKind } from './ledger/ledger.js';
+import type { BookedTransfer, HistoryEntry, Ledger, MemberRecord, TransactionKind, TransactionRow } from './ledger/ledger.js';
 import { verifyLedger, type VerifyReport } from './ledger/verify.js';
 import { newUuidV7 } from './uuid.js';
 import type { SlipData } from '../core/receipt/slip.js';
 import { slipFromCommand } from './printing/slip-data.js';
+import { hashPin, MAX_PIN_FAILURES, pinMatches } from './trust/pin.js';
 
 export interface ServiceOptions {
+  /** The time bookings carry. Tests and demos may set it (`--now`); see `clockOverridden`. */
   readonly clock?: () => Instant;
+  /** The real time: what member QR codes and spend codes expire against. Never overridable. */
+  readonly wallClock?: () => Instant;
+  /** `clock` is not the real time (tests, demos): it may not run ahead of `wallClock`. */
+  readonly clockOverridden?: boolean;
   readonly newId?: () => string;
+  /** Random bytes (member QR references). */
+  readonly random?: (size: number) => Uint8Array;
   /**
    * Called inside each command's transaction, after booking, with the slip to print: a print
    * queue stores its job there, so the job commits with the command (and never without it).
@@ -69,6 +87,8 @@ export interface MemberSummary {
   readonly phone: string | null;
   readonly email: string | null;
   readonly marketingConsent: boolean;
+  readonly hasPin: boolean;
+  readonly erasedAt: Instant | null;
   readonly version: number;
 }
 
@@ -136,17 +156,63 @@ interface Planned<R> {
   readonly result: (booked: readonly BookedTransfer[], balance: number) => Omit<R, keyof CommandResultBase>;
 }
 
-function maskCode(code: string): string {
-  return code.length > 8 ? `${code.slice(0, 4)}…` : code;
+/** A member found from a scanned code; `spendCode` when the code was itself a spend code (it proves presence too). */
+interface FoundMember {
+  readonly memberId: string;
+  readonly spendCode: string | null;
+}
+
+/** How the member proved they were there, as the transaction records it (never the PIN or the code). */
+interface VerifiedProof {
+  readonly kind: SpendProofKind;
+  readonly tokenId?: string;
+  readonly cashier?: string;
+}
+
+/** Everything one counter command needs besides its plan. */
+interface CommandSpec {
+  readonly kind: TransactionKind;
+  /** The POS id (or a function of the member, for enrolments, whose id is the new member's). */
+  readonly txnId: string | ((memberId: string) => string);
+  /** What makes a retry the same command (hashed): never personal details or a proof. */
+  readonly request: unknown;
+  /** What the transactions row keeps: the request without personal data (a card as its last digits). */
+  readonly stored: unknown;
+  readonly cashier: string | null;
+  readonly memberId: () => string;
+  /** The first booking of this command, if any (default: by kind and POS id). */
+  readonly prior?: () => TransactionRow | undefined;
+  readonly proof?: { readonly offered: SpendProof | undefined; readonly found: () => FoundMember };
+}
+
+/** A wrong PIN: counted after the command's transaction has rolled back (the count must stick). */
+class WrongPin extends Error {
+  constructor(readonly memberId: string) {
+    super('wrong PIN');
+  }
 }
 
 function hashRequest(kind: string, request: unknown): string {
   return createHash('sha256').update(canonicalJson({ kind, request })).digest('hex');
 }
 
+/** A scanned code as a transactions row keeps it: a card's last digits, never a whole code or QR token. */
+function storedCard(code: string): string {
+  return code.length > 32 ? '(member QR code)' : maskCard(code);
+}
+
+/** Points a plan takes from the member to spend them (redeemed, donated). */
+function pointsSpent(transfers: readonly PlannedTransfer[], memberId: string): number {
+  const account = memberAccount(memberId);
+  return transfers.filter((t) => t.debit === account && (t.kind === 'redeem' || t.kind === 'donation')).reduce((sum, t) => sum + t.amount, 0);
+}
+
 export class LoyaltyService {
   private readonly clock: () => Instant;
+  private readonly wallClock: () => Instant;
+  private readonly clockOverridden: boolean;
   private readonly newId: () => string;
+  private readonly random: (size: number) => Uint8Array;
   private readonly onSlip: ServiceOptions['onSlip'];
 
   constructor(
@@ -154,7 +220,10 @@ export class LoyaltyService {
     options: ServiceOptions = {},
   ) {
     this.clock = options.clock ?? Date.now;
+    this.wallClock = options.wallClock ?? Date.now;
+    this.clockOverridden = options.clockOverridden ?? false;
     this.newId = options.newId ?? newUuidV7;
+    this.random = options.random ?? ((size) => new Uint8Array(randomBytes(size)));
     this.onSlip = options.onSlip;
   }
 
@@ -163,115 +232,209 @@ export class LoyaltyService {
     return { program: this.ledger.program, now, timeZone, storeId, newId: this.newId };
   }
 
-  /** Every scanned or typed code goes through the program's card-code rules first. */
-  parseCard(text: string): CardCode {
-    return parseCardCode({ text }, this.ledger.program.cardCodes, this.clock());
+  /**
+   * The time a write carries, refused when the clock is wrong (before this Tally existed, behind
+   * the last booking, or an overridden clock ahead of the real one). Call inside the write's transaction.
+   */
+  private writeTime(): Instant {
+    const now = this.clock();
+    const problem = clockProblem({ now, wallNow: this.wallClock(), overridden: this.clockOverridden, lastBookedAt: this.ledger.lastBookedAt() });
+    if (problem) throw new TallyError('clock-wrong', problem.message, { problem: problem.kind });
+    return now;
   }
 
-  private memberIdForCard(card: string): string {
+  /** Every scanned or typed code goes through the program's card-code rules first; QR codes expire by the real clock. */
+  parseCard(text: string): CardCode {
+    return parseCardCode({ text }, this.ledger.program, this.wallClock());
+  }
+
+  private findMember(card: string): FoundMember {
     const parsed = this.parseCard(card);
     if (!parsed.ok) throw new TallyError('invalid-card', parsed.message, { reason: parsed.reason });
     if (parsed.kind === 'token') {
-      if (!this.ledger.member(parsed.memberId)) {
+      const memberId = this.ledger.memberIdForQrRef(parsed.memberRef);
+      if (memberId === undefined) {
         throw new TallyError('unknown-member', 'Genuine member QR code, but this member is not on this terminal yet — sync the terminal, or scan their card');
       }
-      return parsed.memberId;
+      return { memberId, spendCode: parsed.scope === 'spend' ? parsed.tokenId : null };
     }
     const memberId = this.ledger.memberIdForCard(parsed.code);
-    if (memberId === undefined) throw new TallyError('unknown-card', `Card not recognised: ${maskCode(parsed.code)} — check the card or enrol the customer`);
-    return memberId;
+    if (memberId === undefined) throw new TallyError('unknown-card', `Card not recognised: ${maskCard(parsed.code)} — check the card or enrol the customer`);
+    return { memberId, spendCode: null };
   }
 
-  /** A card to enrol must be a member card by the program's rules (not a QR code, a product or a bank card). */
+  private memberIdForCard(card: string): string {
+    return this.findMember(card).memberId;
+  }
+
+  /** A card to enrol must be a member card by the program's rules (not a QR code, a product or a bank card); refusals never repeat it. */
   private enrolmentCard(text: string): string {
     const parsed = this.parseCard(text);
-    if (!parsed.ok) throw new TallyError('invalid-card', `Cannot enrol ${parsed.reason === 'bank-card' ? 'this card' : text}: ${parsed.message}`, { reason: parsed.reason });
+    if (!parsed.ok) throw new TallyError('invalid-card', `Cannot enrol this code: ${parsed.message}`, { reason: parsed.reason });
     if (parsed.kind !== 'card') throw new TallyError('invalid-card', 'A member QR code cannot be enrolled as a card: scan the plastic card, or look the member up');
     return parsed.code;
   }
 
   /**
-   * The shape every counter command shares: idempotency by (store, terminal, kind, id), then plan and
-   * book in one transaction. `plan` runs inside the transaction, so it sees a stable member.
+   * Checks the proof offered for spending a member's points (inside the command's transaction, after
+   * the replay check, so a retried command never needs it again). A spend code must be genuine,
+   * unexpired, unused and the member's own; a PIN must match (wrong tries are counted and lock it).
    */
-  private command<R extends CommandResultBase>(kind: TransactionKind, txnId: string, request: unknown, cashier: string | null, memberId: () => string, plan: (member: MemberState, ctx: RuleContext) => Planned<R>): R {
-    const requestHash = hashRequest(kind, request);
-    return this.ledger.transaction(() => {
-      const existing = this.ledger.findTransaction(kind, txnId);
-      if (existing) {
-        if (existing.requestHash !== requestHash) {
-          throw new TallyError('duplicate-different', `${kind} ${txnId} was already booked with different details; nothing was written. Use a new id for a new ${kind}.`);
+  private verifyProof(memberId: string, offered: SpendProof | undefined, found: FoundMember): VerifiedProof | null {
+    let tokenId: string | null = found.memberId === memberId ? found.spendCode : null;
+    if (tokenId === null && offered?.spendCode !== undefined) {
+      const parsed = this.parseCard(offered.spendCode);
+      if (!parsed.ok) throw new TallyError('proof-refused', `Spend code refused: ${parsed.message}`, { reason: parsed.reason });
+      if (parsed.kind !== 'token' || parsed.scope !== 'spend') throw new TallyError('proof-refused', "That is not a spend code: ask the member to open 'Pay with points' in the app");
+      if (this.ledger.memberIdForQrRef(parsed.memberRef) !== memberId) throw new TallyError('proof-refused', "That spend code is another member's");
+      tokenId = parsed.tokenId;
+    }
+    if (tokenId !== null) {
+      if (this.ledger.spendCodeUsed(tokenId)) throw new TallyError('proof-refused', 'That spend code was already used: ask the member for a new one');
+      return { kind: 'spend-code', tokenId };
+    }
+    if (offered?.pin !== undefined) {
+      const { hash, failures } = this.ledger.pinHash(memberId);
+      if (hash === null) throw new TallyError('proof-refused', 'This member has no PIN: they can set one at the counter with their card');
+      if (failures >= MAX_PIN_FAILURES) throw new TallyError('proof-refused', `PIN locked after ${MAX_PIN_FAILURES} wrong tries: the member sets a new one with a manager`);
+      if (!pinMatches(offered.pin, hash)) throw new WrongPin(memberId);
+      this.ledger.pinSucceeded(memberId);
+      return { kind: 'pin' };
+    }
+    if (offered?.cashier !== undefined) return { kind: 'cashier', cashier: offered.cashier };
+    return null;
+  }
+
+  /**
+   * The shape every counter command shares: idempotency by its business key, then plan and book in
+   * one transaction. `plan` runs inside the transaction, so it sees a stable member. Spending needs a
+   * proof and stays within the program's limits.
+   */
+  private command<R extends CommandResultBase>(spec: CommandSpec, plan: (member: MemberState, ctx: RuleContext) => Planned<R>): R {
+    const requestHash = hashRequest(spec.kind, spec.request);
+    return this.countingWrongPins(() =>
+      this.ledger.transaction(() => {
+        const existing = spec.prior ? spec.prior() : typeof spec.txnId === 'string' ? this.ledger.findTransaction(spec.kind, spec.txnId) : undefined;
+        if (existing) {
+          if (existing.requestHash !== requestHash) {
+            throw new TallyError('duplicate-different', `${spec.kind} ${existing.txnId} was already booked with different details; nothing was written. Use a new id for a new ${spec.kind}.`);
+          }
+          return { ...(existing.result as R), replayed: true };
         }
-        return { ...(existing.result as R), replayed: true };
-      }
-      const id = memberId();
-      const now = this.clock();
-      const planned = plan(this.ledger.memberState(id), this.context(now));
-      const transactionId = this.newId();
-      const firstSeq = this.ledger.sequence().nextSeq;
-      // The result is computed before booking except for the booked seq numbers and balance, which it includes.
-      const bookedPreview = planned.transfers.map((t, i) => ({ id: t.id, kind: t.kind, unit: t.unit, amount: t.amount, seq: firstSeq + i }));
-      const balance = this.ledger.balance(id) + planned.transfers.reduce((sum, t) => sum + (t.credit === `member:${id}` ? t.amount : t.debit === `member:${id}` ? -t.amount : 0), 0);
-      const result = { txnId, memberId: id, balance, transfers: bookedPreview, replayed: false, ...planned.result(bookedPreview, balance) } as unknown as R;
-      const booked = this.ledger.book(planned, {
-        now,
-        cashier,
-        transaction: { id: transactionId, kind, txnId, memberId: id, originalId: planned.originalId ?? null, requestHash, request, record: planned.record, result, cashier },
-      });
-      if (booked.some((b, i) => b.seq !== bookedPreview[i]?.seq) || this.ledger.balance(id) !== balance) {
-        throw new TallyError('ledger-invariant', `${kind} ${txnId}: the ledger booked something other than planned; nothing was written`);
-      }
-      if (this.onSlip) {
-        const { storeId, terminalId } = this.ledger.terminal;
-        this.onSlip(
-          slipFromCommand({ kind, txnId, at: now, storeId, terminalId, currency: this.ledger.program.currency, member: this.summary(id), transfers: planned.transfers, result: result as unknown as Record<string, unknown> }),
-          { transactionId, now },
-        );
-      }
-      return result;
-    });
+        const now = this.writeTime();
+        const id = spec.memberId();
+        const txnId = typeof spec.txnId === 'string' ? spec.txnId : spec.txnId(id);
+        const ctx = this.context(now);
+        const planned = plan(this.ledger.memberState(id), ctx);
+        const spent = pointsSpent(planned.transfers, id);
+        let proof: VerifiedProof | null = null;
+        if (spent > 0) {
+          proof = spec.proof ? this.verifyProof(id, spec.proof.offered, spec.proof.found()) : null;
+          const { timeZone } = this.ledger.terminal;
+          const today = localDateOf(now, timeZone);
+          checkSpending(ctx.program, { points: spent, spentToday: this.ledger.pointsSpent(id, startOfLocalDay(today, timeZone), startOfLocalDay(addDays(today, 1), timeZone)), proof: proof?.kind ?? null });
+        }
+        const transactionId = this.newId();
+        const firstSeq = this.ledger.sequence().nextSeq;
+        // The result is computed before booking except for the booked seq numbers and balance, which it includes.
+        const bookedPreview = planned.transfers.map((t, i) => ({ id: t.id, kind: t.kind, unit: t.unit, amount: t.amount, seq: firstSeq + i }));
+        const balance = this.ledger.balance(id) + planned.transfers.reduce((sum, t) => sum + (t.credit === `member:${id}` ? t.amount : t.debit === `member:${id}` ? -t.amount : 0), 0);
+        const result = { txnId, memberId: id, balance, transfers: bookedPreview, replayed: false, ...planned.result(bookedPreview, balance) } as unknown as R;
+        const stored = proof === null ? spec.stored : { ...(spec.stored as Record<string, unknown>), proof: { kind: proof.kind, ...(proof.cashier !== undefined ? { cashier: proof.cashier } : {}) } };
+        const booked = this.ledger.book(planned, {
+          now,
+          cashier: spec.cashier,
+          transaction: { id: transactionId, kind: spec.kind, txnId, memberId: id, originalId: planned.originalId ?? null, requestHash, request: stored, record: planned.record, result, cashier: spec.cashier },
+        });
+        if (booked.some((b, i) => b.seq !== bookedPreview[i]?.seq) || this.ledger.balance(id) !== balance) {
+          throw new TallyError('ledger-invariant', `${spec.kind} ${txnId}: the ledger booked something other than planned; nothing was written`);
+        }
+        if (proof?.tokenId !== undefined) this.ledger.useSpendCode(proof.tokenId, id, transactionId, now);
+        if (this.onSlip) {
+          const { storeId, terminalId, demo } = this.ledger.terminal;
+          this.onSlip(
+            slipFromCommand({ kind: spec.kind, txnId, at: now, storeId, terminalId, demo, currency: this.ledger.program.currency, member: this.summary(id), transfers: planned.transfers, result: result as unknown as Record<string, unknown> }),
+            { transactionId, now },
+          );
+        }
+        return result;
+      }),
+    );
+  }
+
+  /** Runs a write; a wrong PIN inside it is counted once its transaction has rolled back. */
+  private countingWrongPins<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (error) {
+      if (!(error instanceof WrongPin)) throw error;
+      const failures = this.ledger.pinFailed(error.memberId);
+      const left = MAX_PIN_FAILURES - failures;
+      throw new TallyError('proof-refused', left > 0 ? `Wrong PIN — ${left} ${left === 1 ? 'try' : 'tries'} left; nothing was written` : 'Wrong PIN — the PIN is now locked: the member sets a new one with a manager; nothing was written');
+    }
   }
 
   enrol(args: EnrolArgs): EnrolResult {
     const input = parseInput(enrolArgs, args, 'member');
     const cards = [...new Set(input.cards.map((c) => this.enrolmentCard(c)))];
-    const txnId = `enrol:${cards[0]!}`;
-    const request = { ...input, cards };
-    const requestHash = hashRequest('enrolment', request);
-    const prior = this.ledger.findTransaction('enrolment', txnId);
-    if (prior && prior.requestHash !== requestHash) throw new TallyError('card-in-use', `Card ${cards[0]!} already belongs to a member; look the member up instead of enrolling again`);
-    for (const card of cards) {
-      const owner = this.ledger.memberIdForCard(card);
-      if (owner !== undefined && owner !== prior?.memberId) throw new TallyError('card-in-use', `Card ${card} already belongs to another member`);
-    }
+    // Slow on purpose (scrypt): done before the write lock is taken.
+    const pinHash = input.pin === undefined ? null : hashPin(input.pin);
+    // Personal details live only on the member record (erasable); the transaction keeps none.
+    const request = { cards, marketingConsent: input.marketingConsent };
     return this.command<EnrolResult>(
-      'enrolment',
-      txnId,
-      request,
-      input.cashier ?? null,
-      () => {
-        const memberId = this.newId();
-        const now = this.clock();
-        this.ledger.insertMember(
-          {
-            id: memberId,
-            name: input.name ?? null,
-            phone: input.phone ?? null,
-            email: input.email ?? null,
-            birthday: input.birthday ?? null,
-            marketingConsent: input.marketingConsent,
-            enrolledAt: now,
-            enrolledBy: this.ledger.terminal.terminalId,
-            cards,
-          },
-          now,
-        );
-        return memberId;
+      {
+        kind: 'enrolment',
+        txnId: (memberId) => `enrol:${memberId}`,
+        request,
+        stored: { cards: cards.map(maskCard), marketingConsent: input.marketingConsent, pin: pinHash !== null },
+        cashier: input.cashier ?? null,
+        // A retry finds the member its first card enrolled; a card someone else holds is refused.
+        prior: () => {
+          const owners = cards.map((card) => this.ledger.memberIdForCard(card));
+          const owner = owners[0];
+          if (owner !== undefined && owners.every((o) => o === owner)) {
+            const first = this.ledger.enrolmentOf(owner);
+            const record = this.ledger.member(owner);
+            // The details are compared with the member record (the transaction keeps none of them).
+            const same =
+              record !== undefined &&
+              record.name === (input.name ?? null) &&
+              record.phone === (input.phone ?? null) &&
+              record.email === (input.email ?? null) &&
+              record.birthday === (input.birthday ?? null) &&
+              record.marketingConsent === input.marketingConsent;
+            if (first && same && first.requestHash === hashRequest('enrolment', request)) return first;
+          }
+          const taken = cards.find((_card, i) => owners[i] !== undefined);
+          if (taken !== undefined) throw new TallyError('card-in-use', `Card ${maskCard(taken)} already belongs to a member: look the member up instead of enrolling again`);
+          return undefined;
+        },
+        memberId: () => {
+          const memberId = this.newId();
+          const now = this.clock();
+          this.ledger.insertMember(
+            {
+              id: memberId,
+              name: input.name ?? null,
+              phone: input.phone ?? null,
+              email: input.email ?? null,
+              birthday: input.birthday ?? null,
+              marketingConsent: input.marketingConsent,
+              enrolledAt: now,
+              enrolledBy: this.ledger.terminal.terminalId,
+              cards,
+              qrRef: newMemberRef(this.random(12)),
+              pinHash,
+            },
+            now,
+          );
+          return memberId;
+        },
       },
       (member, ctx) => {
         const plan = planEnrolment(member, ctx);
         const welcome = plan.transfers.find((t) => t.kind === 'welcome')?.amount ?? 0;
-        return { transfers: plan.transfers, events: plan.events, record: { memberId: member.id, cards }, result: () => ({ welcomePoints: welcome }) };
+        return { transfers: plan.transfers, events: plan.events, record: { memberId: member.id, cards: cards.length }, result: () => ({ welcomePoints: welcome }) };
       },
     );
   }
@@ -284,7 +447,59 @@ export class LoyaltyService {
     const changes = Object.fromEntries(
       (['name', 'phone', 'email', 'birthday', 'marketingConsent'] as const).filter((k) => input[k] !== undefined).map((k) => [k, input[k]]),
     );
-    this.ledger.transaction(() => this.ledger.updateMember(memberId, changes, addCards, this.clock()));
+    this.ledger.transaction(() => {
+      const now = this.writeTime();
+      const before = this.ledger.member(memberId)?.version;
+      const after = this.ledger.updateMember(memberId, changes, addCards, now);
+      if (after.version !== before) this.ledger.markBooked(now);
+    });
+    return this.summary(memberId);
+  }
+
+  /**
+   * Sets or clears the member's PIN. The member is at the counter with their card: a QR code (which
+   * a photographed slip carries) is not enough, and a PIN they already have is changed only with
+   * that PIN or by a named manager. Recorded as an event (who, never the PIN).
+   */
+  setPin(args: SetPinArgs & { readonly currentPin?: string; readonly manager?: string }): MemberSummary {
+    const input = parseInput(setPinArgs, { card: args.card, pin: args.pin }, 'member');
+    const parsed = this.parseCard(input.card);
+    if (parsed.ok && parsed.kind === 'token') throw new TallyError('proof-refused', 'A PIN is set with the member card itself, not a QR code');
+    const memberId = this.memberIdForCard(input.card);
+    const hash = input.pin === null ? null : hashPin(input.pin);
+    this.countingWrongPins(() => this.ledger.transaction(() => {
+      const now = this.writeTime();
+      const { hash: current, failures } = this.ledger.pinHash(memberId);
+      const manager = args.manager?.trim();
+      if (current !== null && (manager === undefined || manager === '')) {
+        if (args.currentPin === undefined) throw new TallyError('proof-refused', 'This member already has a PIN: give the current one, or a manager resets it');
+        if (failures >= MAX_PIN_FAILURES) throw new TallyError('proof-refused', `PIN locked after ${MAX_PIN_FAILURES} wrong tries: a manager resets it`);
+        if (!pinMatches(args.currentPin, current)) throw new WrongPin(memberId);
+      }
+      this.ledger.setPinHash(memberId, hash, now);
+      const version = this.ledger.member(memberId)!.version;
+      this.ledger.book(
+        { transfers: [], events: [{ id: this.newId(), kind: 'pin-set', memberId, period: `v${version}`, detail: { cleared: hash === null, by: manager !== undefined && manager !== '' ? `manager:${manager}` : 'member' } }] },
+        { now, cashier: manager ?? null, transaction: null },
+      );
+    }));
+    return this.summary(memberId);
+  }
+
+  /**
+   * Erases a member's personal data at their request: name, phone, email, birthday, PIN, cards and
+   * QR reference go; the member id and every transfer stay, so every total is unchanged. The erasure
+   * is an event (reason and who, no personal data) that sync carries to the server.
+   */
+  eraseMember(args: EraseMemberArgs): MemberSummary {
+    const input = parseInput(eraseMemberArgs, args, 'member');
+    const memberId = this.memberIdForCard(input.card);
+    this.ledger.transaction(() => {
+      const now = this.writeTime();
+      this.ledger.eraseMember(memberId, { id: this.newId(), kind: 'member-erased', memberId, period: 'once', detail: { reason: input.reason, ...(input.by !== undefined ? { by: input.by } : {}) } }, now);
+    });
+    // The old row versions also sit in the WAL until a checkpoint copies the pages back: do it now.
+    this.ledger.checkpoint('truncate');
     return this.summary(memberId);
   }
 
@@ -313,6 +528,8 @@ export class LoyaltyService {
       phone: record.phone,
       email: record.email,
       marketingConsent: record.marketingConsent,
+      hasPin: record.hasPin,
+      erasedAt: record.erasedAt,
       version: record.version,
     };
   }
@@ -333,30 +550,35 @@ export class LoyaltyService {
 
   checkout(args: CheckoutArgs): CheckoutResult {
     const input = parseInput(checkoutArgs, args, 'checkout');
-    return this.command<CheckoutResult>('checkout', input.txnId, input, input.cashier ?? null, () => this.memberIdForCard(input.card), (member, ctx) => {
-      const { plan, quote, sale } = planCheckout(member, input.basket, ctx, input.txnId, {
-        ...(input.redeem ? { redeem: input.redeem } : {}),
-        ...(input.useBonusDay ? { useBonusDay: input.useBonusDay } : {}),
-      });
-      return {
-        transfers: plan.transfers,
-        events: plan.events,
-        record: sale,
-        result: () => ({
-          amountDue: quote.amountDue,
-          currency: quote.currency,
-          discounts: quote.discounts,
-          earned: quote.earn.points + quote.earn.memberBonusDayPoints,
-          earn: quote.earn,
-          redeemed: sale.redeemed ? { points: sale.redeemed.points, discount: sale.redeemed.discount, rewardId: sale.redeemed.rewardId } : null,
-          tierBefore: quote.tierBefore,
-          tier: quote.tierAfter,
-          membership: quote.membership,
-          expiringSoon: quote.expiringSoon,
-          storeBonusDay: quote.bonusDays.storeWide,
-        }),
-      };
-    });
+    const { proof, cashier, ...request } = input;
+    const found = (): FoundMember => this.findMember(input.card);
+    return this.command<CheckoutResult>(
+      { kind: 'checkout', txnId: input.txnId, request, stored: { ...request, card: storedCard(input.card) }, cashier: cashier ?? null, memberId: () => found().memberId, proof: { offered: proof, found } },
+      (member, ctx) => {
+        const { plan, quote, sale } = planCheckout(member, input.basket, ctx, input.txnId, {
+          ...(input.redeem ? { redeem: input.redeem } : {}),
+          ...(input.useBonusDay ? { useBonusDay: input.useBonusDay } : {}),
+        });
+        return {
+          transfers: plan.transfers,
+          events: plan.events,
+          record: sale,
+          result: () => ({
+            amountDue: quote.amountDue,
+            currency: quote.currency,
+            discounts: quote.discounts,
+            earned: quote.earn.points + quote.earn.memberBonusDayPoints,
+            earn: quote.earn,
+            redeemed: sale.redeemed ? { points: sale.redeemed.points, discount: sale.redeemed.discount, rewardId: sale.redeemed.rewardId } : null,
+            tierBefore: quote.tierBefore,
+            tier: quote.tierAfter,
+            membership: quote.membership,
+            expiringSoon: quote.expiringSoon,
+            storeBonusDay: quote.bonusDays.storeWide,
+          }),
+        };
+      },
+    );
   }
 
   returnSale(args: ReturnArgs): ReturnResult {
@@ -364,7 +586,7 @@ export class LoyaltyService {
     const sale = this.ledger.findTransaction('checkout', input.originalTxnId, input.originalTerminal);
     if (!sale) throw new TallyError('unknown-transaction', `No sale ${input.originalTxnId} on this terminal${input.originalTerminal ? ` (${input.originalTerminal})` : ''}; check the receipt's transaction number`);
     const { originalTerminal: _terminal, cashier, ...request } = input;
-    return this.command<ReturnResult>('return', input.returnId, request, cashier ?? null, () => sale.memberId, (member, ctx) => {
+    return this.command<ReturnResult>({ kind: 'return', txnId: input.returnId, request, stored: request, cashier: cashier ?? null, memberId: () => sale.memberId }, (member, ctx) => {
       const previous = this.ledger.returnsOf(sale.id).map((r) => r.record as ReturnRecord);
       const returnRequest = 'amount' in input ? { returnId: input.returnId, amount: input.amount } : 'lines' in input ? { returnId: input.returnId, lines: input.lines } : { returnId: input.returnId, all: true as const };
       const { plan, record } = planReturn(member, sale.record as SaleRecord, previous, returnRequest, ctx);
@@ -394,7 +616,7 @@ export class LoyaltyService {
     // Without an explicit id, the action's own limit key makes a retry find the first booking.
     const txnId = input.txnId ?? `${input.actionId}:${input.reference ?? 'member'}:${memberId}`;
     const { cashier, txnId: _txn, ...request } = input;
-    return this.command<PointsResult>('action', txnId, request, cashier ?? null, () => memberId, (member, ctx) => {
+    return this.command<PointsResult>({ kind: 'action', txnId, request, stored: { ...request, card: storedCard(input.card) }, cashier: cashier ?? null, memberId: () => memberId }, (member, ctx) => {
       const plan = planAction(member, ctx, input.actionId, input.reference);
       const points = plan.transfers.find((t) => t.kind === 'action')?.amount ?? 0;
       return { transfers: plan.transfers, events: plan.events, record: { actionId: input.actionId, reference: input.reference ?? null }, result: () => ({ points }) };
@@ -403,36 +625,46 @@ export class LoyaltyService {
 
   donate(args: DonateArgs): PointsResult {
     const input = parseInput(donateArgs, args, 'donation');
-    const { cashier, ...request } = input;
-    return this.command<PointsResult>('donation', input.donationId, request, cashier ?? null, () => this.memberIdForCard(input.card), (member, ctx) => {
-      const plan = planDonation(member, ctx, input.charityId, input.points, input.donationId);
-      return { transfers: plan.transfers, events: plan.events, record: { charityId: input.charityId, points: input.points }, result: () => ({ points: input.points }) };
-    });
+    const { cashier, proof, ...request } = input;
+    const found = (): FoundMember => this.findMember(input.card);
+    return this.command<PointsResult>(
+      { kind: 'donation', txnId: input.donationId, request, stored: { ...request, card: storedCard(input.card) }, cashier: cashier ?? null, memberId: () => found().memberId, proof: { offered: proof, found } },
+      (member, ctx) => {
+        const plan = planDonation(member, ctx, input.charityId, input.points, input.donationId);
+        return { transfers: plan.transfers, events: plan.events, record: { charityId: input.charityId, points: input.points }, result: () => ({ points: input.points }) };
+      },
+    );
   }
 
   sellMembership(args: MembershipArgs): MembershipResult {
     const input = parseInput(membershipArgs, args, 'membership');
     const { cashier, ...request } = input;
-    return this.command<MembershipResult>('membership', input.txnId, request, cashier ?? null, () => this.memberIdForCard(input.card), (member, ctx) => {
-      const plan = planMembershipSale(member, ctx, input.planId, input.txnId, input.fee);
-      const sale = plan.transfers.find((t) => t.kind === 'membership-sale')!;
-      const detail = sale.detail as { startsAt: number; endsAt: number | null };
-      return {
-        transfers: plan.transfers,
-        events: plan.events,
-        record: { planId: input.planId, fee: sale.amount, startsAt: detail.startsAt, endsAt: detail.endsAt },
-        result: () => ({ planId: input.planId, startsAt: detail.startsAt, endsAt: detail.endsAt, fee: sale.amount }),
-      };
-    });
+    return this.command<MembershipResult>(
+      { kind: 'membership', txnId: input.txnId, request, stored: { ...request, card: storedCard(input.card) }, cashier: cashier ?? null, memberId: () => this.memberIdForCard(input.card) },
+      (member, ctx) => {
+        const plan = planMembershipSale(member, ctx, input.planId, input.txnId, input.fee);
+        const sale = plan.transfers.find((t) => t.kind === 'membership-sale')!;
+        const detail = sale.detail as { startsAt: number; endsAt: number | null };
+        return {
+          transfers: plan.transfers,
+          events: plan.events,
+          record: { planId: input.planId, fee: sale.amount, startsAt: detail.startsAt, endsAt: detail.endsAt },
+          result: () => ({ planId: input.planId, startsAt: detail.startsAt, endsAt: detail.endsAt, fee: sale.amount }),
+        };
+      },
+    );
   }
 
   adjust(args: AdjustArgs): PointsResult {
     const input = parseInput(adjustArgs, args, 'adjustment');
     const { cashier, ...request } = input;
-    return this.command<PointsResult>('adjustment', input.txnId, request, cashier ?? null, () => this.memberIdForCard(input.card), (member, ctx) => {
-      const plan = planAdjustment(member, ctx, input.points, input.reason);
-      return { transfers: plan.transfers, events: plan.events, record: { points: input.points, reason: input.reason }, result: () => ({ points: input.points }) };
-    });
+    return this.command<PointsResult>(
+      { kind: 'adjustment', txnId: input.txnId, request, stored: { ...request, card: storedCard(input.card) }, cashier: cashier ?? null, memberId: () => this.memberIdForCard(input.card) },
+      (member, ctx) => {
+        const plan = planAdjustment(member, ctx, input.points, input.reason);
+        return { transfers: plan.transfers, events: plan.events, record: { points: input.points, reason: input.reason }, result: () => ({ points: input.points }) };
+      },
+    );
   }
 
   /** Books everything time has brought for every member (expiry, credits, yearly rewards, reviews, lapses). */
@@ -441,11 +673,12 @@ export class LoyaltyService {
     let members = 0;
     let transfers = 0;
     let events = 0;
+    // One time for the whole run, checked once: a wrong clock must not expire anyone's points.
+    const now = this.ledger.transaction(() => this.writeTime());
     for (;;) {
       const ids = this.ledger.memberIds(after, batchSize);
       if (ids.length === 0) break;
       this.ledger.transaction(() => {
-        const now = this.clock();
         for (const id of ids) {
           const plan = planPeriodic(this.ledger.memberState(id), this.context(now));
           if (plan.transfers.length === 0 && plan.events.length === 0) continue;

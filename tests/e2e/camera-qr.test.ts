@@ -18,9 +18,9 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueMemberToken, signingKeyFrom } from '../../src/core/card-code/member-token.js';
+import { issueMemberToken, newMemberRef, newTokenId, signingKeyFrom } from '../../src/core/card-code/member-qr.js';
 import { fromBase64Url } from '../../src/core/card-code/base64url.js';
-import { parseCardCode } from '../../src/core/card-code/parse.js';
+import { cardCodeRules, parseCardCode } from '../../src/core/card-code/parse.js';
 import type { CardCodes } from '../../src/core/card-code/rules.js';
 import { cameraFrame, y4m } from '../support/qr-images.js';
 
@@ -28,10 +28,15 @@ const REPO = resolve(import.meta.dirname, '../..');
 const demoKey = JSON.parse(readFileSync(join(REPO, 'resources/keys/demo-program-signing-key.json'), 'utf8')) as { id: string; secretKey: string; publicKey: string };
 const signing = signingKeyFrom(demoKey.id, fromBase64Url(demoKey.secretKey)!);
 const CARD_CODES: CardCodes = { rules: [{ type: 'member-qr', id: 'member-qr' }], verifyKeys: [{ id: demoKey.id, publicKey: demoKey.publicKey }] };
+const RULES = cardCodeRules(CARD_CODES);
 const NOW = Date.parse('2026-03-04T05:00:00Z');
-const GENUINE = issueMemberToken('M-CAM-0042', signing, NOW + 86_400_000);
-// The same member's token with another member's signature: what a forger would try.
-const FORGED = `${GENUINE.split('.').slice(0, 2).join('.')}.M-CAM-9999.${GENUINE.split('.').slice(3).join('.')}`;
+/** The member's QR reference and the token's id (random bytes, fixed here): the code never holds the member id. */
+const MEMBER_REF = newMemberRef(Uint8Array.from({ length: 12 }, (_, i) => 42 + i));
+const OTHER_REF = newMemberRef(Uint8Array.from({ length: 12 }, (_, i) => 99 - i));
+const TOKEN_ID = newTokenId(Uint8Array.from({ length: 8 }, (_, i) => 7 * i));
+const GENUINE = issueMemberToken(signing, { scope: 'identify', memberRef: MEMBER_REF, tokenId: TOKEN_ID, expiresAt: NOW + 86_400_000 });
+// Another member's reference under this token's signature: what a forger would try.
+const FORGED = GENUINE.replace(`.${MEMBER_REF}.`, `.${OTHER_REF}.`);
 
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
@@ -193,8 +198,8 @@ describe('camera QR in headless Chromium (fake camera, Y4M)', () => {
       expect(state.stats.decoded).toBeGreaterThan(1);
       expect(state.stats.scans).toBe(1);
 
-      const parsed = parseCardCode({ text: scan.text, symbology: 'qr' }, CARD_CODES, NOW);
-      expect(parsed).toMatchObject({ ok: true, kind: 'token', memberId: 'M-CAM-0042', keyId: 'demo-2026', symbology: 'qr' });
+      const parsed = parseCardCode({ text: scan.text, symbology: 'qr' }, RULES, NOW);
+      expect(parsed).toMatchObject({ ok: true, kind: 'token', scope: 'identify', memberRef: MEMBER_REF, tokenId: TOKEN_ID, keyId: 'demo-2026', issuedBy: null, symbology: 'qr' });
 
       // stop() releases the camera: the track ends and the scanner reports offline.
       const after = await page.evaluate<unknown>('window.stopCamera()');
@@ -209,8 +214,9 @@ describe('camera QR in headless Chromium (fake camera, Y4M)', () => {
       await page.goto(base);
       await page.waitForFunction('window.scans.length > 0', undefined, { timeout: 20_000 });
       const [scan] = await page.evaluate<PageScan[]>('window.scans');
+      expect(FORGED).not.toBe(GENUINE);
       expect(scan!.text).toBe(FORGED);
-      expect(parseCardCode({ text: scan!.text, symbology: 'qr' }, CARD_CODES, NOW)).toMatchObject({ ok: false, reason: 'token-forged' });
+      expect(parseCardCode({ text: scan!.text, symbology: 'qr' }, RULES, NOW)).toMatchObject({ ok: false, reason: 'token-forged' });
       expect(offline).toEqual([]);
     });
   });
@@ -223,7 +229,7 @@ describe('camera QR in headless Chromium (fake camera, Y4M)', () => {
       const state = await page.evaluate<{ scans: PageScan[]; errors: unknown[] }>('({ scans: window.scans, errors: window.errors })');
       expect(state.errors).toEqual([]);
       expect(state.scans[0]).toMatchObject({ text: GENUINE, source: 'camera', symbology: 'qr' });
-      expect(parseCardCode({ text: state.scans[0]!.text, symbology: 'qr' }, CARD_CODES, NOW)).toMatchObject({ ok: true, memberId: 'M-CAM-0042' });
+      expect(parseCardCode({ text: state.scans[0]!.text, symbology: 'qr' }, RULES, NOW)).toMatchObject({ ok: true, memberRef: MEMBER_REF });
       expect(offline).toEqual([]);
     });
   });

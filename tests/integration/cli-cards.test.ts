@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, tempDir } from '../support/ledger-fixture.js';
+import { CLI_ENV, REPO, stripNotices, tempDir } from '../support/ledger-fixture.js';
 
 const { dir, cleanup } = tempDir('tally-cli-cards-');
 afterAll(cleanup);
@@ -15,12 +15,12 @@ const DEMO_KEY = join(REPO, 'resources', 'keys', 'demo-program-signing-key.json'
 
 // A Tuesday by default: classic-krw doubles points on Wednesdays.
 function tally(args: string[], now = '2026-11-24T02:00:00Z'): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--db', db, '--now', now, ...args], { cwd: dir, encoding: 'utf8' });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  const run = spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--db', db, '--now', now, ...args], { cwd: dir, encoding: 'utf8', env: CLI_ENV });
+  return { status: run.status, stdout: run.stdout, stderr: stripNotices(run.stderr) };
 }
 
 beforeAll(() => {
-  expect(tally(['init', '--program', join(REPO, 'resources', 'programs', 'classic-krw.json'), '--store', 'S1', '--terminal', 'T1']).status).toBe(0);
+  expect(tally(['init', '--demo', '--program', join(REPO, 'resources', 'programs', 'classic-krw.json'), '--store', 'S1', '--terminal', 'T1']).status).toBe(0);
   expect(tally(['member', 'add', '--card', '2900000000018', '--name', 'Park Ji-ho']).status).toBe(0);
 });
 
@@ -54,18 +54,27 @@ describe('signing keys and member QR codes', () => {
     expect(JSON.parse(readFileSync(join(dir, 'store-2027.json'), 'utf8'))).toEqual(key);
   });
 
-  it('issues a code the counter accepts at checkout, until it expires', () => {
-    const issued = tally(['qr', 'issue', '--card', '2900000000018', '--signing-key', DEMO_KEY, '--valid-days', '1']);
+  it('issues an everyday code the counter accepts at checkout, but not to spend points', () => {
+    const issued = tally(['--json', 'qr', 'issue', '--card', '2900000000018', '--signing-key', DEMO_KEY, '--valid-days', '1']);
     expect(issued.status).toBe(0);
-    const token = issued.stdout.trim();
-    expect(token).toMatch(/^TLY1\.demo-2026\./);
-    const sale = tally(['--json', 'checkout', '--card', token, '--amount', '12000', '--txn', 'QR-1']);
+    const { token, scope, memberId, expiresAt } = JSON.parse(issued.stdout) as { token: string; scope: string; memberId: string; expiresAt: number };
+    expect(token).toMatch(/^TLY2\.demo-2026\.i\./);
+    expect(scope).toBe('identify');
+    // The member id is not in the code; the expiry is a day from the real time, whatever --now says.
+    expect(token).not.toContain(memberId);
+    expect(Math.abs(expiresAt - (Date.now() + 86_400_000))).toBeLessThan(60_000);
+    const sale = tally(['--json', 'checkout', '--card', token, '--amount', '500000', '--txn', 'QR-1']);
     expect(sale.status).toBe(0);
-    expect((JSON.parse(sale.stdout) as { earned: number }).earned).toBe(12);
-    // Two days later the screenshot no longer works.
-    const late = tally(['checkout', '--card', token, '--amount', '12000', '--txn', 'QR-2'], '2026-11-26T02:00:00Z');
-    expect(late.status).toBe(1);
-    expect(late.stderr).toBe('tally: Member QR code has expired — ask the member to refresh it in the app\n');
+    expect((JSON.parse(sale.stdout) as { earned: number; balance: number })).toMatchObject({ earned: 500, balance: 600 });
+    const spend = tally(['checkout', '--card', token, '--amount', '12000', '--txn', 'QR-2', '--redeem-points', '500']);
+    expect(spend.status).toBe(1);
+    expect(spend.stderr).toMatch(/^tally: Spending points needs the member's PIN or a spend code from the member's app/);
+  });
+
+  it('refuses to issue an everyday code valid for longer than the program allows', () => {
+    const r = tally(['qr', 'issue', '--card', '2900000000018', '--signing-key', DEMO_KEY, '--valid-days', '400']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--valid-days is 1 to 90 \(the program's memberQr.maxValidDays\)/);
   });
 
   it('refuses a code signed with a key the program does not list', () => {

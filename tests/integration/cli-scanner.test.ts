@@ -6,20 +6,20 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SocatPair, socatAvailable } from '../../src/terminal/devices/serial/socat-pair.js';
-import { REPO, tempDir } from '../support/ledger-fixture.js';
+import { CLI_ENV, REPO, tempDir } from '../support/ledger-fixture.js';
 
 const { dir, cleanup } = tempDir('tally-cli-scanner-');
 const db = join(dir, 'lane.sqlite');
 let pair: SocatPair;
 
 function tally(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--db', db, ...args], { cwd: dir, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--db', db, ...args], { cwd: dir, encoding: 'utf8', env: CLI_ENV });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 beforeAll(async () => {
   expect(socatAvailable()).toBe(true);
-  expect(tally(['init', '--program', join(REPO, 'resources', 'programs', 'classic-krw.json'), '--store', 'S1', '--terminal', 'T1']).status).toBe(0);
+  expect(tally(['init', '--demo', '--program', join(REPO, 'resources', 'programs', 'classic-krw.json'), '--store', 'S1', '--terminal', 'T1']).status).toBe(0);
   expect(tally(['member', 'add', '--card', '2900000000018', '--name', 'Choi Yuna']).status).toBe(0);
   pair = await SocatPair.start(dir, 'scanner');
 });

@@ -8,20 +8,22 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, tempDir } from '../support/ledger-fixture.js';
+import { Ledger } from '../../src/terminal/ledger/ledger.js';
+import { LoyaltyService } from '../../src/terminal/loyalty-service.js';
+import { CLI_ENV, REPO, stripNotices, tempDir } from '../support/ledger-fixture.js';
 
 const { dir, cleanup } = tempDir('tally-cli-');
 afterAll(cleanup);
 const db = join(dir, 'lane.sqlite');
 const NOW = '2026-03-02T03:00:00Z';
 
-function tally(args: string[], options: { now?: string | null } = {}): { status: number | null; stdout: string; stderr: string } {
+function tally(args: string[], options: { now?: string | null; input?: string } = {}): { status: number | null; stdout: string; stderr: string } {
   const now = options.now === undefined ? ['--now', NOW] : options.now === null ? [] : ['--now', options.now];
-  const run = spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--db', db, ...now, ...args], { cwd: dir, encoding: 'utf8' });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  const run = spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--db', db, ...now, ...args], { cwd: dir, encoding: 'utf8', env: CLI_ENV, input: options.input ?? '' });
+  return { status: run.status, stdout: run.stdout, stderr: stripNotices(run.stderr) };
 }
 
-function json<T>(args: string[], options?: { now?: string | null }): T {
+function json<T>(args: string[], options?: { now?: string | null; input?: string }): T {
   const run = tally(['--json', ...args], options);
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
@@ -42,9 +44,10 @@ function fingerprint(): string {
 }
 
 beforeAll(() => {
-  const init = tally(['init', '--program', join(REPO, 'resources', 'programs', 'plus-membership-charity.json'), '--store', 'S9', '--terminal', 'T2']);
+  const init = tally(['init', '--demo', '--program', join(REPO, 'resources', 'programs', 'plus-membership-charity.json'), '--store', 'S9', '--terminal', 'T2']);
   expect(init.status).toBe(0);
-  json(['member', 'add', '--card', '2900000000018', '--name', 'Lee Seo-yeon', '--phone', '+82 10-1234-5678', '--birthday', '03-02']);
+  // Her PIN (on standard input, never on the command line) lets her spend points.
+  json(['member', 'add', '--card', '2900000000018', '--name', 'Lee Seo-yeon', '--phone', '+82 10-1234-5678', '--birthday', '03-02', '--pin-stdin'], { input: '2580\n' });
   json(['checkout', '--card', '2900000000018', '--amount', '25000', '--txn', 'POS-1']);
 });
 
@@ -62,7 +65,7 @@ describe('tally CLI', () => {
   });
 
   const refusals: [string, string[], RegExp, string][] = [
-    ['unknown card', ['checkout', '--card', '2900000009950', '--amount', '100', '--txn', 'X1'], /^tally: Card not recognised: 2900… — check the card or enrol the customer\n$/, 'unknown-card'],
+    ['unknown card', ['checkout', '--card', '2900000009950', '--amount', '100', '--txn', 'X1'], /^tally: Card not recognised: \*{9}9950 — check the card or enrol the customer\n$/, 'unknown-card'],
     ['wrong check digit', ['checkout', '--card', '2900000009955', '--amount', '100', '--txn', 'X1'], /^tally: Check digit wrong — rescan\n$/, 'invalid-card'],
     ['product barcode', ['checkout', '--card', '8801234567893', '--amount', '100', '--txn', 'X1'], /^tally: Not a member card: product barcode\n$/, 'invalid-card'],
     ['bank card, never echoed', ['checkout', '--card', '4111111111111111', '--amount', '100', '--txn', 'X1'], /^tally: That is a bank card — ask for the loyalty card \(nothing was kept\)\n$/, 'invalid-card'],
@@ -76,7 +79,7 @@ describe('tally CLI', () => {
     ['return larger than the sale', ['return', '--txn', 'POS-1', '--return-id', 'R1', '--amount', '25001'], /^tally: Return of 25001 is more than the 25000 left of sale POS-1\n$/, 'return-exceeds-sale'],
     ['bad basket file', ['checkout', '--card', '2900000000018', '--basket', 'missing.json', '--txn', 'X6'], /^tally: Cannot read basket file missing.json: ENOENT\n$/, 'invalid-input'],
     ['bad birthday', ['member', 'add', '--card', '2900000000025', '--birthday', '1990-02-30'], /^tally: member: birthday: must be a date as YYYY-MM-DD or MM-DD\n$/, 'invalid-input'],
-    ['card already a member', ['member', 'add', '--card', '2900000000018', '--name', 'Someone Else'], /^tally: Card 2900000000018 already belongs to a member/, 'card-in-use'],
+    ['card already a member', ['member', 'add', '--card', '2900000000018', '--name', 'Someone Else'], /^tally: Card \*{9}0018 already belongs to a member/, 'card-in-use'],
   ];
 
   for (const [what, args, message, code] of refusals) {
@@ -134,7 +137,7 @@ describe('tally CLI', () => {
     expect(checkout.discounts).toEqual([{ source: 'membership', id: 'plus-annual', amount: 500 }]);
     expect(checkout.amountDue).toBe(9500);
     expect(checkout.earned).toBe(190);
-    const donation = json<{ points: number; balance: number }>(['donate', '--card', '2900000000018', '--charity', 'food-bank', '--points', '300', '--id', 'D-1']);
+    const donation = json<{ points: number; balance: number }>(['donate', '--card', '2900000000018', '--charity', 'food-bank', '--points', '300', '--id', 'D-1', '--pin-stdin'], { input: '2580\n' });
     expect(donation).toMatchObject({ points: 300, balance: 800 + 190 - 300 });
   });
 
@@ -168,31 +171,6 @@ describe('tally CLI', () => {
     expect(again.stderr).toMatch(/was already rewarded/);
   });
 
-  it('books expiry and monthly credits as time passes', () => {
-    const before = json<{ balance: number }>(['balance', '--card', '2900000000018']);
-    // Points earned in 2026 expire after 31 December 2027; the annual plan's credits continue monthly until March 2027.
-    const periodic = json<{ transfers: number }>(['periodic'], { now: '2028-01-15T12:00:00Z' });
-    expect(periodic.transfers).toBeGreaterThan(0);
-    const history = json<{ entries: { kind: string; points: number; period: string | null }[] }>(['history', '--card', '2900000000018', '--limit', '500'], { now: '2028-01-15T12:00:00Z' });
-    const credits = history.entries.filter((e) => e.kind === 'membership-credit').map((e) => e.period).sort();
-    // March 2026 … February 2027: the plan runs until the start of 1 March 2027 (Los Angeles time).
-    expect(credits[0]).toBe('2026-03');
-    expect(credits.at(-1)).toBe('2027-02');
-    expect(credits).toHaveLength(12);
-    const expired = history.entries.filter((e) => e.kind === 'expiry');
-    expect(expired.length).toBe(1);
-    expect(before.balance).toBeGreaterThan(0);
-    const after = json<{ balance: number }>(['balance', '--card', '2900000000018'], { now: '2028-01-15T12:00:00Z' });
-    // Everything earned in 2026 expired after 31 December 2027 (credits count in the month they are
-    // for, even when booked late); what is left: the 2027 credits and the 2% rebate on 2026 spend.
-    const rebate = history.entries.filter((e) => e.kind === 'annual-reward');
-    expect(rebate).toHaveLength(1);
-    // 2026 qualifying spend: $250 + $100 + $95 (after 5% off) = $445 → 2% = $8.90 → 8 points at 1 point per $1.
-    expect(rebate[0]?.points).toBe(8);
-    expect(after.balance).toBe(2 * 200 + 8);
-    expect(json<{ ok: boolean }>(['verify']).ok).toBe(true);
-  });
-
   it('backs up online and restores into a new epoch', () => {
     const backup = join(dir, 'lane-backup.sqlite');
     expect(tally(['backup', '--to', backup]).status).toBe(0);
@@ -223,5 +201,47 @@ describe('tally CLI', () => {
     const older = tally(['program', 'install', '--program', file]);
     expect(older.status).toBe(1);
     expect(older.stderr).toMatch(/not newer/);
+  });
+
+  // Last: it books in 2028, and no later write may go back before it.
+  it('books expiry and monthly credits as time passes', () => {
+    const before = json<{ balance: number }>(['balance', '--card', '2900000000018']);
+    // The CLI will not act in 2028 while the real clock says otherwise (issue 7: --now may not run ahead of it).
+    const ahead = tally(['periodic'], { now: '2028-01-15T12:00:00Z' });
+    expect(ahead.status).toBe(1);
+    expect(ahead.stderr).toMatch(/^tally: The overridden clock \(--now\) says 2028-01-15T12:00:00Z, more than a day ahead of the real clock/);
+    // So the terminal's own service does it, with a test clock standing in for the real one (a mock at the edge).
+    const at = Date.parse('2028-01-15T12:00:00Z');
+    const ledger = Ledger.open(db);
+    let periodic: { transfers: number };
+    let history: { entries: { kind: string; points: number; period: string | null }[] };
+    let after: { balance: number };
+    try {
+      const service = new LoyaltyService(ledger, { clock: () => at, wallClock: () => at });
+      periodic = service.runPeriodic();
+      history = service.history('2900000000018', 500);
+      after = service.member('2900000000018');
+    } finally {
+      ledger.close();
+    }
+    // Points earned in 2026 expire after 31 December 2027; the annual plan's credits continue monthly until March 2027.
+    expect(periodic.transfers).toBeGreaterThan(0);
+    const credits = history.entries.filter((e) => e.kind === 'membership-credit').map((e) => e.period).sort();
+    // March 2026 … February 2027: the plan runs until the start of 1 March 2027 (Los Angeles time).
+    expect(credits[0]).toBe('2026-03');
+    expect(credits.at(-1)).toBe('2027-02');
+    expect(credits).toHaveLength(12);
+    const expired = history.entries.filter((e) => e.kind === 'expiry');
+    expect(expired.length).toBe(1);
+    expect(before.balance).toBeGreaterThan(0);
+    // Everything earned in 2026 expired after 31 December 2027 (credits count in the month they are
+    // for, even when booked late); what is left: the 2027 credits and the 2% rebate on 2026 spend.
+    const rebate = history.entries.filter((e) => e.kind === 'annual-reward');
+    expect(rebate).toHaveLength(1);
+    // 2026 qualifying spend: $250 + $100 + $95 (after 5% off) + $10 (POS-V2) = $455 → 2% = $9.10 → 18 points
+    // at program v2's 2 points per $1.
+    expect(rebate[0]?.points).toBe(18);
+    expect(after.balance).toBe(2 * 200 + 18);
+    expect(json<{ ok: boolean }>(['verify']).ok).toBe(true);
   });
 });

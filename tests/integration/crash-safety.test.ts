@@ -247,6 +247,7 @@ beforeAll(() => {
   }
   for (const lane of lanes) {
     Ledger.init(lane.db, {
+      demo: true,
       storeId: 'S1',
       terminalId: 'T1',
       timeZone: 'America/Los_Angeles',

@@ -214,7 +214,7 @@ for (const bad of BAD_FILES) {
 
     it('tally init refuses to initialise over it and writes nothing', () => {
       const file = copyOf(bad);
-      const run = tally(['--json', '--db', file.path, 'init', '--program', PROGRAM, '--store', 'S1', '--terminal', 'T1']);
+      const run = tally(['--json', '--db', file.path, 'init', '--demo', '--program', PROGRAM, '--store', 'S1', '--terminal', 'T1']);
       expectCliRefusal(run, file.path, bad);
       expect((JSON.parse(run.stdout) as { error: { code: string } }).error.code).toBe(bad.code);
       expectUntouched(file);
@@ -280,8 +280,8 @@ describe('a missing database file', () => {
   it('tally init creates it, after which commands reach the ledger', () => {
     const folder = mkdtempSync(join(root, 'missing-'));
     const path = join(folder, 'sub', 'ledger.sqlite');
-    const init = tally(['--db', path, 'init', '--program', PROGRAM, '--store', 'S1', '--terminal', 'T1']);
-    expect(init.stderr).toBe('');
+    const init = tally(['--db', path, 'init', '--demo', '--program', PROGRAM, '--store', 'S1', '--terminal', 'T1']);
+    expect(init.stderr).toBe('tally: DEMO terminal — it trusts keys whose secrets are published with Tally; never use it for a real store\n');
     expect(init.status).toBe(0);
     expect(existsSync(path)).toBe(true);
     const balance = tally(['--json', '--db', path, 'balance', '--card', CARD]);

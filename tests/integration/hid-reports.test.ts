@@ -3,10 +3,11 @@
  * Honeywell's firmware descriptor with reports recorded from a real Voyager 1602g, and the byte
  * tables of Access-IS's and Newland's manuals. Multi-report codes (a signed member QR of 150 bytes,
  * a 289-byte recorded response) are joined by the assembler and the member QR goes through the
- * card-code parser to its member, as it would at the counter.
+ * card-code parser, as it would at the counter. The fixtures' member QR is a version-1 code
+ * (TLY1, member id in clear), which the parser recognises and refuses as outdated.
  */
 import { describe, expect, it } from 'vitest';
-import { parseCardCode } from '../../src/core/card-code/parse.js';
+import { cardCodeRules, parseCardCode, REJECTION_MESSAGES } from '../../src/core/card-code/parse.js';
 import { DEFAULT_CARD_CODES, type CardCodes } from '../../src/core/card-code/rules.js';
 import {
   decodeScanReport,
@@ -86,15 +87,17 @@ describe.each(vendorFiles)('HID POS fixture %s', (file) => {
     expect(whole.data).toHaveLength(scan.expect.dataBytes ?? scan.expect.text.length);
   });
 
-  it('turns its signed member QR into the member, through the card-code parser', () => {
+  it('hands its member QR, whole, to the card-code parser, which refuses a version-1 code as outdated', () => {
     const scan = fixture.scans.find((s) => s.expect.text.endsWith(fixture.member.token));
     expect(scan, 'every vendor fixture carries the member QR as a multi-report code').toBeDefined();
     expect(scan!.reports.length).toBeGreaterThan(1);
     const { scans } = assemble(layout, scan!.reports);
     const { text, symbology } = scanText(scans[0]!, profile?.codeIds);
     const config: CardCodes = { rules: [{ type: 'member-qr', id: 'member-qr' }], verifyKeys: [fixture.member.verifyKey] };
-    const code = parseCardCode({ text, symbology }, config, NOW);
-    expect(code).toMatchObject({ ok: true, kind: 'token', memberId: fixture.member.memberId, symbology: 'qr' });
+    const code = parseCardCode({ text, symbology }, cardCodeRules(config), NOW);
+    // A TLY1 code names the member in clear and could spend: recognised as a member QR, not honoured.
+    expect(code).toEqual({ ok: false, reason: 'token-outdated', message: REJECTION_MESSAGES['token-outdated'].en, symbology: 'qr' });
+    expect(JSON.stringify(code)).not.toContain(fixture.member.memberId);
   });
 
   it.each(fixture.refused.map((r) => [r.name, r] as const))('refuses %s with a clear error', (_name, refused) => {
@@ -150,7 +153,7 @@ describe('where the layouts come from', () => {
       if (!scan) continue;
       const { scans } = assemble(layout, scan.reports);
       const { text, symbology } = scanText(scans[0]!, profile?.codeIds);
-      expect(parseCardCode({ text, symbology }, DEFAULT_CARD_CODES, NOW), file).toMatchObject({ ok: true, kind: 'card', code: '2900000042179', ruleId: 'in-store-ean13' });
+      expect(parseCardCode({ text, symbology }, cardCodeRules(DEFAULT_CARD_CODES), NOW), file).toMatchObject({ ok: true, kind: 'card', code: '2900000042179', ruleId: 'in-store-ean13' });
     }
   });
 });

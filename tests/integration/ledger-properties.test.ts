@@ -9,6 +9,12 @@ import { withCheckDigit } from '../../src/core/card-code/check-digits.js';
 import { isTallyError } from '../../src/core/errors.js';
 import type { LoyaltyService } from '../../src/terminal/loyalty-service.js';
 import { newLedger, tempDir, testClock } from '../support/ledger-fixture.js';
+import { spendCode } from '../support/spend-code.js';
+
+/** The member's spend code, which spending needs (none for a card that is not a member yet: that is refused anyway). */
+function proofFor(service: LoyaltyService, card: string, now: number): { proof?: { spendCode: string } } {
+  return service.ledger.memberIdForCard(card) === undefined ? {} : { proof: { spendCode: spendCode(service.ledger, card, now) } };
+}
 
 const { dir, cleanup } = tempDir('tally-props-');
 afterAll(cleanup);
@@ -111,7 +117,8 @@ describe('ledger invariants under random counter sessions (real SQLite)', () => 
                     card: cardCode(command.card),
                     txnId,
                     basket: { currency: 'USD', lines: [{ sku: `SKU-${command.category}`, quantity: 1, unitPrice: command.amount, category: command.category }] },
-                    ...(command.redeem > 0 ? { redeem: { points: command.redeem } } : {}),
+                    // Spending needs a proof: the member's spend code (their app's), valid now.
+                    ...(command.redeem > 0 ? { redeem: { points: command.redeem }, ...proofFor(service, cardCode(command.card), clock.read()) } : {}),
                   });
                   sales.push({ txnId, amountDue: result.amountDue });
                   if (result.redeemed) seen.redeemed = (seen.redeemed ?? 0) + 1;
@@ -129,7 +136,7 @@ describe('ledger invariants under random counter sessions (real SQLite)', () => 
                 attempt(() => service.action({ card: cardCode(command.card), actionId: command.action }));
                 break;
               case 'donate':
-                attempt(() => service.donate({ card: cardCode(command.card), charityId: 'food-bank', points: command.points, donationId: `DON-${n}` }));
+                attempt(() => service.donate({ card: cardCode(command.card), charityId: 'food-bank', points: command.points, donationId: `DON-${n}`, ...proofFor(service, cardCode(command.card), clock.read()) }));
                 break;
               case 'membership':
                 attempt(() => service.sellMembership({ card: cardCode(command.card), planId: command.plan, txnId: `MEM-${n}` }));
@@ -214,7 +221,8 @@ describe('earn then full return (real SQLite)', () => {
             const basket = { currency: 'USD', lines: [{ sku: 'BOTTLE-750', quantity: 1, unitPrice: 2000, category: 'gear' }, { sku: 'SHOE', quantity: 1, unitPrice: amount, category: 'shoes' }] };
             let sale;
             try {
-              sale = service.checkout({ card: '2900000000018', txnId: 'SALE', basket, ...(reward ? { redeem: { rewardId: reward } } : {}) });
+              // The cashier checked the member: sporting-goods-usd takes that as proof for spending.
+              sale = service.checkout({ card: '2900000000018', txnId: 'SALE', basket, ...(reward ? { redeem: { rewardId: reward }, proof: { cashier: 'Lee' } } : {}) });
             } catch (error) {
               if (isTallyError(error) && error.code === 'redemption-not-allowed') return;
               throw error;

@@ -3,17 +3,19 @@
  * checkouts, printed after the commit, in order; a printer out of paper holds them all and prints
  * every one once refilled; a checkout never waits on the printer; a hung printer or one that drops
  * the connection mid-job keeps the slip; reprints and cancellations; the member QR on the slip.
+ * A job keeps no personal data (the name is read at print time, the card is masked), and a demo
+ * terminal's slips say so.
  */
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCardCode } from '../../src/core/card-code/parse.js';
-import { certifyTerminalKey, publicKeyOf, signingKeyFrom } from '../../src/core/card-code/member-token.js';
+import { certifyTerminalKey, publicKeyOf, signingKeyFrom } from '../../src/core/card-code/member-qr.js';
 import { fromBase64Url } from '../../src/core/card-code/base64url.js';
 import { readFileSync } from 'node:fs';
 import type { Ledger } from '../../src/terminal/ledger/ledger.js';
 import type { LoyaltyService } from '../../src/terminal/loyalty-service.js';
 import { Printing } from '../../src/terminal/printing/printing.js';
-import { saveCredentials } from '../../src/terminal/printing/terminal-credentials.js';
+import { saveCredentials } from '../../src/terminal/trust/terminal-credentials.js';
 import { TcpPrinterEmulator } from '../support/printer-emulator.js';
 import { newLedger, REPO, tempDir, testClock, type Clock } from '../support/ledger-fixture.js';
 
@@ -36,11 +38,12 @@ beforeEach(async () => {
   clock = testClock('2026-11-24T03:00:00Z');
   const made = newLedger(join(dir, `q-${n}.sqlite`), 'classic-krw', clock);
   ledger = made.ledger;
-  // Retries come at once in tests: the clock is ours, and drain() decides when to try.
-  printing = new Printing(ledger, { clock: clock.read, retryDelay: () => 0 });
+  // Retries come at once in tests: the clock is ours, and drain() decides when to try. The test
+  // clock stands in for the real one too (slip QR codes are minted from it).
+  printing = new Printing(ledger, { clock: clock.read, wallClock: clock.read, retryDelay: () => 0 });
   printing.printers.save({ id: 'receipt', transport: { kind: 'tcp', host: emulator.host, port: emulator.port, timeoutMs: 1_500 }, profileId: 'korean-80', language: 'ko' }, clock.read());
   const { LoyaltyService: Service } = await import('../../src/terminal/loyalty-service.js');
-  service = new Service(ledger, { clock: clock.read, newId: undefined as never, onSlip: printing.sink });
+  service = new Service(ledger, { clock: clock.read, wallClock: clock.read, newId: undefined as never, onSlip: printing.sink });
   service.enrol({ cards: [CARD], name: '김민지' });
 });
 
@@ -70,7 +73,16 @@ describe('print queue', () => {
     expect(text).toContain('김*지');
     expect(text).toContain('*********0018');
     expect(text).not.toContain('2900000000018');
+    // The example program trusts the public demo key: every slip of this demo terminal says so, first.
+    expect(decoded.lines[0]).toContain('데모 - 실제 멤버십이 아닙니다');
+    expect(decoded.lines.filter((l) => l.includes('데모 - 실제 멤버십이 아닙니다'))).toHaveLength(2);
     expect(printing.queue.list().every((j) => j.state === 'printed')).toBe(true);
+    // The jobs keep no personal data: no name (it is read from the member at print time), the card masked.
+    const member = ledger.memberIdForCard(CARD)!;
+    for (const job of printing.queue.list()) {
+      expect(job.slip.demo).toBe(true);
+      expect(job.slip.member).toEqual({ id: member, name: null, card: '*********0018' });
+    }
   });
 
   it('holds every slip while the printer is out of paper and prints all 50 in order once refilled', async () => {
@@ -134,17 +146,25 @@ describe('print queue', () => {
     expect(text).toContain('POS-C');
   });
 
-  it('prints the member’s signed QR code, which the counter accepts at the next visit', async () => {
+  it('prints the member’s signed QR code (identify only, no member id in it), which the counter accepts at the next visit', async () => {
     const demo = JSON.parse(readFileSync(join(REPO, 'resources', 'keys', 'demo-program-signing-key.json'), 'utf8')) as { id: string; secretKey: string };
     const programKey = signingKeyFrom(demo.id, fromBase64Url(demo.secretKey)!);
     const terminalKey = signingKeyFrom('lane-1', Uint8Array.from({ length: 32 }, (_, i) => i + 7));
-    saveCredentials(ledger, terminalKey, certifyTerminalKey(programKey, 'lane-1', publicKeyOf(terminalKey.secretKey), null), clock.read());
+    const { storeId, terminalId } = ledger.terminal;
+    const certificate = certifyTerminalKey(programKey, { terminalKeyId: 'lane-1', storeId, terminalId, terminalPublicKey: publicKeyOf(terminalKey.secretKey), expiresAt: clock.read() + 365 * 86_400_000 });
+    saveCredentials(ledger, printing.secrets, terminalKey, certificate, clock.read());
     sale('POS-Q');
     await printing.worker.drain();
     const qr = emulator.decodePrinted({ multiByte: 'cp949' }).qrCodes.at(-1)!;
-    expect(qr).toMatch(/^TLY1C\./);
-    const member = ledger.memberIdForCard(CARD);
-    expect(parseCardCode({ text: qr }, ledger.program.cardCodes, clock.read())).toMatchObject({ ok: true, kind: 'token', memberId: member, terminalKeyId: 'lane-1' });
+    expect(qr).toMatch(/^TLY2T\./);
+    const member = ledger.memberIdForCard(CARD)!;
+    const qrRef = ledger.member(member)!.qrRef!;
+    expect(qr).not.toContain(member);
+    expect(qr).toContain(qrRef);
+    const parsed = parseCardCode({ text: qr }, ledger.program, clock.read());
+    expect(parsed).toMatchObject({ ok: true, kind: 'token', scope: 'identify', memberRef: qrRef, issuedBy: { terminalKeyId: 'lane-1', storeId, terminalId } });
+    // Valid for the program's memberQrDays from when it was printed, within the program's bound.
+    expect(parsed.ok && parsed.kind === 'token' && parsed.expiresAt).toBe(Math.floor((clock.read() + ledger.program.receipt.memberQrDays * 86_400_000) / 1000) * 1000);
     expect(service.member(qr).memberId).toBe(member);
   });
 

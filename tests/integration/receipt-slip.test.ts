@@ -4,8 +4,9 @@
  * (58 and 80 mm; CP437, Windows-1252 and CP949), encoded by ReceiptLine, and the ESC/POS bytes
  * DECODED with the core decoder — what a customer would read on the paper — then checked row by
  * row: store, date, masked member, points and their breakdown, redemption, rewards, donations,
- * balance, tier, expiring points, the QR payload (parsed as a member card by the card-code parser),
- * and the same for Korean slips on Korean printers, down to the exact Hangul.
+ * balance, tier, expiring points, the QR payload (parsed as a member card by the card-code parser:
+ * the member's opaque QR reference, never their id), the demo terminal's warning line, and the same
+ * for Korean slips on Korean printers, down to the exact Hangul.
  *
  * The preview: the same slip as SVG, drawn by headless Chromium, screenshotted, and its QR read by
  * the scanner code (pngjs → luminance → QrDecoder). Raster-QR printers: the image in the bytes is
@@ -15,13 +16,14 @@
  * too narrow onto the next printed lines (by character). `row()` finds the label and the figure
  * on one line and allows the label to continue on the lines after it.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64Url } from '../../src/core/card-code/base64url.js';
-import { certifyTerminalKey, issueMemberToken, issueTerminalMemberToken, publicKeyOf, signingKeyFrom } from '../../src/core/card-code/member-token.js';
+import { certifyTerminalKey, issueMemberToken, issueTerminalMemberToken, newMemberRef, newTokenId, publicKeyOf, signingKeyFrom } from '../../src/core/card-code/member-qr.js';
 import { parseCardCode } from '../../src/core/card-code/parse.js';
 import { decodeEscPos, type DecodedPrint, type EscPosEvent, type RasterImage } from '../../src/core/escpos/decoder.js';
 import { parseProgramText } from '../../src/core/program/parse.js';
@@ -43,13 +45,17 @@ const PLUS = program('plus-membership-charity');
 
 /** Black Friday 2026, 19:45 UTC: 14:45 in New York, 11:45 in Los Angeles, 04:45 on Saturday in Seoul. */
 const NOW = Date.parse('2026-11-27T19:45:00Z');
+/** As a terminal mints them: valid for the program's memberQrDays (90), which is also its bound. */
 const QR_EXPIRY = NOW + 90 * 86_400_000;
 
-const token = (memberId: string): string => issueMemberToken(memberId, DEMO_KEY, QR_EXPIRY);
-/** A token signed by a terminal enrolling offline: it carries its certificate, so it is more than twice as long. */
+/** A member's QR reference (random bytes in real life; derived from the id here, so a test run is repeatable). */
+const refFor = (memberId: string): string => newMemberRef(createHash('sha256').update(memberId).digest().subarray(0, 12));
+const claims = (memberId: string) => ({ memberRef: refFor(memberId), tokenId: newTokenId(createHash('sha256').update(`token:${memberId}`).digest().subarray(0, 8)), expiresAt: QR_EXPIRY });
+const token = (memberId: string): string => issueMemberToken(DEMO_KEY, { scope: 'identify', ...claims(memberId) });
+/** A token signed by a terminal enrolling offline: it carries its certificate (for store S1, terminal T2), so it is more than twice as long. */
 const LANE_KEY = signingKeyFrom('lane-2-2026', new Uint8Array(32).map((_, i) => 200 - i));
-const terminalToken = (memberId: string): string =>
-  issueTerminalMemberToken(memberId, LANE_KEY, certifyTerminalKey(DEMO_KEY, LANE_KEY.id, publicKeyOf(LANE_KEY.secretKey), QR_EXPIRY), QR_EXPIRY);
+const LANE_CERTIFICATE = certifyTerminalKey(DEMO_KEY, { terminalKeyId: LANE_KEY.id, storeId: 'S1', terminalId: 'T2', terminalPublicKey: publicKeyOf(LANE_KEY.secretKey), expiresAt: NOW + 365 * 86_400_000 });
+const terminalToken = (memberId: string): string => issueTerminalMemberToken(LANE_KEY, LANE_CERTIFICATE, claims(memberId));
 
 function slip(base: Pick<SlipData, 'kind' | 'txnId' | 'currency' | 'member' | 'balance'> & Partial<SlipData>): SlipData {
   return { at: NOW, storeId: 'S1', terminalId: 'T2', earned: null, redeemed: null, returned: null, rewards: [], donations: [], tier: null, expiring: [], memberQr: null, ...base };
@@ -408,13 +414,32 @@ describe.each(SCENARIOS)('$name', (scenario) => {
         payload = read.text;
       }
       expect(payload).toBe(qrToken);
-      const card = parseCardCode({ text: payload, symbology: 'qr' }, scenario.program.cardCodes, NOW);
-      expect(card).toMatchObject({ ok: true, kind: 'token', memberId: scenario.slip.member.id });
+      // The code names the member by their QR reference only: their id is not in it.
+      expect(payload).not.toContain(scenario.slip.member.id);
+      const card = parseCardCode({ text: payload, symbology: 'qr' }, scenario.program, NOW);
+      const issuedBy = payload.startsWith('TLY2T.') ? { terminalKeyId: LANE_KEY.id, storeId: 'S1', terminalId: 'T2' } : null;
+      expect(card).toMatchObject({ ok: true, kind: 'token', scope: 'identify', memberRef: refFor(scenario.slip.member.id), issuedBy });
       // A blank line above and below the code: its quiet zone.
       const qrAt = print.events.findIndex((e) => e.type === 'qr' || e.type === 'image');
       const around = [print.events[qrAt - 1], print.events[qrAt + 1]];
       for (const e of around) expect(e?.type === 'line' && e.text.trim()).toBe('');
     });
+  });
+});
+
+describe('a demo terminal\'s slip', () => {
+  it.each(PROFILES.map((profile) => ({ profile, id: profile.id })))('on $id says first, before the store, that it is not a real loyalty program', ({ profile }) => {
+    const lang = langFor(profile);
+    const demoSlip: SlipData = { ...SPORTS_CHECKOUT.slip, demo: true };
+    const print = decodeFor(renderSlipBytes({ ...request(SPORTS_CHECKOUT, profile, lang), slip: demoSlip }), profile);
+    expect(print.events.filter((e) => e.type === 'unknown')).toEqual([]);
+    const lines = lineEvents(print).map((l) => l.text.trim());
+    const store = lines.indexOf(SPORTS_CHECKOUT.program.name[lang]);
+    expect(store, dump(lines)).toBeGreaterThan(0);
+    // Everything above the store name is the warning, on one line even on 32-column paper.
+    expect(lines.slice(0, store).filter((l) => l !== '')).toEqual([lang === 'ko' ? '데모 - 실제 멤버십이 아닙니다' : 'DEMO - NOT A REAL PROGRAM']);
+    // A real terminal's slip has no such line.
+    expect(decodeFor(renderSlipBytes(request(SPORTS_CHECKOUT, profile, lang)), profile).lines.join('\n')).not.toMatch(/DEMO|데모/);
   });
 });
 
@@ -554,7 +579,7 @@ describe('the SVG preview, drawn by Chromium, read by the scanner code', () => {
     const read = scanner.decode(luminance);
     if (!read.ok) throw new Error(`the preview's QR code did not decode: ${read.problem}`);
     expect(read.text).toBe(scenario.slip.memberQr);
-    expect(parseCardCode({ text: read.text, symbology: 'qr' }, scenario.program.cardCodes, NOW)).toMatchObject({ ok: true, memberId: scenario.slip.member.id });
+    expect(parseCardCode({ text: read.text, symbology: 'qr' }, scenario.program, NOW)).toMatchObject({ ok: true, kind: 'token', scope: 'identify', memberRef: refFor(scenario.slip.member.id) });
   });
 
   it('the Korean preview shows Hangul glyphs, not empty boxes (the text is marked lang="ko")', async () => {

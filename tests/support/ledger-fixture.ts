@@ -47,9 +47,11 @@ export function newLedger(
   path: string,
   program: Parameters<typeof programText>[0],
   clock: Clock,
-  options: { storeId?: string; terminalId?: string; timeZone?: string; ids?: () => string } = {},
+  options: { storeId?: string; terminalId?: string; timeZone?: string; ids?: () => string; demo?: boolean } = {},
 ): { ledger: Ledger; service: LoyaltyService } {
+  // The example programs trust the published demo key: only a demo terminal takes them.
   const ledger = Ledger.init(path, {
+    demo: options.demo ?? true,
     storeId: options.storeId ?? 'S1',
     terminalId: options.terminalId ?? 'T1',
     timeZone: options.timeZone ?? 'Asia/Seoul',
@@ -57,5 +59,20 @@ export function newLedger(
     programSource: `${program}.json`,
     now: clock.read(),
   });
-  return { ledger, service: new LoyaltyService(ledger, { clock: clock.read, newId: options.ids ?? counterIds() }) };
+  // The test clock stands in for the real one too (a mock at the edge of the world).
+  return { ledger, service: new LoyaltyService(ledger, { clock: clock.read, wallClock: clock.read, newId: options.ids ?? counterIds() }) };
+}
+
+/** The environment CLI tests run the real `tally` in: `--now` is allowed (tests pin the clock). */
+export const CLI_ENV: NodeJS.ProcessEnv = { ...process.env, TALLY_ALLOW_CLOCK_OVERRIDE: '1' };
+
+/** What `tally` says on stderr besides errors: the overridden clock, and that a terminal is a demo. */
+export const NOTICE_LINE = /^tally: (clock overridden: .*|DEMO terminal — .*)$/;
+
+/** stderr without those notices (what a test compares). */
+export function stripNotices(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter((line) => !NOTICE_LINE.test(line))
+    .join('\n');
 }

@@ -1,5 +1,6 @@
 import { TallyError } from '../errors.js';
 import { programSchema, type Program } from './schema.js';
+import { programDocument, type ProgramDocument } from './signature.js';
 import { formatIssues } from '../validation.js';
 
 /**
@@ -15,14 +16,22 @@ export function parseProgram(json: unknown, source: string): Program {
   return result.data;
 }
 
-/** Parses program text (JSON) with the same clear errors for a syntax slip. */
-export function parseProgramText(text: string, source: string): Program {
-  let json: unknown;
+function parseJson(text: string, source: string): unknown {
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new TallyError('invalid-program', `Program ${source} is not valid JSON: ${reason}`, { problems: [`${source}: ${reason}`] });
   }
-  return parseProgram(json, source);
+}
+
+/** A program file: the program (validated) and its signature, if it carries one. */
+export function parseProgramFile(text: string, source: string): { readonly program: Program; readonly document: ProgramDocument } {
+  const document = programDocument(parseJson(text, source), source);
+  return { program: parseProgram(document.body, source), document };
+}
+
+/** Parses program text (JSON) with the same clear errors for a syntax slip; a signature is set aside. */
+export function parseProgramText(text: string, source: string): Program {
+  return parseProgramFile(text, source).program;
 }

@@ -4,7 +4,7 @@
  * no float ever touches points; multipliers allow two decimals (1.25×) and are used as hundredths.
  */
 import { z } from 'zod';
-import { cardCodesSchema, DEFAULT_CARD_CODES } from '../card-code/rules.js';
+import { cardCodesSchema, DEFAULT_CARD_CODES, DEFAULT_MEMBER_QR } from '../card-code/rules.js';
 import { compileTemplate, TemplateError } from '../receipt/template.js';
 import { isCurrencyCode } from '../money.js';
 import { isTimeZone, parseDayKey } from '../time.js';
@@ -196,6 +196,44 @@ export const programSchema = z
       .default({ memberQrDays: 90 }),
     /** What a scanned or typed code is: member card rules in order, and the keys that sign member QR codes. */
     cardCodes: cardCodesSchema.default(DEFAULT_CARD_CODES),
+    /** Bounds on member QR codes: how long an everyday code and a spend code may be valid for. */
+    memberQr: z
+      .strictObject({
+        /** The longest an identify code (a slip's, a card's, the app's) may be valid for; longer ones are refused. */
+        maxValidDays: z.number().int().min(1).max(400).default(DEFAULT_MEMBER_QR.maxValidDays),
+        /** The longest a spend code (single use, from the member's app) may be valid for. */
+        spendCodeMinutes: z.number().int().min(1).max(60).default(DEFAULT_MEMBER_QR.spendCodeMinutes),
+      })
+      .default({ ...DEFAULT_MEMBER_QR }),
+    /**
+     * What proves the member is at the counter when their points are spent (redeemed, donated):
+     * a single-use spend code from their app, their PIN, or a cashier who checked them (named on
+     * the transaction). Scanning a card or a slip's QR only identifies.
+     */
+    spending: z
+      .strictObject({
+        proofs: z.array(z.enum(['spend-code', 'pin', 'cashier'])).min(1).default(['spend-code', 'pin']),
+        /** Points a visit may spend with no proof at all (0: every spend needs one). */
+        withoutProofUpTo: z.number().int().nonnegative().default(0),
+        /** The most points one visit (one transaction) may spend. */
+        perVisit: positive.optional(),
+        /** The most points a member may spend in one local day at this terminal. */
+        perDay: positive.optional(),
+      })
+      .default({ proofs: ['spend-code', 'pin'], withoutProofUpTo: 0 }),
+    /** A denylist distributed with the program: lost or stolen cards, leaked QR codes, retired terminal keys. */
+    revoked: z
+      .strictObject({
+        cards: z.array(z.string().min(1).max(64)).default([]),
+        tokens: z.array(z.string().regex(/^[A-Za-z0-9_-]{11}$/, 'must be a member QR token id (11 base64url characters)')).default([]),
+        terminalKeys: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/)).default([]),
+      })
+      .default({ cards: [], tokens: [], terminalKeys: [] }),
+    /**
+     * The keys that may sign this program's next versions (rotation): a terminal checks every
+     * program it installs against the keys it trusts, and takes these as its new trusted keys.
+     */
+    programKeys: z.array(z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a 32-byte Ed25519 public key in base64url') })).default([]),
     returns: z
       .strictObject({
         /** Points a return should take back but the member already spent: written off, or their value taken off the refund. */
@@ -286,6 +324,14 @@ export const programSchema = z
     unique(p.cardCodes.rules.map((r) => r.id), ['cardCodes', 'rules']);
     unique(p.cardCodes.verifyKeys.map((k) => k.id), ['cardCodes', 'verifyKeys']);
     if (p.cardCodes.rules.filter((r) => r.type === 'member-qr').length > 1) issue(['cardCodes', 'rules'], 'only one member-qr rule');
+    if (p.receipt.memberQrDays > p.memberQr.maxValidDays) {
+      issue(['receipt', 'memberQrDays'], `a slip's member QR may be valid for at most memberQr.maxValidDays (${p.memberQr.maxValidDays})`);
+    }
+    if (new Set(p.spending.proofs).size !== p.spending.proofs.length) issue(['spending', 'proofs'], 'each proof once');
+    if (p.spending.perVisit !== undefined && p.spending.perDay !== undefined && p.spending.perVisit > p.spending.perDay) {
+      issue(['spending', 'perVisit'], 'cannot be more than perDay');
+    }
+    unique(p.programKeys.map((k) => k.id), ['programKeys']);
     if (p.expiry.type === 'fixed-date' && p.expiry.day > [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][p.expiry.month - 1]!) {
       issue(['expiry', 'day'], 'no such day in that month');
     }

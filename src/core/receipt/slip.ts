@@ -35,6 +35,8 @@ export interface SlipData {
   readonly expiring: readonly ExpiringAmount[];
   /** The member's signed QR code to scan next time, or null when this terminal cannot sign one. */
   readonly memberQr: string | null;
+  /** Printed by a demo terminal (one that trusts keys whose secrets are public): the slip says so. */
+  readonly demo?: boolean;
 }
 
 /** A slip with nothing on it but its header: a printer's test page. */
@@ -268,5 +270,13 @@ export function slipDocument(data: SlipData, program: Program, options: RenderOp
     if (compiledTemplates.size >= 32) compiledTemplates.clear();
     compiledTemplates.set(template, render);
   }
-  return render(slipContext(data, program, options));
+  const document = render(slipContext(data, program, options));
+  // Outside the template on purpose: a program's own template cannot leave it off.
+  return data.demo === true ? `${DEMO_LINE[options.lang]}\n${document}` : document;
 }
+
+/** ReceiptLine: reversed (`_` is underline, `` ` `` inverts), bold, centred by being one column. */
+const DEMO_LINE: Readonly<Record<Lang, string>> = {
+  en: '`"DEMO - NOT A REAL PROGRAM"`',
+  ko: '`"데모 - 실제 멤버십이 아닙니다"`',
+};

@@ -3,17 +3,20 @@ export const HELP = `tally — the Tally loyalty terminal from the command line
 Usage: tally <command> [options]
 
 Commands:
-  init               create a terminal database: --program FILE --store ID --terminal ID [--time-zone ZONE]
-  program install    install a newer version of the program: --program FILE
-  member add         enrol a customer: --card CODE [--card CODE…] [--name] [--phone] [--email] [--birthday YYYY-MM-DD|MM-DD] [--consent]
+  init               create a terminal database: --program FILE --store ID --terminal ID (--program-key ID:PUBLICKEY | --demo) [--time-zone ZONE]
+  program install    install a newer version of the program, signed by a trusted program key: --program FILE
+  program sign       sign a program with the program key (head office's job): --program FILE --signing-key FILE --out FILE
+  member add         enrol a customer: --card CODE [--card CODE…] [--name] [--phone] [--email] [--birthday YYYY-MM-DD|MM-DD] [--consent] [--pin-stdin]
+  member pin         set the member's PIN for spending points (PINs on standard input): --card CODE [--manager NAME] [--clear]
+  member erase       erase a member's personal data (balances and history stay): --card CODE --reason TEXT [--by NAME]
   member show        everything about a member: --card CODE
   member update      change details or add a card: --card CODE [--name] [--phone] [--email] [--birthday] [--consent yes|no] [--add-card CODE…] (an empty value clears)
   balance            points, tier and expiring points: --card CODE
   quote              what a basket would earn and what can be redeemed: --card CODE (--amount N | --basket FILE) [--redeem-points N | --reward ID] [--bonus-day ID]
-  checkout           book a sale: --card CODE (--amount N | --basket FILE) --txn POS-ID [--redeem-points N | --reward ID] [--bonus-day ID] [--cashier NAME]
+  checkout           book a sale: --card CODE (--amount N | --basket FILE) --txn POS-ID [--redeem-points N | --reward ID] [--bonus-day ID] [--cashier NAME] [--spend-code CODE | --pin-stdin | --checked-by NAME]
   return             reverse a sale: --txn ORIGINAL-POS-ID --return-id ID (--amount N | --line SKU:QTY… | --lines FILE | --all) [--terminal ID]
   action             record a bonus action: --card CODE --action ID [--ref REFERENCE] [--id ID]
-  donate             give points to a charity: --card CODE --charity ID --points N --id ID
+  donate             give points to a charity: --card CODE --charity ID --points N --id ID [--spend-code CODE | --pin-stdin | --checked-by NAME]
   membership sell    sell a paid membership: --card CODE --plan ID --txn POS-ID [--fee N]
   membership renew   renew it (extends from the current end): same options
   adjust             a manager's correction: --card CODE --points ±N --reason TEXT --id ID
@@ -31,19 +34,19 @@ Commands:
   print reprint      print a slip again from history: --txn ID [--kind checkout|return|…] [--terminal ID]
   print preview      the slip as an SVG picture: --txn ID --out FILE [--kind …] [--slip-lang en|ko]
   terminal key install  the terminal's member-QR signing key and its certificate: --key FILE --certificate FILE
-  keys certify       certify a terminal key with the program key (the server's job): --signing-key FILE --terminal-key FILE --out FILE [--valid-days N]
+  keys certify       certify a terminal key for one store and terminal (the server's job): --signing-key FILE --terminal-key FILE --store ID --terminal ID --valid-days N --out FILE
   restore            put a backup in service: --from FILE (into --db, which must not exist yet)
   card parse         what a scanned or typed code is, by the program's card rules: --card CODE
   scanner list       serial ports and HID devices this computer sees (HID POS scanners marked)
   scanner watch      run a scanner and show each code and the member it finds: --serial PATH | --serial-usb VID:PID[:SERIAL] | --hid VID:PID[:SERIAL] [--baud N] [--suffix any|cr|lf|crlf|none] [--count N]
   keys generate      a new Ed25519 signing key for member QR codes (demos; the server's job): --id ID --out FILE
-  qr issue           a signed member QR code (demos; the server's job): --card CODE --signing-key FILE [--valid-days N]
+  qr issue           a signed member QR code (demos; the server's job): --card CODE --signing-key FILE [--valid-days N | --spend]
 
 Options for every command:
   --db FILE          the terminal database (default: the user's data folder, tally/tally.sqlite)
   --json             machine-readable output on stdout
   --lang en|ko       language of program names in the output
-  --now ISO-INSTANT  act as if it were this time (support and testing), e.g. 2026-11-25T09:30:00Z
+  --now ISO-INSTANT  act as if it were this time (tests and demos, where TALLY_ALLOW_CLOCK_OVERRIDE=1), e.g. 2026-11-25T09:30:00Z
   -h, --help         help (after a command: that command's help)
 
 Amounts are whole minor units of the program currency: 45000 is ₩45,000, 1999 is $19.99.
@@ -53,7 +56,7 @@ Exit status: 0 done; 1 refused (one-line reason on stderr, nothing written); 2 w
 
 const DETAILS: Record<string, string> = {
   init: 'Creates the database file, stores the program in it and records the store, terminal and time zone (default: the program\'s). Refuses an existing database.',
-  checkout: 'Books a sale in one durable transaction. The same --txn with the same details returns the first result; with other details it is refused.',
+  checkout: 'Books a sale in one durable transaction. The same --txn with the same details returns the first result; with other details it is refused. Redeeming points needs a proof the program takes: a spend code from the member\'s app, their PIN on standard input, or the cashier who checked them.',
   return: 'Reverses points in proportion to the eligible spend returned, at the rate the sale earned. A full return gives back redeemed points.',
   verify: 'Exit status 1 when any invariant is broken; each problem is listed.',
 };

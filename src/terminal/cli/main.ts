@@ -8,9 +8,12 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseBasket, type Basket } from '../../core/basket.js';
 import { isTallyError, TallyError } from '../../core/errors.js';
-import { parseProgramText } from '../../core/program/parse.js';
 import { isTimeZone, isoInstant, parseIsoInstant } from '../../core/time.js';
-import { certifyTerminalKey, issueMemberToken, publicKeyOf } from '../../core/card-code/member-token.js';
+import { certifyTerminalKey, issueMemberToken, newTokenId, publicKeyOf } from '../../core/card-code/member-qr.js';
+import { signProgramJson } from '../../core/program/signature.js';
+import { parseKeySpec } from '../../core/program/trust.js';
+import { clockProblem } from '../../core/clock-guard.js';
+import { maskCard } from '../../core/receipt/slip.js';
 import { canPrint } from '../../core/escpos/status.js';
 import { testSlip } from '../../core/receipt/slip.js';
 import type { TransactionKind } from '../ledger/ledger.js';
@@ -19,10 +22,12 @@ import { PrintQueue } from '../printing/print-queue.js';
 import { PrinterError } from '../printing/types.js';
 import { describeJob, describePrinter, describePrinterStatus, installTerminalKey, previewTo, printerArgs, slipForTransaction } from './print-commands.js';
 import type { Suffix } from '../devices/serial/framer.js';
-import { generateKeyFile, readSigningKey, writeKeyFile } from '../keys/key-file.js';
+import { generateKeyFile, readSigningKey, writeKeyFile } from '../trust/key-file.js';
+import { randomBytes } from 'node:crypto';
 import { describeDevices, listScanners, parseUsbMatch, watchScanner } from './scanner-commands.js';
-import { Ledger } from '../ledger/ledger.js';
-import { LoyaltyService, type CheckoutResult, type MemberSummary } from '../loyalty-service.js';
+import { Ledger, readProgramFile, type ProgramFile } from '../ledger/ledger.js';
+import { LoyaltyService, type CheckoutResult, type MemberSummary, type ServiceOptions } from '../loyalty-service.js';
+import type { SpendProof } from '../../contract/commands.js';
 import { Formatter, type Lang } from './format.js';
 import { HELP, commandHelp } from './help.js';
 
@@ -31,7 +36,14 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   readonly defaultDatabasePath: string;
   readonly cwd: string;
+  /** The environment (TALLY_ALLOW_CLOCK_OVERRIDE); default: none set. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Standard input, whole (PINs are read from it, never from the command line). */
+  readonly readStdin?: () => Promise<string>;
 }
+
+/** `--now` works only where this is set to 1: tests and demos, never a real counter. */
+export const CLOCK_OVERRIDE_ENV = 'TALLY_ALLOW_CLOCK_OVERRIDE';
 
 class UsageError extends Error {}
 
@@ -46,8 +58,9 @@ const GLOBAL: ParseArgsConfig['options'] = {
 };
 
 const COMMANDS: Record<string, ParseArgsConfig['options']> = {
-  init: { program: { type: 'string' }, store: { type: 'string' }, terminal: { type: 'string' }, 'time-zone': { type: 'string' } },
-  'program install': { program: { type: 'string' } },
+  init: { program: { type: 'string' }, store: { type: 'string' }, terminal: { type: 'string' }, 'time-zone': { type: 'string' }, demo: { type: 'boolean' }, 'program-key': { type: 'string', multiple: true } },
+  'program install': { program: { type: 'string' }, 'program-key': { type: 'string', multiple: true } },
+  'program sign': { program: { type: 'string' }, 'signing-key': { type: 'string' }, out: { type: 'string' } },
   'member add': {
     card: { type: 'string', multiple: true },
     name: { type: 'string' },
@@ -56,8 +69,11 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     birthday: { type: 'string' },
     consent: { type: 'boolean' },
     cashier: { type: 'string' },
+    'pin-stdin': { type: 'boolean' },
   },
   'member show': { card: { type: 'string' } },
+  'member pin': { card: { type: 'string' }, clear: { type: 'boolean' }, manager: { type: 'string' } },
+  'member erase': { card: { type: 'string' }, reason: { type: 'string' }, by: { type: 'string' } },
   'member update': {
     card: { type: 'string' },
     name: { type: 'string' },
@@ -78,10 +94,22 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     reward: { type: 'string' },
     'bonus-day': { type: 'string' },
     cashier: { type: 'string' },
+    'spend-code': { type: 'string' },
+    'pin-stdin': { type: 'boolean' },
+    'checked-by': { type: 'string' },
   },
   return: { txn: { type: 'string' }, 'return-id': { type: 'string' }, amount: { type: 'string' }, all: { type: 'boolean' }, line: { type: 'string', multiple: true }, lines: { type: 'string' }, terminal: { type: 'string' }, cashier: { type: 'string' } },
   action: { card: { type: 'string' }, action: { type: 'string' }, ref: { type: 'string' }, id: { type: 'string' }, cashier: { type: 'string' } },
-  donate: { card: { type: 'string' }, charity: { type: 'string' }, points: { type: 'string' }, id: { type: 'string' }, cashier: { type: 'string' } },
+  donate: {
+    card: { type: 'string' },
+    charity: { type: 'string' },
+    points: { type: 'string' },
+    id: { type: 'string' },
+    cashier: { type: 'string' },
+    'spend-code': { type: 'string' },
+    'pin-stdin': { type: 'boolean' },
+    'checked-by': { type: 'string' },
+  },
   'membership sell': { card: { type: 'string' }, plan: { type: 'string' }, txn: { type: 'string' }, fee: { type: 'string' }, cashier: { type: 'string' } },
   'membership renew': { card: { type: 'string' }, plan: { type: 'string' }, txn: { type: 'string' }, fee: { type: 'string' }, cashier: { type: 'string' } },
   adjust: { card: { type: 'string' }, points: { type: 'string' }, reason: { type: 'string' }, id: { type: 'string' }, cashier: { type: 'string' } },
@@ -114,7 +142,14 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
   'print reprint': { txn: { type: 'string' }, kind: { type: 'string' }, terminal: { type: 'string' } },
   'print preview': { txn: { type: 'string' }, kind: { type: 'string' }, terminal: { type: 'string' }, out: { type: 'string' }, 'slip-lang': { type: 'string' } },
   'terminal key install': { key: { type: 'string' }, certificate: { type: 'string' } },
-  'keys certify': { 'signing-key': { type: 'string' }, 'terminal-key': { type: 'string' }, out: { type: 'string' }, 'valid-days': { type: 'string' } },
+  'keys certify': {
+    'signing-key': { type: 'string' },
+    'terminal-key': { type: 'string' },
+    store: { type: 'string' },
+    terminal: { type: 'string' },
+    out: { type: 'string' },
+    'valid-days': { type: 'string' },
+  },
   'scanner watch': {
     serial: { type: 'string' },
     'serial-usb': { type: 'string' },
@@ -124,7 +159,7 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     count: { type: 'string' },
   },
   'keys generate': { id: { type: 'string' }, out: { type: 'string' } },
-  'qr issue': { card: { type: 'string' }, 'signing-key': { type: 'string' }, 'valid-days': { type: 'string' } },
+  'qr issue': { card: { type: 'string' }, 'signing-key': { type: 'string' }, 'valid-days': { type: 'string' }, spend: { type: 'boolean' } },
 };
 
 function required(options: Options, name: string): string {
@@ -215,13 +250,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const dbOption = optional(options, 'db') ?? io.defaultDatabasePath;
     const db = resolve(io.cwd, dbOption);
     const nowText = optional(options, 'now');
+    if (nowText !== undefined && io.env?.[CLOCK_OVERRIDE_ENV] !== '1') {
+      throw new UsageError(`--now is for tests and demos only: it works where the environment sets ${CLOCK_OVERRIDE_ENV}=1; a real counter uses its own clock`);
+    }
     const now = nowText === undefined ? undefined : parseIsoInstant(nowText);
     if (nowText !== undefined && now === undefined) throw new UsageError(`--now must be an ISO instant with a zone, e.g. 2026-11-25T09:30:00Z, got "${nowText}"`);
+    if (now !== undefined) io.stderr(`tally: clock overridden: acting as if it were ${isoInstant(now)} (${CLOCK_OVERRIDE_ENV}=1; the real time is ${isoInstant(Date.now())})`);
     const lang = (optional(options, 'lang') ?? 'en') as Lang;
     if (lang !== 'en' && lang !== 'ko') throw new UsageError('--lang is en or ko');
     const clock = now === undefined ? Date.now : () => now;
     const out = (human: string[], data: unknown): void => io.stdout(json ? JSON.stringify(data, null, 2) : human.join('\n'));
-    return await run(name, options, { json, db, dbShown: dbOption, clock, lang, out, io });
+    return await run(name, options, { json, db, dbShown: dbOption, clock, clockOverridden: now !== undefined, lang, out, io });
   } catch (error) {
     if (error instanceof UsageError || (error instanceof Error && 'code' in error && String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
       io.stderr(`tally: ${error.message}. See: tally --help`);
@@ -246,9 +285,69 @@ interface RunContext {
   /** The path as the user gave it, for messages. */
   readonly dbShown: string;
   readonly clock: () => number;
+  /** `--now` was given: the booking clock is not the real one. */
+  readonly clockOverridden: boolean;
   readonly lang: Lang;
   readonly out: (human: string[], data: unknown) => void;
   readonly io: CliIo;
+}
+
+/** Opens the ledger; a demo terminal says so on every command (on stderr, so output stays parseable). */
+function openLedger(ctx: RunContext, options: { readonly?: boolean } = {}): Ledger {
+  const ledger = Ledger.open(ctx.db, options);
+  if (ledger.terminal.demo) ctx.io.stderr(DEMO_NOTICE);
+  return ledger;
+}
+
+const DEMO_NOTICE = 'tally: DEMO terminal — it trusts keys whose secrets are published with Tally; never use it for a real store';
+
+function serviceFor(ctx: RunContext, ledger: Ledger, extra: Partial<ServiceOptions> = {}): LoyaltyService {
+  return new LoyaltyService(ledger, { clock: ctx.clock, clockOverridden: ctx.clockOverridden, ...extra });
+}
+
+/** Refuses a write at a wrong time before any file is made (init) or changed (program install). */
+function checkWriteClock(ctx: RunContext, lastBookedAt: number | null): number {
+  const now = ctx.clock();
+  const problem = clockProblem({ now, wallNow: Date.now(), overridden: ctx.clockOverridden, lastBookedAt });
+  if (problem) throw new TallyError('clock-wrong', problem.message);
+  return now;
+}
+
+async function stdinLines(ctx: RunContext, what: string): Promise<string[]> {
+  if (!ctx.io.readStdin) throw new UsageError(`${what} is read from standard input, which this caller does not provide`);
+  const lines = (await ctx.io.readStdin()).split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  if (lines.length === 0) throw new UsageError(`${what} is read from standard input: nothing came`);
+  return lines;
+}
+
+/** The proof a spend command was given: --spend-code, the member's PIN on stdin, or --checked-by CASHIER. */
+async function spendProofFrom(options: Options, ctx: RunContext): Promise<SpendProof | undefined> {
+  const code = optional(options, 'spend-code');
+  const checkedBy = optional(options, 'checked-by');
+  const pin = options['pin-stdin'] === true;
+  if ([code !== undefined, checkedBy !== undefined, pin].filter(Boolean).length > 1) throw new UsageError('give one proof: --spend-code CODE, --pin-stdin or --checked-by CASHIER');
+  if (code !== undefined) return { spendCode: code };
+  if (checkedBy !== undefined) return { cashier: checkedBy };
+  if (pin) return { pin: (await stdinLines(ctx, "The member's PIN"))[0]! };
+  return undefined;
+}
+
+function readProgramAt(path: string): ProgramFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new TallyError('invalid-input', `Cannot read program file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  return readProgramFile(text, path);
+}
+
+function programKeysFrom(options: Options): { id: string; publicKey: string }[] {
+  return ((options['program-key'] as string[] | undefined) ?? []).map((spec) => {
+    const key = parseKeySpec(spec);
+    if (!key) throw new UsageError(`--program-key is ID:PUBLICKEY (what tally keys generate prints), got "${spec.slice(0, 40)}"`);
+    return key;
+  });
 }
 
 /**
@@ -257,10 +356,10 @@ interface RunContext {
  * commit, never holding the result up, and never for longer than a few seconds.
  */
 async function withService<T>(ctx: RunContext, readonly: boolean, fn: (service: LoyaltyService, format: Formatter, printing: Printing | null) => T | Promise<T>): Promise<T> {
-  const ledger = Ledger.open(ctx.db, { readonly });
+  const ledger = openLedger(ctx, { readonly });
   const printing = readonly ? null : new Printing(ledger, { clock: ctx.clock });
   try {
-    const service = new LoyaltyService(ledger, { clock: ctx.clock, ...(printing ? { onSlip: printing.sink } : {}) });
+    const service = serviceFor(ctx, ledger, printing ? { onSlip: printing.sink } : {});
     const format = new Formatter(ledger.program, ctx.lang, ledger.terminal.timeZone);
     const result = await fn(service, format, printing);
     if (printing && printing.queue.openCount() > 0) {
@@ -276,6 +375,9 @@ async function withService<T>(ctx: RunContext, readonly: boolean, fn: (service: 
     ledger.close();
   }
 }
+
+/** A terminal certificate is renewed at least yearly (plus a month's grace to do it). */
+const MAX_CERTIFICATE_DAYS = 400;
 
 /** How long a command spends printing after its commit before leaving the slip to the queue. */
 const PRINT_BUDGET_MS = 5_000;
@@ -299,8 +401,9 @@ function redeemFrom(options: Options): { points: number } | { rewardId: string }
 
 function memberLines(m: MemberSummary, f: Formatter): string[] {
   return [
-    `Member ${m.memberId}${m.name ? ` — ${m.name}` : ''}`,
-    `Cards: ${m.cards.join(', ')}`,
+    `Member ${m.memberId}${m.name ? ` — ${m.name}` : ''}${m.erasedAt !== null ? ' (personal data erased)' : ''}`,
+    `Cards: ${m.cards.length > 0 ? m.cards.map(maskCard).join(', ') : 'none'}`,
+    `PIN for spending points: ${m.hasPin ? 'set' : 'not set'}`,
     `Balance: ${f.points(m.balance)}`,
     ...f.tier(m.tier),
     ...(m.membership ? [`Membership: ${f.planName(m.membership.planId)}${m.membership.endsAt !== null ? ` until ${f.day(m.membership.endsAt)}` : ' (lifetime)'}`] : []),
@@ -328,13 +431,8 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
   switch (name) {
     case 'init': {
       const programPath = required(options, 'program');
-      let programText: string;
-      try {
-        programText = readFileSync(programPath, 'utf8');
-      } catch (error) {
-        throw new TallyError('invalid-input', `Cannot read program file ${programPath}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-      }
-      const program = parseProgramText(programText, programPath);
+      const file = readProgramAt(programPath);
+      const { program } = file;
       const timeZone = optional(options, 'time-zone') ?? program.timeZone;
       if (timeZone === undefined) throw new UsageError('--time-zone is required (the program names none)');
       if (!isTimeZone(timeZone)) throw new TallyError('invalid-input', `Unknown time zone "${timeZone}" (use an IANA name such as Asia/Seoul)`);
@@ -343,37 +441,65 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
       for (const [what, id] of [['store', storeId], ['terminal', terminalId]] as const) {
         if (!/^[A-Za-z0-9._-]{1,32}$/.test(id)) throw new TallyError('invalid-input', `--${what} must be 1-32 letters, digits, dots, dashes or underscores`);
       }
+      const demo = options.demo === true;
+      const programKeys = programKeysFrom(options);
+      const now = checkWriteClock(ctx, null);
       mkdirSync(dirname(ctx.db), { recursive: true });
-      const ledger = Ledger.init(ctx.db, { storeId, terminalId, timeZone, programText, programSource: programPath, now: ctx.clock() });
+      const ledger = Ledger.init(ctx.db, { storeId, terminalId, timeZone, programText: readFileSync(programPath, 'utf8'), programSource: programPath, now, demo, programKeys });
       ledger.close();
-      out([`Initialised ${ctx.dbShown}: store ${storeId}, terminal ${terminalId}, ${timeZone}, program ${program.id} v${program.version} (${program.currency})`], {
+      if (demo) ctx.io.stderr(DEMO_NOTICE);
+      out([`Initialised ${ctx.dbShown}: store ${storeId}, terminal ${terminalId}, ${timeZone}, program ${program.id} v${program.version} (${program.currency})${demo ? ', DEMO terminal' : ''}`], {
         db: ctx.db,
         storeId,
         terminalId,
         timeZone,
         programId: program.id,
         programVersion: program.version,
+        demo,
       });
       return 0;
     }
     case 'program install': {
       const programPath = required(options, 'program');
-      const program = parseProgramText(readFileSync(programPath, 'utf8'), programPath);
-      const ledger = Ledger.open(ctx.db);
+      const file = readProgramAt(programPath);
+      const ledger = openLedger(ctx);
       try {
-        ledger.installProgram(program, ctx.clock());
+        const now = checkWriteClock(ctx, ledger.lastBookedAt());
+        ledger.installProgram(file, now, { pinKeys: programKeysFrom(options) });
       } finally {
         ledger.close();
       }
-      out([`Installed program ${program.id} v${program.version}`], { programId: program.id, programVersion: program.version });
+      out([`Installed program ${file.program.id} v${file.program.version}${file.document.signature ? `, signed with ${file.document.signature.keyId}` : ''}`], {
+        programId: file.program.id,
+        programVersion: file.program.version,
+        signedWith: file.document.signature?.keyId ?? null,
+      });
+      return 0;
+    }
+    case 'program sign': {
+      // Head office's tool (the server's job later): checks the program, then signs it with the program key.
+      const programPath = resolve(ctx.io.cwd, required(options, 'program'));
+      const file = readProgramAt(programPath);
+      const key = readSigningKey(resolve(ctx.io.cwd, required(options, 'signing-key')));
+      const signed = signProgramJson(JSON.parse(readFileSync(programPath, 'utf8')) as unknown, key);
+      const target = resolve(ctx.io.cwd, required(options, 'out'));
+      try {
+        writeFileSync(target, `${JSON.stringify(signed, null, 2)}\n`, { flag: 'wx' });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new TallyError('invalid-input', `${required(options, 'out')} already exists; choose a new file`);
+        throw error;
+      }
+      out([`Signed program ${file.program.id} v${file.program.version} with key ${key.id}: ${required(options, 'out')}`], { programId: file.program.id, programVersion: file.program.version, keyId: key.id, file: target });
       return 0;
     }
     case 'member add':
-      return withService(ctx, false, (service, f) => {
+      return withService(ctx, false, async (service, f) => {
         const cards = (options.card as string[] | undefined) ?? [];
         if (cards.length === 0) throw new UsageError('--card is required (repeat it for several cards)');
         const birthday = optional(options, 'birthday');
+        const pin = options['pin-stdin'] === true ? (await stdinLines(ctx, "The member's new PIN"))[0]! : undefined;
         const r = service.enrol({
+          ...(pin !== undefined ? { pin } : {}),
           cards,
           ...(optional(options, 'name') !== undefined ? { name: optional(options, 'name')! } : {}),
           ...(optional(options, 'phone') !== undefined ? { phone: optional(options, 'phone')! } : {}),
@@ -406,6 +532,24 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         out([`Updated member ${m.memberId} (version ${m.version})`, ...memberLines(m, f)], m);
         return 0;
       });
+    case 'member pin':
+      return withService(ctx, false, async (service, f) => {
+        const clear = options.clear === true;
+        // The new PIN, or "current PIN" then "new PIN", one per line; never on the command line.
+        const lines = clear ? (options.manager === undefined ? await stdinLines(ctx, "The member's current PIN") : []) : await stdinLines(ctx, "The member's new PIN");
+        const [currentPin, pin] = clear ? [lines[0], null] : lines.length >= 2 ? [lines[0], lines[1]!] : [undefined, lines[0]!];
+        const manager = optional(options, 'manager');
+        const m = service.setPin({ card: required(options, 'card'), pin, ...(currentPin !== undefined ? { currentPin } : {}), ...(manager !== undefined ? { manager } : {}) });
+        out([clear ? `PIN cleared for member ${m.memberId}` : `PIN set for member ${m.memberId}`, ...memberLines(m, f)], m);
+        return 0;
+      });
+    case 'member erase':
+      return withService(ctx, false, (service) => {
+        const by = optional(options, 'by');
+        const m = service.eraseMember({ card: required(options, 'card'), reason: required(options, 'reason'), ...(by !== undefined ? { by } : {}) });
+        out([`Erased the personal data of member ${m.memberId}: details, PIN and cards removed; balance ${m.balance} points and history kept`], m);
+        return 0;
+      });
     case 'member show':
     case 'balance':
       return withService(ctx, true, (service, f) => {
@@ -434,11 +578,13 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         return 0;
       });
     case 'checkout':
-      return withService(ctx, false, (service, f) => {
+      return withService(ctx, false, async (service, f) => {
         const redeem = redeemFrom(options);
         const bonusDay = optional(options, 'bonus-day');
         const cashier = optional(options, 'cashier');
+        const proof = await spendProofFrom(options, ctx);
         const r = service.checkout({
+          ...(proof ? { proof } : {}),
           card: required(options, 'card'),
           txnId: required(options, 'txn'),
           basket: basketFrom(options, service),
@@ -493,10 +639,12 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         return 0;
       });
     case 'donate':
-      return withService(ctx, false, (service, f) => {
+      return withService(ctx, false, async (service, f) => {
         const cashier = optional(options, 'cashier');
         const charity = required(options, 'charity');
-        const r = service.donate({ card: required(options, 'card'), charityId: charity, points: wholeNumber(required(options, 'points'), 'Points to donate'), donationId: required(options, 'id'), ...(cashier ? { cashier } : {}) });
+        const proof = await spendProofFrom(options, ctx);
+        const r = service.donate({
+          ...(proof ? { proof } : {}), card: required(options, 'card'), charityId: charity, points: wholeNumber(required(options, 'points'), 'Points to donate'), donationId: required(options, 'id'), ...(cashier ? { cashier } : {}) });
         const charityName = f.program.charities.find((c) => c.id === charity)?.name[f.lang] ?? charity;
         out([`Donated ${f.points(r.points)} to ${charityName}${r.replayed ? ' (already booked)' : ''}`, `Balance: ${f.points(r.balance)}`], r);
         return 0;
@@ -552,7 +700,10 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         const human = parsed.ok
           ? parsed.kind === 'card'
             ? [`Member card ${parsed.code} (rule ${parsed.ruleId}, ${parsed.symbology})`]
-            : [`Member QR code for member ${parsed.memberId}, signed with key ${parsed.keyId}${parsed.terminalKeyId ? ` by terminal key ${parsed.terminalKeyId}` : ''}${parsed.expiresAt !== null ? `, valid until ${isoInstant(parsed.expiresAt)}` : ''}`]
+            : [
+                `Member QR code (${parsed.scope === 'spend' ? 'spend code: identifies and proves the member is here, once' : 'identifies only'}), signed with key ${parsed.keyId}${parsed.issuedBy ? ` by terminal key ${parsed.issuedBy.terminalKeyId} (store ${parsed.issuedBy.storeId}, terminal ${parsed.issuedBy.terminalId})` : ''}, valid until ${isoInstant(parsed.expiresAt)}`,
+                `Member: ${service.ledger.memberIdForQrRef(parsed.memberRef) ?? 'not on this terminal'}`,
+              ]
           : [`Refused: ${parsed.message} (${parsed.reason})`];
         out(human, parsed);
         return parsed.ok ? 0 : 1;
@@ -570,9 +721,9 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
       const serialUsb = optional(options, 'serial-usb');
       const hid = optional(options, 'hid');
       const serial = optional(options, 'serial');
-      const ledger = Ledger.open(ctx.db, { readonly: true });
+      const ledger = openLedger(ctx, { readonly: true });
       try {
-        const service = new LoyaltyService(ledger, { clock: ctx.clock });
+        const service = serviceFor(ctx, ledger);
         const f = new Formatter(ledger.program, ctx.lang, ledger.terminal.timeZone);
         return await watchScanner(
           service,
@@ -701,7 +852,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         const printer = printing!.printers.receiptPrinter();
         if (!printer) throw new TallyError('invalid-input', 'No printer configured: add one with tally printer add');
         const now = ctx.clock();
-        const { slip, transactionId } = slipForTransaction(service.ledger, service, printing!, kind, required(options, 'txn'), optional(options, 'terminal'), now);
+        const { slip, transactionId } = slipForTransaction(service.ledger, service, printing!, kind, required(options, 'txn'), optional(options, 'terminal'));
         const original = printing!.queue.latestForTransaction(transactionId);
         const job = service.ledger.transaction(() => printing!.queue.enqueue(printer.id, slip, { kind: 'reprint', transactionId, reprintOf: original?.id ?? null, now }));
         out([`Reprint of ${slip.txnId} queued as job #${job}`], { job, txnId: slip.txnId });
@@ -712,31 +863,46 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         const kind = (optional(options, 'kind') ?? 'checkout') as TransactionKind;
         const lang = optional(options, 'slip-lang') ?? printing!.printers.receiptPrinter()?.language ?? ctx.lang;
         if (lang !== 'en' && lang !== 'ko') throw new UsageError('--slip-lang is en or ko');
-        const { slip } = slipForTransaction(service.ledger, service, printing!, kind, required(options, 'txn'), optional(options, 'terminal'), ctx.clock());
+        const { slip } = slipForTransaction(service.ledger, service, printing!, kind, required(options, 'txn'), optional(options, 'terminal'));
         const file = resolve(ctx.io.cwd, required(options, 'out'));
         previewTo(file, printing!.svg(slip, printing!.printers.receiptPrinter(), lang));
         out([`Preview of ${slip.txnId} written to ${required(options, 'out')}`], { file, txnId: slip.txnId });
         return 0;
       });
-    case 'terminal key install': {
-      const ledger = Ledger.open(ctx.db);
-      try {
-        const r = installTerminalKey(ledger, resolve(ctx.io.cwd, required(options, 'key')), resolve(ctx.io.cwd, required(options, 'certificate')), ctx.clock());
-        out([`Installed terminal key ${r.keyId}, certified by ${r.issuerKeyId}${r.expiresAt !== null ? ` until ${isoInstant(r.expiresAt)}` : ''}: slips now carry a signed member QR code`], r);
+    case 'terminal key install':
+      return withService(ctx, false, (service, _f, printing) => {
+        const r = installTerminalKey(service.ledger, printing!.secrets, resolve(ctx.io.cwd, required(options, 'key')), resolve(ctx.io.cwd, required(options, 'certificate')), Date.now());
+        out(
+          [
+            `Installed terminal key ${r.keyId} for store ${r.storeId}, terminal ${r.terminalId}, certified by ${r.issuerKeyId} until ${isoInstant(r.expiresAt)}: slips now carry a member QR code (it identifies; it never spends)`,
+            `The secret is kept in ${printing!.secrets.location} (not in the ledger or its backups); the key file you gave can be deleted`,
+          ],
+          r,
+        );
         return 0;
-      } finally {
-        ledger.close();
-      }
-    }
+      });
     case 'keys certify': {
+      // Head office's job (the server's later): the program key vouches for one terminal's key, for one store and terminal, until a date.
       const issuer = readSigningKey(resolve(ctx.io.cwd, required(options, 'signing-key')));
       const terminal = readSigningKey(resolve(ctx.io.cwd, required(options, 'terminal-key')));
-      const days = optional(options, 'valid-days');
-      const expiresAt = days === undefined ? null : ctx.clock() + wholeNumber(days, 'Valid days') * 86_400_000;
-      const certificate = certifyTerminalKey(issuer, terminal.id, publicKeyOf(terminal.secretKey), expiresAt);
+      const days = wholeNumber(required(options, 'valid-days'), 'Valid days');
+      if (days < 1 || days > MAX_CERTIFICATE_DAYS) throw new TallyError('invalid-input', `--valid-days is 1 to ${MAX_CERTIFICATE_DAYS}: a terminal certificate is renewed at least yearly`);
+      const storeId = required(options, 'store');
+      const terminalId = required(options, 'terminal');
+      for (const [what, id] of [['store', storeId], ['terminal', terminalId]] as const) {
+        if (!/^[A-Za-z0-9._-]{1,32}$/.test(id)) throw new TallyError('invalid-input', `--${what} must be 1-32 letters, digits, dots, dashes or underscores`);
+      }
+      // From the real clock: a certificate must never outlive the time it was really given for.
+      const expiresAt = Date.now() + days * 86_400_000;
+      const certificate = certifyTerminalKey(issuer, { terminalKeyId: terminal.id, storeId, terminalId, terminalPublicKey: publicKeyOf(terminal.secretKey), expiresAt });
       const file = resolve(ctx.io.cwd, required(options, 'out'));
-      writeFileSync(file, `${JSON.stringify(certificate, null, 2)}\n`, { flag: 'wx' });
-      out([`Certified terminal key ${terminal.id} with ${issuer.id}${expiresAt !== null ? ` until ${isoInstant(expiresAt)}` : ''}: ${required(options, 'out')}`], certificate);
+      try {
+        writeFileSync(file, `${JSON.stringify(certificate, null, 2)}\n`, { flag: 'wx' });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new TallyError('invalid-input', `${required(options, 'out')} already exists; choose a new file`);
+        throw error;
+      }
+      out([`Certified terminal key ${terminal.id} for store ${storeId}, terminal ${terminalId}, with ${issuer.id} until ${isoInstant(certificate.expiresAt)}: ${required(options, 'out')}`], certificate);
       return 0;
     }
     case 'keys generate': {
@@ -745,20 +911,36 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
       const key = generateKeyFile(id);
       const file = resolve(ctx.io.cwd, required(options, 'out'));
       writeKeyFile(file, key);
-      out([`Wrote signing key ${id} to ${required(options, 'out')} (keep it secret).`, `Add its public half to the program's cardCodes.verifyKeys:`, `  { "id": "${id}", "publicKey": "${key.publicKey}" }`], { id, publicKey: key.publicKey, file });
+      out(
+        [
+          `Wrote signing key ${id} to ${required(options, 'out')} (keep it secret: mode 0600).`,
+          `As a member QR key, add its public half to the program's cardCodes.verifyKeys:`,
+          `  { "id": "${id}", "publicKey": "${key.publicKey}" }`,
+          `As a program key, give it to terminals: tally init … --program-key ${id}:${key.publicKey}`,
+        ],
+        { id, publicKey: key.publicKey, file },
+      );
       return 0;
     }
     case 'qr issue':
+      // Head office's job (the server's later): a member's everyday code, or with --spend a short-lived spend code for their app.
       return withService(ctx, true, (service) => {
         const key = readSigningKey(resolve(ctx.io.cwd, required(options, 'signing-key')));
+        const program = service.ledger.program;
+        const spend = options.spend === true;
         const days = optional(options, 'valid-days');
-        const validDays = days === undefined ? undefined : wholeNumber(days, 'Valid days');
-        const member = service.member(required(options, 'card'));
-        const expiresAt = validDays === undefined ? null : ctx.clock() + validDays * 86_400_000;
-        const token = issueMemberToken(member.memberId, key, expiresAt);
+        if (spend && days !== undefined) throw new UsageError(`a spend code is valid for the program's memberQr.spendCodeMinutes (${program.memberQr.spendCodeMinutes}); --valid-days is for everyday codes`);
+        const validDays = days === undefined ? program.memberQr.maxValidDays : wholeNumber(days, 'Valid days');
+        if (validDays < 1 || validDays > program.memberQr.maxValidDays) throw new TallyError('invalid-input', `--valid-days is 1 to ${program.memberQr.maxValidDays} (the program's memberQr.maxValidDays)`);
+        const summary = service.member(required(options, 'card'));
+        const memberRef = service.ledger.member(summary.memberId)?.qrRef ?? null;
+        if (memberRef === null) throw new TallyError('member-erased', 'This member was erased: no QR code can name them');
+        // Expiry from the real clock, never --now: a code must not outlive the time it was really issued for.
+        const expiresAt = Date.now() + (spend ? program.memberQr.spendCodeMinutes * 60_000 : validDays * 86_400_000);
+        const token = issueMemberToken(key, { scope: spend ? 'spend' : 'identify', memberRef, tokenId: newTokenId(new Uint8Array(randomBytes(8))), expiresAt });
         const check = service.parseCard(token);
         if (!check.ok) throw new TallyError('invalid-input', `This terminal would refuse that code (${check.message}): is key ${key.id} in the program's cardCodes.verifyKeys?`);
-        out([token], { memberId: member.memberId, keyId: key.id, expiresAt, token });
+        out([token], { memberId: summary.memberId, keyId: key.id, scope: spend ? 'spend' : 'identify', expiresAt, token });
         return 0;
       });
     case 'restore': {

@@ -15,8 +15,9 @@ import type { Printing } from '../printing/printing.js';
 import type { PrintJob } from '../printing/print-queue.js';
 import { isProfileId, PROFILE_IDS } from '../printing/profiles.js';
 import { slipFromCommand } from '../printing/slip-data.js';
-import { certificateSchema, saveCredentials } from '../printing/terminal-credentials.js';
-import { readSigningKey } from '../keys/key-file.js';
+import { certificateSchema, saveCredentials } from '../trust/terminal-credentials.js';
+import type { SecretStore } from '../trust/secret-store.js';
+import { readSigningKey } from '../trust/key-file.js';
 
 export function printerArgs(options: { id: string; tcp?: string; serial?: string; usb?: string; baud?: number; rtscts?: boolean; timeoutMs?: number; profile: string; lang: 'en' | 'ko' }): {
   id: string;
@@ -53,35 +54,43 @@ export function describePrinterStatus(status: PrinterStatus | null, lang: 'en' |
 }
 
 /** The slip a reprint prints: the one queued for the transaction, or rebuilt from what the ledger recorded. */
-export function slipForTransaction(ledger: Ledger, service: LoyaltyService, printing: Printing, kind: TransactionKind, txnId: string, terminalId: string | undefined, now: number): { slip: SlipData; transactionId: string } {
+export function slipForTransaction(ledger: Ledger, service: LoyaltyService, printing: Printing, kind: TransactionKind, txnId: string, terminalId: string | undefined): { slip: SlipData; transactionId: string } {
   const transaction = ledger.findTransaction(kind, txnId, terminalId);
   if (!transaction) throw new TallyError('unknown-transaction', `No ${kind} ${txnId} on this terminal${terminalId ? ` (${terminalId})` : ''}`);
   const queued = printing.queue.latestForTransaction(transaction.id);
-  if (queued) return { slip: queued.slip, transactionId: transaction.id };
+  // A reprint's QR code is made now, from the real clock: never one that outlives today's.
+  if (queued) return { slip: printing.withMemberQr(queued.slip), transactionId: transaction.id };
   // Never printed (no printer then): the same slip from the booked transfers, with today's balance.
   const transfers = (ledger.db.prepare('SELECT kind, amount, detail FROM transfers WHERE transaction_id = ? ORDER BY seq').all(transaction.id) as { kind: string; amount: number; detail: string }[]).map(
     (t) => ({ kind: t.kind, amount: t.amount, detail: JSON.parse(t.detail) as Record<string, unknown> }) as unknown as PlannedTransfer,
   );
-  const { storeId, terminalId: terminal } = ledger.terminal;
+  const { storeId, terminalId: terminal, demo } = ledger.terminal;
   const slip = slipFromCommand({
     kind,
     txnId,
     at: transaction.createdAt,
     storeId,
     terminalId: terminal,
+    demo,
     currency: ledger.program.currency,
     member: service.summary(transaction.memberId),
     transfers,
     result: transaction.result as Record<string, unknown>,
   });
-  return { slip: printing.withMemberQr(slip, now), transactionId: transaction.id };
+  return { slip: printing.withMemberQr(slip), transactionId: transaction.id };
 }
 
 export function previewTo(file: string, svg: string): void {
   writeFileSync(file, svg);
 }
 
-export function installTerminalKey(ledger: Ledger, keyFile: string, certificateFile: string, now: number): { keyId: string; issuerKeyId: string; expiresAt: number | null } {
+export function installTerminalKey(
+  ledger: Ledger,
+  secrets: SecretStore,
+  keyFile: string,
+  certificateFile: string,
+  wallNow: number,
+): { keyId: string; issuerKeyId: string; storeId: string; terminalId: string; expiresAt: number } {
   const key = readSigningKey(keyFile);
   let json: unknown;
   try {
@@ -90,6 +99,6 @@ export function installTerminalKey(ledger: Ledger, keyFile: string, certificateF
     throw new TallyError('invalid-input', `Cannot read certificate ${certificateFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const certificate = parseInput(certificateSchema, json, certificateFile);
-  saveCredentials(ledger, key, certificate, now);
-  return { keyId: key.id, issuerKeyId: certificate.issuerKeyId, expiresAt: certificate.expiresAt };
+  saveCredentials(ledger, secrets, key, certificate, wallNow);
+  return { keyId: key.id, issuerKeyId: certificate.issuerKeyId, storeId: certificate.storeId, terminalId: certificate.terminalId, expiresAt: certificate.expiresAt };
 }

@@ -12,6 +12,8 @@ import type { Suffix } from '../devices/serial/framer.js';
 import { SerialScanner, serialPortLister } from '../devices/serial/serial-scanner.js';
 import { DeviceSupervisor } from '../devices/supervisor.js';
 import type { LoyaltyService } from '../loyalty-service.js';
+import { maskScanned } from '../../core/card-code/mask.js';
+import type { CardCode } from '../../core/card-code/parse.js';
 import { TallyError } from '../../core/errors.js';
 
 const hex = (n: number | null): string => (n === null ? '----' : n.toString(16).padStart(4, '0'));
@@ -72,8 +74,7 @@ function scannerFor(options: WatchOptions): BaseScanner {
 }
 
 /** What the counter would do with a scan: the parser's verdict and the member it finds. */
-function lookUp(service: LoyaltyService, text: string): Record<string, unknown> {
-  const parsed = service.parseCard(text);
+function lookUp(service: LoyaltyService, text: string, parsed: CardCode): Record<string, unknown> {
   if (!parsed.ok) return { ok: false, reason: parsed.reason, message: parsed.message };
   try {
     const member = service.member(text);
@@ -96,9 +97,12 @@ export async function watchScanner(service: LoyaltyService, options: WatchOption
   scanner.events.on('error', (error) => emit({ type: 'error', error }));
   scanner.events.on('data', (scan) => {
     const { raw, ...rest } = scan;
-    // A bank card's digits never leave the parser: the raw bytes are shown only for accepted codes.
-    const result = lookUp(service, scan.text);
-    const shown = result['reason'] === 'bank-card' ? { ...rest, text: '(bank card, not shown)', raw: '' } : { ...rest, raw: Buffer.from(raw).toString('hex') };
+    const parsed = service.parseCard(scan.text);
+    const result = lookUp(service, scan.text, parsed);
+    // Only a code the parser took for a member card is shown as sent, with its bytes (how support
+    // checks a scanner's set-up). Anything refused may be a bank card in a shape nobody foresaw,
+    // and a member QR code is a credential: their text and bytes are never shown, only a mask.
+    const shown = parsed.ok && parsed.kind === 'card' ? { ...rest, raw: Buffer.from(raw).toString('hex') } : { ...rest, text: maskScanned(scan.text, parsed), raw: '' };
     emit({ type: 'scan', scan: shown, result });
     scans += 1;
     if (options.count !== undefined && scans >= options.count) finish();

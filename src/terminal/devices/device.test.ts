@@ -64,6 +64,23 @@ describe('the UnifiedPOS-style lifecycle', () => {
     expect(seen.scans).toHaveLength(1);
     expect(seen.errors).toEqual([{ code: 'io', message: 'a scan listener failed: screen bug', deviceId: 'sim-3' }]);
   });
+
+  it('never repeats a scan a failing listener quoted in its error (it may be a bank card)', async () => {
+    const scanner = new SimulatedScanner('sim-4');
+    const seen = record(scanner);
+    scanner.events.on('data', (scan) => {
+      throw new Error(`cannot handle "${scan.text}"`);
+    });
+    await scanner.start();
+    scanner.scan('%E?;4111111111111111=2912101?');
+    scanner.scan('4242 4242 4242 4242\u001b');
+    await Promise.resolve();
+    expect(seen.errors).toHaveLength(2);
+    for (const error of seen.errors) {
+      expect(error.message).not.toMatch(/4111|4242/);
+      expect(error.message).not.toContain('\u001b');
+    }
+  });
 });
 
 describe('the event hub', () => {

@@ -3,6 +3,7 @@
  * error and status events, then disable → release → close. A device in any state can be closed;
  * out-of-order calls are refused with a clear error rather than half-working.
  */
+import { redactScanText } from '../../core/card-code/mask.js';
 import { Events } from './events.js';
 import type { ScanEvent, ScanSource } from './scan-event.js';
 
@@ -72,9 +73,10 @@ export abstract class BaseScanner implements ScannerDevice {
     readonly source: ScanSource,
   ) {
     this.events = new Events<DeviceEvents>((error) => {
-      // A listener's bug must not become a device fault; report it once on the error channel.
+      // A listener's bug must not become a device fault; report it once on the error channel. Its
+      // message may quote the scan it was handling (a bank card's stripe): redacted like every error.
       const message = error instanceof Error ? error.message : String(error);
-      queueMicrotask(() => this.events.emit('error', { code: 'io', message: `a scan listener failed: ${message}`, deviceId: this.id }));
+      queueMicrotask(() => this.events.emit('error', { code: 'io', message: redactScanText(`a scan listener failed: ${message}`), deviceId: this.id }));
     });
   }
 
@@ -144,8 +146,13 @@ export abstract class BaseScanner implements ScannerDevice {
     if (this.current === 'enabled') this.events.emit('data', scan);
   }
 
+  /**
+   * Every transport's errors come through here. They are written to say counts and control bytes,
+   * never a scan's text; this is the backstop for a message that quotes one anyway (a driver's or
+   * decoder's exception text), since errors are logged and shown to support.
+   */
   protected fail(code: DeviceErrorCode, message: string): void {
-    this.events.emit('error', { code, message, deviceId: this.id });
+    this.events.emit('error', { code, message: redactScanText(message), deviceId: this.id });
   }
 
   protected status(status: DeviceStatus): void {

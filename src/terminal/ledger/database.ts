@@ -76,10 +76,26 @@ function integrity(db: SqliteDatabase, path: string, check: 'integrity' | 'quick
   if (orphans.length > 0) throw corrupt(path, orphans.map((o) => `${o.table} row ${o.rowid} points to a missing ${o.parent}`));
 }
 
-/** A consistent copy of a live database (VACUUM INTO runs as a read transaction: writers wait at most briefly). */
+/**
+ * A consistent copy of a live database (VACUUM INTO runs as a read transaction: writers wait at
+ * most briefly). The copy holds members' personal data, so it is made readable by its owner only:
+ * created empty with mode 0600 first (never an existing file), then filled.
+ */
 export function copyDatabase(db: SqliteDatabase, target: string): void {
-  if (existsSync(target)) throw new TallyError('invalid-input', `${target} already exists; choose a new file for the backup`);
-  db.prepare('VACUUM INTO ?').run(target);
+  let fd: number;
+  try {
+    fd = openSync(target, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new TallyError('invalid-input', `${target} already exists; choose a new file for the backup`);
+    throw error;
+  }
+  closeSync(fd);
+  try {
+    db.prepare('VACUUM INTO ?').run(target);
+  } catch (error) {
+    rmSync(target, { force: true });
+    throw error;
+  }
 }
 
 function migrate(db: SqliteDatabase, path: string, from: number): void {

@@ -3,10 +3,13 @@
  * their outbox rows in the caller's transaction, keeps the gap-free sequence per (terminal, epoch),
  * and loads what the rules need about a member. It makes no decisions: the rules do.
  */
+import type { VerifyKey } from '../../core/card-code/member-qr.js';
 import { TallyError } from '../../core/errors.js';
 import { memberAccount, memberSpendAccount, periodKeyText, transactionKeyText, type PlannedEvent, type PlannedTransfer } from '../../core/ledger-model.js';
-import { parseProgramText } from '../../core/program/parse.js';
+import { parseProgramFile, parseProgramText } from '../../core/program/parse.js';
 import type { Program } from '../../core/program/schema.js';
+import type { ProgramDocument } from '../../core/program/signature.js';
+import { nextTrustedKeys, programTrustProblem } from '../../core/program/trust.js';
 import type { MemberState, MembershipPeriod } from '../../core/rules/member-state.js';
 import { bookedKey } from '../../core/rules/member-state.js';
 import { localIso, type Instant } from '../../core/time.js';
@@ -20,6 +23,21 @@ export interface TerminalConfig {
   readonly timeZone: string;
   readonly programId: string;
   readonly programVersion: number;
+  /** A demo terminal trusts keys whose secrets are public; it says so on screen and on every slip. */
+  readonly demo: boolean;
+  /** The program keys whose signature a program needs to be installed here. */
+  readonly programKeys: readonly VerifyKey[];
+}
+
+/** A program file as read: the validated program, what its signature covers, and where it came from. */
+export interface ProgramFile {
+  readonly program: Program;
+  readonly document: ProgramDocument;
+  readonly source: string;
+}
+
+export function readProgramFile(text: string, source: string): ProgramFile {
+  return { ...parseProgramFile(text, source), source };
 }
 
 export interface MemberRecord {
@@ -34,6 +52,10 @@ export interface MemberRecord {
   readonly enrolledBy: string;
   readonly version: number;
   readonly cards: readonly string[];
+  /** The opaque reference member QR codes carry; null once erased. */
+  readonly qrRef: string | null;
+  readonly hasPin: boolean;
+  readonly erasedAt: Instant | null;
 }
 
 export type TransactionKind = 'checkout' | 'return' | 'action' | 'donation' | 'membership' | 'enrolment' | 'adjustment';
@@ -100,6 +122,9 @@ interface MemberRow {
   enrolled_at: number;
   enrolled_by: string;
   version: number;
+  qr_ref: string | null;
+  has_pin: number;
+  erased_at: number | null;
 }
 
 interface TransactionDbRow {
@@ -139,7 +164,17 @@ export interface InitOptions {
   readonly programText: string;
   readonly programSource: string;
   readonly now: Instant;
+  /** A demo terminal: trusts demo keys and unsigned programs, and says so everywhere. */
+  readonly demo?: boolean;
+  /** The program keys to trust (head office's, given out of band): the program must be signed by one. */
+  readonly programKeys?: readonly VerifyKey[];
 }
+
+function untrusted(problem: string | null): void {
+  if (problem !== null) throw new TallyError('untrusted-program', `${problem}; nothing was installed`);
+}
+
+const verifyKeysJson = (keys: readonly VerifyKey[]): string => JSON.stringify(keys.map((k) => ({ id: k.id, publicKey: k.publicKey })));
 
 export class Ledger {
   private readonly statements = new Map<string, SqliteStatement>();
@@ -155,19 +190,22 @@ export class Ledger {
     this.activeProgram = this.readProgram(this.config.programId, this.config.programVersion);
   }
 
-  /** Creates and initialises a new ledger file. */
+  /** Creates and initialises a new ledger file (refused, and no file made, for a program this terminal must not trust). */
   static init(path: string, options: InitOptions): Ledger {
-    const program = parseProgramText(options.programText, options.programSource);
+    const file = readProgramFile(options.programText, options.programSource);
+    const demo = options.demo === true;
+    untrusted(programTrustProblem({ ...file, demo, trustedKeys: options.programKeys ?? [] }));
+    const program = file.program;
     const db = openDatabase(path, { mode: 'create' });
     try {
       const existing = db.prepare('SELECT count(*) FROM terminal').pluck().get() as number;
       if (existing > 0) throw new TallyError('already-initialised', `${path} is already initialised; it was left as it was`);
       db.transaction(() => {
         db.prepare(
-          `INSERT INTO terminal (singleton, store_id, terminal_id, time_zone, program_id, program_version, epoch, next_seq, created_at)
-           VALUES (1, ?, ?, ?, ?, ?, 1, 1, ?)`,
-        ).run(options.storeId, options.terminalId, options.timeZone, program.id, program.version, options.now);
-        db.prepare('INSERT INTO programs (id, version, body, installed_at) VALUES (?, ?, ?, ?)').run(program.id, program.version, JSON.stringify(program), options.now);
+          `INSERT INTO terminal (singleton, store_id, terminal_id, time_zone, program_id, program_version, epoch, next_seq, created_at, demo, program_keys)
+           VALUES (1, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?)`,
+        ).run(options.storeId, options.terminalId, options.timeZone, program.id, program.version, options.now, demo ? 1 : 0, verifyKeysJson(nextTrustedKeys(program, options.programKeys ?? [])));
+        Ledger.insertProgram(db, file, options.now);
         Ledger.ensureProgramAccounts(db, program, options.storeId);
       }).immediate();
     } catch (error) {
@@ -175,6 +213,17 @@ export class Ledger {
       throw error;
     }
     return new Ledger(db, path);
+  }
+
+  private static insertProgram(db: SqliteDatabase, file: ProgramFile, now: Instant): void {
+    db.prepare('INSERT INTO programs (id, version, body, installed_at, signature, signed_text) VALUES (?, ?, ?, ?, ?, ?)').run(
+      file.program.id,
+      file.program.version,
+      JSON.stringify(file.program),
+      now,
+      file.document.signature ? JSON.stringify(file.document.signature) : null,
+      file.document.signature ? file.document.signedText : null,
+    );
   }
 
   static open(path: string, options: Omit<OpenDatabaseOptions, 'mode'> & { readonly?: boolean } = {}): Ledger {
@@ -220,8 +269,8 @@ export class Ledger {
   }
 
   private readConfig(): TerminalConfig {
-    const row = this.db.prepare('SELECT store_id, terminal_id, time_zone, program_id, program_version FROM terminal WHERE singleton = 1').get() as
-      | { store_id: string; terminal_id: string; time_zone: string; program_id: string; program_version: number }
+    const row = this.db.prepare('SELECT store_id, terminal_id, time_zone, program_id, program_version, demo, program_keys FROM terminal WHERE singleton = 1').get() as
+      | { store_id: string; terminal_id: string; time_zone: string; program_id: string; program_version: number; demo: number; program_keys: string }
       | undefined;
     if (!row) throw new TallyError('not-initialised', `${this.path} is not initialised`);
     return {
@@ -230,6 +279,8 @@ export class Ledger {
       timeZone: row.time_zone,
       programId: row.program_id,
       programVersion: row.program_version,
+      demo: row.demo === 1,
+      programKeys: JSON.parse(row.program_keys) as VerifyKey[],
     };
   }
 
@@ -239,15 +290,26 @@ export class Ledger {
     return parseProgramText(body, `${this.path} (program ${id} v${version})`);
   }
 
-  /** Installs a newer version of the running program (same id and currency); transfers keep the version they were made with. */
-  installProgram(program: Program, now: Instant): void {
+  /**
+   * Installs a newer version of the running program (same id and currency); transfers keep the
+   * version they were made with. Outside demo mode the file must be signed by a program key this
+   * terminal trusts; `pinKeys` names the first trusted keys of a terminal that has none yet (one
+   * made before programs were signed), and is refused once it has some.
+   */
+  installProgram(file: ProgramFile, now: Instant, options: { readonly pinKeys?: readonly VerifyKey[] } = {}): void {
+    const { program } = file;
     const current = this.activeProgram;
+    if (options.pinKeys && options.pinKeys.length > 0 && this.config.programKeys.length > 0) {
+      throw new TallyError('untrusted-program', `This terminal already trusts program key ${this.config.programKeys.map((k) => k.id).join(', ')}; a new key comes only inside a program signed by it (programKeys)`);
+    }
+    const trustedKeys = this.config.programKeys.length > 0 ? this.config.programKeys : (options.pinKeys ?? []);
+    untrusted(programTrustProblem({ ...file, demo: this.config.demo, trustedKeys }));
     if (program.id !== current.id) throw new TallyError('invalid-program', `This terminal runs program "${current.id}"; "${program.id}" is a different program`);
     if (program.version <= current.version) throw new TallyError('invalid-program', `Program version ${program.version} is not newer than the installed ${current.version}`);
     if (program.currency !== current.currency) throw new TallyError('invalid-program', `A program cannot change currency (${current.currency} → ${program.currency})`);
     this.transaction(() => {
-      this.db.prepare('INSERT INTO programs (id, version, body, installed_at) VALUES (?, ?, ?, ?)').run(program.id, program.version, JSON.stringify(program), now);
-      this.db.prepare('UPDATE terminal SET program_version = ? WHERE singleton = 1').run(program.version);
+      Ledger.insertProgram(this.db, file, now);
+      this.db.prepare('UPDATE terminal SET program_version = ?, program_keys = ? WHERE singleton = 1').run(program.version, verifyKeysJson(nextTrustedKeys(program, trustedKeys)));
       Ledger.ensureProgramAccounts(this.db, program, this.config.storeId);
     });
     this.config = this.readConfig();
@@ -264,8 +326,9 @@ export class Ledger {
    * connection, so that no checkout pays for one inside its commit; the host calls this when idle
    * (and closing the last connection does it too). PASSIVE never waits for readers or writers.
    */
-  checkpoint(): { walPages: number; checkpointed: number } {
-    const row = this.db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+  checkpoint(mode: 'passive' | 'truncate' = 'passive'): { walPages: number; checkpointed: number } {
+    // TRUNCATE also empties the WAL file (after erasing personal data); it waits for readers at most the busy timeout.
+    const row = this.db.pragma(`wal_checkpoint(${mode === 'truncate' ? 'TRUNCATE' : 'PASSIVE'})`) as { busy: number; log: number; checkpointed: number }[];
     return { walPages: row[0]?.log ?? 0, checkpointed: row[0]?.checkpointed ?? 0 };
   }
 
@@ -275,12 +338,29 @@ export class Ledger {
     return { epoch: row.epoch, nextSeq: row.next_seq };
   }
 
+  /** The latest time this terminal booked anything (a clock behind it is refused), or null for a new one. */
+  lastBookedAt(): Instant | null {
+    return this.stmt('SELECT last_booked_at FROM terminal WHERE singleton = 1').pluck().get() as number | null;
+  }
+
+  /** Records that something was booked at `now` (never moves back); call inside `transaction`. */
+  markBooked(now: Instant): void {
+    this.stmt('UPDATE terminal SET last_booked_at = max(coalesce(last_booked_at, 0), ?) WHERE singleton = 1').run(now);
+  }
+
   memberIdForCard(code: string): string | undefined {
     return this.stmt('SELECT member_id FROM card_codes WHERE code = ?').pluck().get(code) as string | undefined;
   }
 
+  /** The member a QR reference names (never an erased one: erasure removes the reference). */
+  memberIdForQrRef(ref: string): string | undefined {
+    return this.stmt('SELECT id FROM members WHERE qr_ref = ?').pluck().get(ref) as string | undefined;
+  }
+
   member(id: string): MemberRecord | undefined {
-    const row = this.stmt('SELECT id, name, phone, email, birthday, marketing_consent, enrolled_at, enrolled_by, version FROM members WHERE id = ?').get(id) as MemberRow | undefined;
+    const row = this.stmt(
+      'SELECT id, name, phone, email, birthday, marketing_consent, enrolled_at, enrolled_by, version, qr_ref, pin_hash IS NOT NULL AS has_pin, erased_at FROM members WHERE id = ?',
+    ).get(id) as MemberRow | undefined;
     if (!row) return undefined;
     const cards = this.stmt('SELECT code FROM card_codes WHERE member_id = ? ORDER BY added_at, code').pluck().all(id) as string[];
     return {
@@ -294,15 +374,18 @@ export class Ledger {
       enrolledBy: row.enrolled_by,
       version: row.version,
       cards,
+      qrRef: row.qr_ref,
+      hasPin: row.has_pin === 1,
+      erasedAt: row.erased_at,
     };
   }
 
   /** A new member with their card codes and accounts, and its outbox row; call inside `transaction`. */
-  insertMember(member: Omit<MemberRecord, 'version'>, now: Instant): void {
+  insertMember(member: Omit<MemberRecord, 'version' | 'hasPin' | 'erasedAt'> & { readonly pinHash?: string | null }, now: Instant): void {
     this.stmt(
-      `INSERT INTO members (id, name, phone, email, birthday, marketing_consent, enrolled_at, enrolled_by, version, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
-    ).run(member.id, member.name, member.phone, member.email, member.birthday, member.marketingConsent ? 1 : 0, member.enrolledAt, member.enrolledBy, now);
+      `INSERT INTO members (id, name, phone, email, birthday, marketing_consent, enrolled_at, enrolled_by, version, updated_at, qr_ref, pin_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+    ).run(member.id, member.name, member.phone, member.email, member.birthday, member.marketingConsent ? 1 : 0, member.enrolledAt, member.enrolledBy, now, member.qrRef, member.pinHash ?? null);
     for (const code of member.cards) {
       const owner = this.memberIdForCard(code);
       if (owner !== undefined) throw new TallyError('card-in-use', `Card ${code} already belongs to another member`);
@@ -320,6 +403,7 @@ export class Ledger {
   updateMember(id: string, changes: Partial<Pick<MemberRecord, 'name' | 'phone' | 'email' | 'birthday' | 'marketingConsent'>>, addCards: readonly string[], now: Instant): MemberRecord {
     const current = this.member(id);
     if (!current) throw new TallyError('unknown-member', `Unknown member ${id}`);
+    if (current.erasedAt !== null) throw new TallyError('member-erased', 'This member was erased; their details cannot be set again');
     const next = { ...current, ...changes };
     const newCards = [...new Set(addCards)].filter((code) => !current.cards.includes(code));
     const changed = newCards.length > 0 || (['name', 'phone', 'email', 'birthday', 'marketingConsent'] as const).some((k) => next[k] !== current[k]);
@@ -341,6 +425,73 @@ export class Ledger {
     );
     this.outbox('member', id, version, now);
     return this.member(id)!;
+  }
+
+  /** The member's PIN hash (see pin.ts), or null when they have none. */
+  pinHash(memberId: string): { hash: string | null; failures: number } {
+    const row = this.stmt('SELECT pin_hash, pin_failures FROM members WHERE id = ?').get(memberId) as { pin_hash: string | null; pin_failures: number } | undefined;
+    if (!row) throw new TallyError('unknown-member', `Unknown member ${memberId}`);
+    return { hash: row.pin_hash, failures: row.pin_failures };
+  }
+
+  /** Sets (or clears) a member's PIN; a new member version for sync. Call inside `transaction`. */
+  setPinHash(memberId: string, hash: string | null, now: Instant): void {
+    const current = this.member(memberId);
+    if (!current) throw new TallyError('unknown-member', `Unknown member ${memberId}`);
+    if (current.erasedAt !== null) throw new TallyError('member-erased', 'This member was erased');
+    const version = current.version + 1;
+    this.stmt('UPDATE members SET pin_hash = ?, pin_failures = 0, version = ?, updated_at = ? WHERE id = ?').run(hash, version, now, memberId);
+    this.outbox('member', memberId, version, now);
+  }
+
+  /** Counts a wrong PIN (its own small transaction: it must stick although the command was refused). */
+  pinFailed(memberId: string): number {
+    this.transaction(() => this.stmt('UPDATE members SET pin_failures = pin_failures + 1 WHERE id = ?').run(memberId));
+    return this.pinHash(memberId).failures;
+  }
+
+  /** A right PIN starts the count again; call inside `transaction`. */
+  pinSucceeded(memberId: string): void {
+    this.stmt('UPDATE members SET pin_failures = 0 WHERE id = ? AND pin_failures <> 0').run(memberId);
+  }
+
+  /**
+   * Erases a member's personal data: details, PIN, QR reference and cards go; the member id, every
+   * transfer and balance stay (totals are untouched). The erasure itself is an event, for sync.
+   * Call inside `transaction`.
+   */
+  eraseMember(memberId: string, event: PlannedEvent, now: Instant): MemberRecord {
+    const current = this.member(memberId);
+    if (!current) throw new TallyError('unknown-member', `Unknown member ${memberId}`);
+    if (current.erasedAt !== null) return current;
+    const version = current.version + 1;
+    // The old row's bytes are zeroed, not left in free space (only for this: it costs every write a little).
+    this.db.pragma('secure_delete = ON');
+    this.stmt(
+      `UPDATE members SET name = NULL, phone = NULL, email = NULL, birthday = NULL, marketing_consent = 0, pin_hash = NULL, pin_failures = 0,
+         qr_ref = NULL, erased_at = ?, version = ?, updated_at = ? WHERE id = ?`,
+    ).run(now, version, now, memberId);
+    this.stmt('DELETE FROM card_codes WHERE member_id = ?').run(memberId);
+    this.db.pragma('secure_delete = OFF');
+    this.outbox('member', memberId, version, now);
+    this.book({ transfers: [], events: [event] }, { now, cashier: null, transaction: null });
+    return this.member(memberId)!;
+  }
+
+  spendCodeUsed(tokenId: string): boolean {
+    return this.stmt('SELECT 1 FROM spend_codes WHERE token_id = ?').pluck().get(tokenId) !== undefined;
+  }
+
+  /** Marks a spend code used by this transaction; call inside the command's `transaction`. */
+  useSpendCode(tokenId: string, memberId: string, transactionId: string, now: Instant): void {
+    this.stmt('INSERT INTO spend_codes (token_id, member_id, transaction_id, used_at) VALUES (?, ?, ?, ?)').run(tokenId, memberId, transactionId, now);
+  }
+
+  /** Points the member spent (redeemed or donated) on this terminal in [from, to). */
+  pointsSpent(memberId: string, from: Instant, to: Instant): number {
+    return this.stmt(`SELECT coalesce(sum(amount), 0) FROM transfers WHERE member_id = ? AND kind IN ('redeem', 'donation') AND booked_at >= ? AND booked_at < ?`)
+      .pluck()
+      .get(memberId, from, to) as number;
   }
 
   private outbox(entity: 'transfer' | 'member' | 'transaction' | 'event', id: string, version: number | null, now: Instant): void {
@@ -411,6 +562,12 @@ export class Ledger {
 
   findTransaction(kind: TransactionKind, txnId: string, terminalId = this.config.terminalId): TransactionRow | undefined {
     const row = this.stmt('SELECT * FROM transactions WHERE store_id = ? AND terminal_id = ? AND kind = ? AND txn_id = ?').get(this.config.storeId, terminalId, kind, txnId) as TransactionDbRow | undefined;
+    return row ? toTransaction(row) : undefined;
+  }
+
+  /** The enrolment that created a member (on this terminal), if any. */
+  enrolmentOf(memberId: string): TransactionRow | undefined {
+    const row = this.stmt(`SELECT * FROM transactions WHERE member_id = ? AND kind = 'enrolment' ORDER BY created_at, rowid LIMIT 1`).get(memberId) as TransactionDbRow | undefined;
     return row ? toTransaction(row) : undefined;
   }
 
@@ -503,7 +660,8 @@ export class Ledger {
       );
       this.outbox('event', e.id, null, now);
     }
-    if (plan.transfers.length > 0) this.stmt('UPDATE terminal SET next_seq = ? WHERE singleton = 1').run(seq);
+    if (plan.transfers.length > 0) this.stmt('UPDATE terminal SET next_seq = ?, last_booked_at = max(coalesce(last_booked_at, 0), ?) WHERE singleton = 1').run(seq, now);
+    else this.markBooked(now);
     return booked;
   }
 

@@ -5,7 +5,7 @@
  * behind it wait too, so slips never come out of order. A job interrupted by a crash goes back to
  * pending and prints on restart.
  */
-import type { SlipData } from '../../core/receipt/slip.js';
+import { maskCard, type SlipData } from '../../core/receipt/slip.js';
 import { TallyError } from '../../core/errors.js';
 import type { Instant } from '../../core/time.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -67,14 +67,20 @@ export class PrintQueue {
     return this.ledger.db;
   }
 
-  /** Queues a job; call inside the command's transaction (LoyaltyService's onSlip does). */
+  /**
+   * Queues a job; call inside the command's transaction (LoyaltyService's onSlip does). A job keeps
+   * no personal data: the member's name is left out (read at print time) and only the card's last
+   * digits are kept, as the slip prints them.
+   */
   enqueue(printerId: string, slip: SlipData, options: { kind?: JobKind; transactionId?: string | null; reprintOf?: number | null; now: Instant }): number {
+    const kind = options.kind ?? 'slip';
+    const stored: SlipData = kind === 'test' ? slip : { ...slip, member: { id: slip.member.id, name: null, card: slip.member.card === null ? null : maskCard(slip.member.card) } };
     const result = this.db
       .prepare(
         `INSERT INTO print_jobs (printer_id, transaction_id, kind, slip, state, next_attempt_at, reprint_of, created_at, updated_at)
          VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
       )
-      .run(printerId, options.transactionId ?? null, options.kind ?? 'slip', JSON.stringify(slip), options.now, options.reprintOf ?? null, options.now, options.now);
+      .run(printerId, options.transactionId ?? null, kind, JSON.stringify(stored), options.now, options.reprintOf ?? null, options.now, options.now);
     return Number(result.lastInsertRowid);
   }
 

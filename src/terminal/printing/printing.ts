@@ -12,12 +12,17 @@ import { PrintQueue } from './print-queue.js';
 import { PrintWorker } from './print-worker.js';
 import { printerProfile } from './profiles.js';
 import { renderSlipBytes, renderSlipSvg } from './render-slip.js';
-import { loadCredentials, memberQrFor } from './terminal-credentials.js';
+import { loadCredentials, memberQrFor } from '../trust/terminal-credentials.js';
+import { FileSecretStore, secretsDirFor, type SecretStore } from '../trust/secret-store.js';
 import { createTransport } from './transports/index.js';
 import type { PrinterTransport } from './types.js';
 
 export interface PrintingOptions {
   readonly clock?: () => Instant;
+  /** The real time, for the QR code a slip carries (never an overridden clock). */
+  readonly wallClock?: () => Instant;
+  /** Where the terminal's signing secret is (default: the folder beside the ledger). */
+  readonly secrets?: SecretStore;
   readonly transportFor?: (printer: PrinterConfig) => PrinterTransport;
   readonly retryDelay?: (attempt: number) => number;
 }
@@ -27,6 +32,8 @@ export class Printing {
   readonly queue: PrintQueue;
   readonly worker: PrintWorker;
   private readonly clock: () => Instant;
+  private readonly wallClock: () => Instant;
+  readonly secrets: SecretStore;
   private readonly transports = new Map<string, { key: string; transport: PrinterTransport }>();
 
   constructor(
@@ -34,6 +41,8 @@ export class Printing {
     private readonly options: PrintingOptions = {},
   ) {
     this.clock = options.clock ?? Date.now;
+    this.wallClock = options.wallClock ?? Date.now;
+    this.secrets = options.secrets ?? new FileSecretStore(secretsDirFor(ledger.path));
     this.printers = new PrinterRegistry(ledger);
     this.queue = new PrintQueue(ledger);
     // A process starting: a job it was printing when the last one died is printed again.
@@ -60,25 +69,36 @@ export class Printing {
     return transport;
   }
 
+  /**
+   * A stored slip as it prints now: the member's name is not kept in the queue (personal data
+   * lives only on the member record, where erasure removes it), so it is read at print time.
+   */
+  private forPrinting(slip: SlipData): SlipData {
+    if (slip.kind === 'test' || slip.member.name !== null) return slip;
+    const record = this.ledger.member(slip.member.id);
+    return { ...slip, member: { ...slip.member, name: record?.name ?? null } };
+  }
+
   bytes(slip: SlipData, printer: PrinterConfig, reprint = false): Uint8Array {
-    return renderSlipBytes({ slip, program: this.ledger.program, profile: printerProfile(printer.profileId), lang: printer.language, timeZone: this.ledger.terminal.timeZone, reprint });
+    return renderSlipBytes({ slip: this.forPrinting(slip), program: this.ledger.program, profile: printerProfile(printer.profileId), lang: printer.language, timeZone: this.ledger.terminal.timeZone, reprint });
   }
 
   svg(slip: SlipData, printer: PrinterConfig | undefined, lang: 'en' | 'ko', reprint = false): string {
     const profile = printerProfile(printer?.profileId ?? (lang === 'ko' ? 'korean-80' : 'epson-tm-80'));
-    return renderSlipSvg({ slip, program: this.ledger.program, profile, lang, timeZone: this.ledger.terminal.timeZone, reprint });
+    return renderSlipSvg({ slip: this.forPrinting(slip), program: this.ledger.program, profile, lang, timeZone: this.ledger.terminal.timeZone, reprint });
   }
 
-  /** The slip with the member's signed QR code, when this terminal holds signing credentials. */
-  withMemberQr(slip: SlipData, now: Instant): SlipData {
-    return { ...slip, memberQr: memberQrFor(loadCredentials(this.ledger), slip.member.id, this.ledger.program, now) };
+  /** The slip with the member's signed QR code (identify only, from the real time), when this terminal holds signing credentials. */
+  withMemberQr(slip: SlipData): SlipData {
+    const ref = this.ledger.member(slip.member.id)?.qrRef ?? null;
+    return { ...slip, memberQr: memberQrFor(loadCredentials(this.ledger, this.secrets), ref, this.ledger.program, this.wallClock()) };
   }
 
   /** For LoyaltyService: queue the command's slip on the receipt printer, in the command's transaction. */
   readonly sink: NonNullable<ServiceOptions['onSlip']> = (slip, booking) => {
     const printer = this.printers.receiptPrinter();
     if (!printer) return;
-    this.queue.enqueue(printer.id, this.withMemberQr(slip, booking.now), { transactionId: booking.transactionId, now: booking.now });
+    this.queue.enqueue(printer.id, this.withMemberQr(slip), { transactionId: booking.transactionId, now: booking.now });
   };
 
   async close(): Promise<void> {

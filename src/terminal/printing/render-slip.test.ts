@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { certifyTerminalKey, issueMemberToken, issueTerminalMemberToken, publicKeyOf, signingKeyFrom } from '../../core/card-code/member-token.js';
+import { certifyTerminalKey, issueMemberToken, issueTerminalMemberToken, newMemberRef, newTokenId, publicKeyOf, signingKeyFrom } from '../../core/card-code/member-qr.js';
 import { decodeEscPos } from '../../core/escpos/decoder.js';
 import { parseProgramText } from '../../core/program/parse.js';
 import type { SlipData } from '../../core/receipt/slip.js';
@@ -20,10 +20,14 @@ const { 'generic-58': G58, 'epson-tm-80': TM80, 'korean-80': KO80, 'raster-58': 
 
 const KEY = signingKeyFrom('test-key', new Uint8Array(32).fill(1));
 const EXPIRY = Date.UTC(2027, 0, 1);
-/** A server-issued token (~120 characters) and a terminal-issued one (~280, it carries its certificate). */
-const SERVER_TOKEN = issueMemberToken('M0000123456', KEY, EXPIRY);
+const MEMBER_ID = 'M0000123456';
+const claims = { memberRef: newMemberRef(new Uint8Array(12).fill(5)), tokenId: newTokenId(new Uint8Array(8).fill(6)), expiresAt: EXPIRY };
+/** A server-issued token (~140 characters) and a terminal-issued one (~300, it carries its certificate). */
+const SERVER_TOKEN = issueMemberToken(KEY, { scope: 'identify', ...claims });
 const TERMINAL_KEY = signingKeyFrom('lane-2-2026', new Uint8Array(32).fill(2));
-const TERMINAL_TOKEN = issueTerminalMemberToken('M0000123456', TERMINAL_KEY, certifyTerminalKey(KEY, 'lane-2-2026', publicKeyOf(TERMINAL_KEY.secretKey), EXPIRY), EXPIRY);
+const terminalToken = (storeId: string, terminalId: string): string =>
+  issueTerminalMemberToken(TERMINAL_KEY, certifyTerminalKey(KEY, { terminalKeyId: TERMINAL_KEY.id, storeId, terminalId, terminalPublicKey: publicKeyOf(TERMINAL_KEY.secretKey), expiresAt: EXPIRY }), claims);
+const TERMINAL_TOKEN = terminalToken('S1', 'T1');
 
 const SLIP: SlipData = {
   kind: 'enrolment',
@@ -32,7 +36,7 @@ const SLIP: SlipData = {
   storeId: 'S1',
   terminalId: 'T1',
   currency: 'USD',
-  member: { id: 'M0000123456', name: 'Jordan Avery', card: '2900000001236' },
+  member: { id: MEMBER_ID, name: 'Jordan Avery', card: '2900000001236' },
   earned: null,
   redeemed: null,
   returned: null,
@@ -84,21 +88,24 @@ describe('QR size', () => {
   });
 
   it('keeps the profile\'s module size when the code and its quiet zone fit the paper', () => {
-    expect(SERVER_TOKEN.length).toBeLessThan(130);
+    // A server-issued token: version 8, 49 + 8 modules; 5 dots make 285 of the 384.
+    expect(SERVER_TOKEN.length).toBeLessThan(153);
+    expect(qrModulesFor(SERVER_TOKEN.length)).toBe(49);
     expect(qrModuleSize(SERVER_TOKEN, G58, false)).toBe(5);
     expect(qrModuleSize(SERVER_TOKEN, TM80, false)).toBe(6);
   });
 
   it('shrinks it when a long token would not fit 58 mm paper with its quiet zone', () => {
-    // A terminal-issued token: version 12, 65 + 8 modules; 5 dots make 365 of the 384.
-    expect(TERMINAL_TOKEN.length).toBeGreaterThan(270);
-    expect(qrModuleSize(TERMINAL_TOKEN, G58, false)).toBe(5);
+    // A terminal-issued token: version 13, 69 + 8 modules; 5 dots would make 385 of the 384.
+    expect(TERMINAL_TOKEN.length).toBeGreaterThan(290);
+    expect(qrModulesFor(TERMINAL_TOKEN.length)).toBe(69);
+    expect(qrModuleSize(TERMINAL_TOKEN, G58, false)).toBe(4);
     expect(qrModuleSize(TERMINAL_TOKEN, TM80, false)).toBe(6);
-    // A longer one (longer ids): version 14, 73 + 8 modules; 5 dots would make 405.
-    const longer = `${TERMINAL_TOKEN}.${'x'.repeat(60)}`;
-    expect(qrModulesFor(longer.length)).toBe(73);
-    expect(qrModuleSize(longer, G58, false)).toBe(4);
-    expect(qrModuleSize(longer, TM80, false)).toBe(6);
+    // The longest one (32-character store and terminal ids): version 15, 77 + 8 modules; 4 dots make 340.
+    const longest = terminalToken('S'.repeat(32), 'T'.repeat(32));
+    expect(qrModulesFor(longest.length)).toBe(77);
+    expect(qrModuleSize(longest, G58, false)).toBe(4);
+    expect(qrModuleSize(longest, TM80, false)).toBe(6);
   });
 
   it('a drawn code keeps to ReceiptLine\'s 3–8 dots', () => {
@@ -178,7 +185,28 @@ describe('SlipRenderer', () => {
     expect(image?.type === 'image' && [image.image.width, image.image.height]).toEqual([200, 40]);
     expect(print.lines.findIndex((l) => l.includes('Scorecard Rewards'))).toBe(0);
     expect(print.qrCodes).toEqual([SERVER_TOKEN]);
+    // The code names the member by an opaque reference: their id is never in it.
+    expect(print.qrCodes[0]).not.toContain(MEMBER_ID);
     const scan = print.events.findIndex((e) => e.type === 'line' && e.text.includes('Scan at your next visit'));
     expect(print.events.slice(scan + 1).map((e) => e.type)).toEqual(['line', 'qr', 'line', 'line', 'cut']);
+  });
+
+  it('a demo terminal\'s slip says so on its first line (under the logo, above "REPRINT"), in the slip\'s language', () => {
+    const demo: SlipData = { ...SLIP, demo: true };
+    const encoder = new RecordingEncoder();
+    const renderer = new SlipRenderer(encoder);
+    const logo = pngLogo(200, 40);
+    renderer.bytes(request(TM80, { slip: demo, reprint: true }));
+    renderer.bytes(request(KO80, { slip: demo, lang: 'ko' }));
+    renderer.bytes(request(G58, { slip: demo, logo }));
+    renderer.bytes(request(TM80));
+    const lines = encoder.documents.map((d) => d.document.split('\n'));
+    expect(lines[0]!.slice(0, 2)).toEqual(['`"DEMO - NOT A REAL PROGRAM"`', '"REPRINT"']);
+    expect(lines[1]![0]).toContain('데모');
+    expect(lines[2]!.slice(0, 2)).toEqual([`{image:${logo}}`, '`"DEMO - NOT A REAL PROGRAM"`']);
+    expect(encoder.documents[3]!.document).not.toContain('DEMO');
+    const print = decodeEscPos(renderSlipBytes(request(TM80, { slip: demo })));
+    expect(print.lines[0]).toContain('DEMO - NOT A REAL PROGRAM');
+    expect(decodeEscPos(renderSlipBytes(request(TM80))).lines.join('\n')).not.toContain('DEMO');
   });
 });

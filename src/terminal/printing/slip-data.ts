@@ -27,6 +27,7 @@ export interface SlipSource {
   readonly at: number;
   readonly storeId: string;
   readonly terminalId: string;
+  readonly demo: boolean;
   readonly currency: string;
   readonly member: MemberSummary;
   readonly transfers: readonly PlannedTransfer[];
@@ -47,7 +48,7 @@ export function slipFromCommand(source: SlipSource): SlipData {
   return {
     kind: SLIP_KIND[source.kind],
     // An enrolment is identified by its card: only the last digits go on paper.
-    txnId: source.kind === 'enrolment' ? `enrol:${maskCard(source.txnId.replace(/^enrol:/, ''))}` : source.txnId,
+    txnId: source.kind === 'enrolment' ? `enrol:${maskCard(source.member.cards[0] ?? '')}` : source.txnId,
     at: source.at,
     storeId: source.storeId,
     terminalId: source.terminalId,
@@ -73,5 +74,6 @@ export function slipFromCommand(source: SlipSource): SlipData {
     tier: source.member.tier,
     expiring: source.member.expiringSoon,
     memberQr: null,
+    ...(source.demo ? { demo: true } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { downgradeTo } from '../../../../tests/support/downgrade.js';
 import { newLedger, tempDir, testClock } from '../../../../tests/support/ledger-fixture.js';
 import { Ledger } from '../ledger.js';
 import { openSqlite } from '../sqlite.js';
@@ -36,10 +37,9 @@ describe('migration 0002: period-key index', () => {
     const { ledger, service } = newLedger(path, 'classic-krw', clock);
     service.enrol({ cards: ['2900000000018'] });
     service.checkout({ card: '2900000000018', txnId: 'POS-1', basket: service.amountBasket(12_000) });
-    // Make it what a version-1 build wrote.
-    ledger.db.exec('DROP INDEX transfers_member_id_period_kind_period; DROP TABLE print_jobs; DROP TABLE printers; DROP TABLE terminal_credentials');
-    ledger.db.pragma('user_version = 1');
     ledger.close();
+    // Make it what a version-1 build wrote.
+    downgradeTo(path, 1);
 
     const upgraded = Ledger.open(path);
     try {

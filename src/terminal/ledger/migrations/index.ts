@@ -1,9 +1,10 @@
 import { migration0001 } from './0001-initial.js';
 import { migration0002 } from './0002-period-key-index.js';
 import { migration0003 } from './0003-printing.js';
+import { migration0004 } from './0004-trust.js';
 import type { Migration } from './types.js';
 
 /** Every schema version in order; the last one is what this build writes. */
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
