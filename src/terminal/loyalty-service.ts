@@ -267,6 +267,16 @@ export class LoyaltyService {
     return this.findMember(card).memberId;
   }
 
+  /**
+   * For what a photographed slip must never allow (changing details or cards, setting a PIN,
+   * erasing): the member card itself, never a member QR code.
+   */
+  private memberIdForOwnCard(card: string, what: string): string {
+    const parsed = this.parseCard(card);
+    if (parsed.ok && parsed.kind === 'token') throw new TallyError('proof-refused', `${what} needs the member card itself, not a QR code`);
+    return this.memberIdForCard(card);
+  }
+
   /** A card to enrol must be a member card by the program's rules (not a QR code, a product or a bank card); refusals never repeat it. */
   private enrolmentCard(text: string): string {
     const parsed = this.parseCard(text);
@@ -442,7 +452,7 @@ export class LoyaltyService {
   /** Changes a member's details or adds cards (synced as a new member version); no-op when nothing changes. */
   updateMember(args: UpdateMemberArgs): MemberSummary {
     const input = parseInput(updateMemberArgs, args, 'member');
-    const memberId = this.memberIdForCard(input.card);
+    const memberId = this.memberIdForOwnCard(input.card, "Changing a member's details or cards");
     const addCards = input.addCards.map((c) => this.enrolmentCard(c));
     const changes = Object.fromEntries(
       (['name', 'phone', 'email', 'birthday', 'marketingConsent'] as const).filter((k) => input[k] !== undefined).map((k) => [k, input[k]]),
@@ -463,15 +473,15 @@ export class LoyaltyService {
    */
   setPin(args: SetPinArgs & { readonly currentPin?: string; readonly manager?: string }): MemberSummary {
     const input = parseInput(setPinArgs, { card: args.card, pin: args.pin }, 'member');
-    const parsed = this.parseCard(input.card);
-    if (parsed.ok && parsed.kind === 'token') throw new TallyError('proof-refused', 'A PIN is set with the member card itself, not a QR code');
-    const memberId = this.memberIdForCard(input.card);
+    const memberId = this.memberIdForOwnCard(input.card, 'Setting a PIN');
     const hash = input.pin === null ? null : hashPin(input.pin);
     this.countingWrongPins(() => this.ledger.transaction(() => {
       const now = this.writeTime();
       const { hash: current, failures } = this.ledger.pinHash(memberId);
       const manager = args.manager?.trim();
-      if (current !== null && (manager === undefined || manager === '')) {
+      if (manager === undefined || manager === '') {
+        // A card number can be read off a card; a first PIN is set at enrolment or by a manager who checked the member.
+        if (current === null) throw new TallyError('proof-refused', 'This member has no PIN yet: a manager sets the first one after checking who they are (or set it when enrolling)');
         if (args.currentPin === undefined) throw new TallyError('proof-refused', 'This member already has a PIN: give the current one, or a manager resets it');
         if (failures >= MAX_PIN_FAILURES) throw new TallyError('proof-refused', `PIN locked after ${MAX_PIN_FAILURES} wrong tries: a manager resets it`);
         if (!pinMatches(args.currentPin, current)) throw new WrongPin(memberId);
@@ -493,7 +503,7 @@ export class LoyaltyService {
    */
   eraseMember(args: EraseMemberArgs): MemberSummary {
     const input = parseInput(eraseMemberArgs, args, 'member');
-    const memberId = this.memberIdForCard(input.card);
+    const memberId = this.memberIdForOwnCard(input.card, "Erasing a member's data");
     this.ledger.transaction(() => {
       const now = this.writeTime();
       this.ledger.eraseMember(memberId, { id: this.newId(), kind: 'member-erased', memberId, period: 'once', detail: { reason: input.reason, ...(input.by !== undefined ? { by: input.by } : {}) } }, now);

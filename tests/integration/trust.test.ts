@@ -138,7 +138,12 @@ describe('a member QR code identifies; spending needs a proof the program choose
     expect(fingerprint(db)).not.toBe(before); // only the failure count moved (members.pin_failures)
     // A manager resets it with the member present (their card, not a QR code).
     const token = ok<{ token: string }>(db, ['qr', 'issue', '--card', CARD, '--signing-key', DEMO_KEY_FILE]).token;
-    refused(db, ['member', 'pin', '--card', token, '--manager', 'kim'], /A PIN is set with the member card itself, not a QR code/, 'proof-refused', { input: '4826\n' });
+    refused(db, ['member', 'pin', '--card', token, '--manager', 'kim'], /Setting a PIN needs the member card itself, not a QR code/, 'proof-refused', { input: '4826\n' });
+    // Nor may a slip's code change the member's details or add someone else's card to them.
+    refused(db, ['member', 'update', '--card', token, '--email', 'attacker@example.com'], /Changing a member's details or cards needs the member card itself/, 'proof-refused');
+    refused(db, ['member', 'update', '--card', token, '--add-card', '2900000000032'], /Changing a member's details or cards needs the member card itself/, 'proof-refused');
+    // A member without a PIN gets a first one only from a manager (a card number can be read off a card).
+    refused(db, ['member', 'pin', '--card', OTHER], /has no PIN yet: a manager sets the first one/, 'proof-refused', { input: '4826\n' });
     refused(db, ['member', 'pin', '--card', CARD], /already has a PIN: give the current one, or a manager resets it/, 'proof-refused', { input: '4826\n' });
     expect(ok<{ hasPin: boolean }>(db, ['member', 'pin', '--card', CARD, '--manager', 'kim'], { input: '4826\n' }).hasPin).toBe(true);
     expect(ok<{ redeemed: { points: number } }>(db, spend('PIN-3', ''), { input: '4826\n' }).redeemed.points).toBe(500);
@@ -336,6 +341,8 @@ describe('personal data lives only where it can be erased', () => {
       }
     };
     const totalsBefore = totals();
+    // A slip's code cannot erase anyone.
+    refused(db, ['member', 'erase', '--card', token, '--reason', 'prank'], /Erasing a member's data needs the member card itself/, 'proof-refused');
     const erased = ok<{ memberId: string; name: string | null; cards: string[]; hasPin: boolean; erasedAt: number | null; balance: number }>(db, ['member', 'erase', '--card', CARD, '--reason', "member's request", '--by', 'manager-kim']);
     expect(erased).toMatchObject({ memberId: before.memberId, name: null, cards: [], hasPin: false, balance: before.balance });
     expect(erased.erasedAt).not.toBeNull();

@@ -215,7 +215,7 @@ export function verifyMemberToken(token: string, policy: TokenPolicy): TokenChec
   const fail = (problem: TokenProblem): TokenCheck => ({ ok: false, problem });
   const byId = (id: string): VerifyKey | undefined => policy.keys.find((k) => k.id === id);
   if (parts[0] === 'TLY2' && parts.length === 7) {
-    const [, keyId, scopeLetter, memberRef, tokenId, expiry, signature] = parts as [string, string, string, string, string, string, string];
+    const [, keyId = '', scopeLetter = '', memberRef = '', tokenId = '', expiry = '', signature = ''] = parts;
     const expiresAt = parseSeconds(expiry);
     if (!KEY_ID.test(keyId) || (scopeLetter !== 'i' && scopeLetter !== 's') || !MEMBER_REF.test(memberRef) || !TOKEN_ID.test(tokenId) || expiresAt === undefined || !SIGNATURE.test(signature)) {
       return fail('malformed');
@@ -230,20 +230,8 @@ export function verifyMemberToken(token: string, policy: TokenPolicy): TokenChec
     return { ok: true, scope, memberRef, tokenId, expiresAt, keyId, issuedBy: null };
   }
   if (parts[0] === 'TLY2T' && parts.length === 12) {
-    const [, issuerKeyId, terminalKeyId, store, terminal, terminalPublicKey, certExpiry, certSignature, memberRef, tokenId, expiry, signature] = parts as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
+    // Twelve fields (checked above): the defaults only satisfy the type checker.
+    const [, issuerKeyId = '', terminalKeyId = '', store = '', terminal = '', terminalPublicKey = '', certExpiry = '', certSignature = '', memberRef = '', tokenId = '', expiry = '', signature = ''] = parts;
     const storeId = decodeId(store);
     const terminalId = decodeId(terminal);
     const certExpiresAt = parseSeconds(certExpiry);
