@@ -128,8 +128,9 @@ Meanwhile the \`tally\` command line runs the terminal.
 Default database (your user data folder; \`--db <file>\` chooses another):
   ${defaultDatabasePath()}
 
-Create it, with the example program resources/programs/classic-krw.json:
-  npm run tally -- init
+Create it as a demo terminal, with the example program (it trusts a demo key whose secret is
+published with Tally: never for a real store; see the README's Security section):
+  npm run tally -- init --demo --program resources/programs/classic-krw.json --store STORE-1 --terminal LANE-1
 
 Then try:
   npm run tally -- member add --card 2900000000018 --name "Kim Minji"
