@@ -58,8 +58,16 @@ export const enrolArgs = z.strictObject({
   cashier: z.string().trim().min(1).max(64).optional(),
 });
 
-/** Sets a member's PIN (the member types it), or clears it (`null`). */
-export const setPinArgs = z.strictObject({ card: cardCodeSchema, pin: pinSchema.nullable() });
+/**
+ * Sets a member's PIN (the member types it), or clears it (`null`): with their current PIN, or by a
+ * named manager who checked who they are (needed for a first PIN).
+ */
+export const setPinArgs = z.strictObject({
+  card: cardCodeSchema,
+  pin: pinSchema.nullable(),
+  currentPin: pinSchema.optional(),
+  manager: z.string().trim().min(1).max(64).optional(),
+});
 
 /** Erases a member's personal data (a manager, at the member's request); the reason is kept, so no personal data in it. */
 export const eraseMemberArgs = z.strictObject({

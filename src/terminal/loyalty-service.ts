@@ -196,6 +196,14 @@ function hashRequest(kind: string, request: unknown): string {
   return createHash('sha256').update(canonicalJson({ kind, request })).digest('hex');
 }
 
+/**
+ * The card as it counts for idempotency: a member QR code by the member it names (an app refreshes
+ * its code, and a POS retrying a checkout rescans), any other code as it is.
+ */
+function cardKey(parsed: CardCode, text: string): string {
+  return parsed.ok && parsed.kind === 'token' ? `qr:${parsed.memberRef}` : text;
+}
+
 /** A scanned code as a transactions row keeps it: a card's last digits, never a whole code or QR token. */
 function storedCard(code: string): string {
   return code.length > 32 ? '(member QR code)' : maskCard(code);
@@ -471,25 +479,25 @@ export class LoyaltyService {
    * a photographed slip carries) is not enough, and a PIN they already have is changed only with
    * that PIN or by a named manager. Recorded as an event (who, never the PIN).
    */
-  setPin(args: SetPinArgs & { readonly currentPin?: string; readonly manager?: string }): MemberSummary {
-    const input = parseInput(setPinArgs, { card: args.card, pin: args.pin }, 'member');
+  setPin(args: SetPinArgs): MemberSummary {
+    const input = parseInput(setPinArgs, args, 'member');
     const memberId = this.memberIdForOwnCard(input.card, 'Setting a PIN');
     const hash = input.pin === null ? null : hashPin(input.pin);
     this.countingWrongPins(() => this.ledger.transaction(() => {
       const now = this.writeTime();
       const { hash: current, failures } = this.ledger.pinHash(memberId);
-      const manager = args.manager?.trim();
-      if (manager === undefined || manager === '') {
+      const manager = input.manager;
+      if (manager === undefined) {
         // A card number can be read off a card; a first PIN is set at enrolment or by a manager who checked the member.
         if (current === null) throw new TallyError('proof-refused', 'This member has no PIN yet: a manager sets the first one after checking who they are (or set it when enrolling)');
-        if (args.currentPin === undefined) throw new TallyError('proof-refused', 'This member already has a PIN: give the current one, or a manager resets it');
+        if (input.currentPin === undefined) throw new TallyError('proof-refused', 'This member already has a PIN: give the current one, or a manager resets it');
         if (failures >= MAX_PIN_FAILURES) throw new TallyError('proof-refused', `PIN locked after ${MAX_PIN_FAILURES} wrong tries: a manager resets it`);
-        if (!pinMatches(args.currentPin, current)) throw new WrongPin(memberId);
+        if (!pinMatches(input.currentPin, current)) throw new WrongPin(memberId);
       }
       this.ledger.setPinHash(memberId, hash, now);
       const version = this.ledger.member(memberId)!.version;
       this.ledger.book(
-        { transfers: [], events: [{ id: this.newId(), kind: 'pin-set', memberId, period: `v${version}`, detail: { cleared: hash === null, by: manager !== undefined && manager !== '' ? `manager:${manager}` : 'member' } }] },
+        { transfers: [], events: [{ id: this.newId(), kind: 'pin-set', memberId, period: `v${version}`, detail: { cleared: hash === null, by: manager !== undefined ? `manager:${manager}` : 'member' } }] },
         { now, cashier: manager ?? null, transaction: null },
       );
     }));
@@ -560,10 +568,11 @@ export class LoyaltyService {
 
   checkout(args: CheckoutArgs): CheckoutResult {
     const input = parseInput(checkoutArgs, args, 'checkout');
-    const { proof, cashier, ...request } = input;
+    const { proof, cashier, ...rest } = input;
+    const request = { ...rest, card: cardKey(this.parseCard(input.card), input.card) };
     const found = (): FoundMember => this.findMember(input.card);
     return this.command<CheckoutResult>(
-      { kind: 'checkout', txnId: input.txnId, request, stored: { ...request, card: storedCard(input.card) }, cashier: cashier ?? null, memberId: () => found().memberId, proof: { offered: proof, found } },
+      { kind: 'checkout', txnId: input.txnId, request, stored: { ...rest, card: storedCard(input.card) }, cashier: cashier ?? null, memberId: () => found().memberId, proof: { offered: proof, found } },
       (member, ctx) => {
         const { plan, quote, sale } = planCheckout(member, input.basket, ctx, input.txnId, {
           ...(input.redeem ? { redeem: input.redeem } : {}),
@@ -635,10 +644,11 @@ export class LoyaltyService {
 
   donate(args: DonateArgs): PointsResult {
     const input = parseInput(donateArgs, args, 'donation');
-    const { cashier, proof, ...request } = input;
+    const { cashier, proof, ...rest } = input;
+    const request = { ...rest, card: cardKey(this.parseCard(input.card), input.card) };
     const found = (): FoundMember => this.findMember(input.card);
     return this.command<PointsResult>(
-      { kind: 'donation', txnId: input.donationId, request, stored: { ...request, card: storedCard(input.card) }, cashier: cashier ?? null, memberId: () => found().memberId, proof: { offered: proof, found } },
+      { kind: 'donation', txnId: input.donationId, request, stored: { ...rest, card: storedCard(input.card) }, cashier: cashier ?? null, memberId: () => found().memberId, proof: { offered: proof, found } },
       (member, ctx) => {
         const plan = planDonation(member, ctx, input.charityId, input.points, input.donationId);
         return { transfers: plan.transfers, events: plan.events, record: { charityId: input.charityId, points: input.points }, result: () => ({ points: input.points }) };

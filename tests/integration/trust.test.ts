@@ -115,6 +115,9 @@ describe('a member QR code identifies; spending needs a proof the program choose
     refused(db, ['checkout', '--card', CARD, '--amount', '100000', '--txn', 'SC-2', '--redeem-points', '500', '--spend-code', code.token], /That spend code was already used/, 'proof-refused');
     const asCard = ok<{ token: string }>(db, ['qr', 'issue', '--card', CARD, '--signing-key', DEMO_KEY_FILE, '--spend']).token;
     expect(ok<{ redeemed: { points: number } }>(db, ['checkout', '--card', asCard, '--amount', '100000', '--txn', 'SC-AS-CARD', '--redeem-points', '500']).redeemed.points).toBe(500);
+    // The POS lost the answer and retries with the code the app shows now: the same checkout, replayed.
+    const refreshed = ok<{ token: string }>(db, ['qr', 'issue', '--card', CARD, '--signing-key', DEMO_KEY_FILE, '--spend']).token;
+    expect(ok<{ replayed: boolean }>(db, ['checkout', '--card', refreshed, '--amount', '100000', '--txn', 'SC-AS-CARD', '--redeem-points', '500']).replayed).toBe(true);
     // Another member's spend code proves nothing about this one.
     const theirs = ok<{ token: string }>(db, ['qr', 'issue', '--card', OTHER, '--signing-key', DEMO_KEY_FILE, '--spend']).token;
     refused(db, ['checkout', '--card', CARD, '--amount', '100000', '--txn', 'SC-3', '--redeem-points', '500', '--spend-code', theirs], /That spend code is another member's/, 'proof-refused');

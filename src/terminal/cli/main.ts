@@ -539,7 +539,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         const lines = clear ? (options.manager === undefined ? await stdinLines(ctx, "The member's current PIN") : []) : await stdinLines(ctx, "The member's new PIN");
         const [currentPin, pin] = clear ? [lines[0], null] : lines.length >= 2 ? [lines[0], lines[1]!] : [undefined, lines[0]!];
         const manager = optional(options, 'manager');
-        const m = service.setPin({ card: required(options, 'card'), pin, ...(currentPin !== undefined ? { currentPin } : {}), ...(manager !== undefined ? { manager } : {}) });
+        const m = service.setPin({ card: required(options, 'card'), pin, ...(currentPin !== undefined && manager === undefined ? { currentPin } : {}), ...(manager !== undefined ? { manager } : {}) });
         out([clear ? `PIN cleared for member ${m.memberId}` : `PIN set for member ${m.memberId}`, ...memberLines(m, f)], m);
         return 0;
       });
