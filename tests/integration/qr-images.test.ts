@@ -323,7 +323,7 @@ describe('ImageScanner: pictures behind the device lifecycle', () => {
     scanner.scanBytes(Buffer.from('GIF89a'), 'upload.gif');
     expect(errors).toEqual([
       { code: 'garbage', message: expect.stringContaining('no QR code found in'), deviceId: 'photo-drop' },
-      { code: 'garbage', message: 'upload.gif is a GIF: only PNG pictures can be scanned — save it as PNG', deviceId: 'photo-drop' },
+      { code: 'garbage', message: 'upload.gif is a GIF: only PNG and JPEG pictures can be scanned — save it as PNG or JPEG', deviceId: 'photo-drop' },
     ]);
     expect(scans).toHaveLength(1);
 

@@ -5,7 +5,9 @@
  */
 import { redactScanText } from '../../core/card-code/mask.js';
 import { Events } from './events.js';
+import { RepeatedErrors, type RepeatKind } from './repeated-errors.js';
 import type { ScanEvent, ScanSource } from './scan-event.js';
+import type { Timers } from './supervisor.js';
 
 export type DeviceState = 'closed' | 'opened' | 'claimed' | 'enabled';
 
@@ -27,6 +29,11 @@ export interface DeviceError {
   readonly code: DeviceErrorCode;
   readonly message: string;
   readonly deviceId: string;
+  /**
+   * Only on a summary of repeated errors (see repeated-errors.ts): how many errors of one kind were
+   * counted instead of reported since the first one (or the last summary).
+   */
+  readonly repeated?: number;
 }
 
 export type DeviceStatus =
@@ -60,6 +67,14 @@ export interface ScannerDevice {
   close(): Promise<void>;
 }
 
+/** Time for the repeated-error windows: real by default; tests pass the clock and timers they drive. */
+export interface ScannerEnvironment {
+  readonly clock?: () => number;
+  readonly timers?: Timers;
+  /** How long repeats of one kind of error are counted before a summary (default 10 s). */
+  readonly repeatWindowMs?: number;
+}
+
 /**
  * The state machine every transport shares; subclasses implement the I/O steps. Data is delivered
  * only while enabled (a disabled scanner's reads are dropped, as UnifiedPOS's DataEventEnabled).
@@ -67,11 +82,21 @@ export interface ScannerDevice {
 export abstract class BaseScanner implements ScannerDevice {
   private current: DeviceState = 'closed';
   readonly events: Events<DeviceEvents>;
+  /** Errors a transport marks as repeatable (one per frame or report) are summarised here. */
+  private readonly repeats: RepeatedErrors;
 
   protected constructor(
     readonly id: string,
     readonly source: ScanSource,
+    environment: ScannerEnvironment = {},
   ) {
+    this.repeats = new RepeatedErrors(
+      ({ code, message, repeated }) => this.events.emit('error', { code, message: redactScanText(message), deviceId: this.id, repeated }),
+      `${id}: `,
+      environment.clock,
+      environment.timers,
+      environment.repeatWindowMs === undefined ? {} : { windowMs: environment.repeatWindowMs },
+    );
     this.events = new Events<DeviceEvents>((error) => {
       // A listener's bug must not become a device fault; report it once on the error channel. Its
       // message may quote the scan it was handling (a bank card's stripe): redacted like every error.
@@ -128,6 +153,8 @@ export abstract class BaseScanner implements ScannerDevice {
   }
 
   async close(): Promise<void> {
+    // Counts held for a summary are reported before the device says it is offline.
+    this.repeats.flush();
     if (this.current === 'closed') return;
     if (this.current === 'enabled' || this.current === 'claimed') await this.release();
     this.current = 'closed';
@@ -150,8 +177,15 @@ export abstract class BaseScanner implements ScannerDevice {
    * Every transport's errors come through here. They are written to say counts and control bytes,
    * never a scan's text; this is the backstop for a message that quotes one anyway (a driver's or
    * decoder's exception text), since errors are logged and shown to support.
+   *
+   * `repeat` marks an error that bad input can produce once per frame or report (line noise, a
+   * garbled report): the first of its kind is reported, repeats are counted into one summary per
+   * window (repeated-errors.ts), so a noisy line cannot flood the host's log. Any other error first
+   * reports what was counted, so the log stays in order (noise, then "unplugged").
    */
-  protected fail(code: DeviceErrorCode, message: string): void {
+  protected fail(code: DeviceErrorCode, message: string, repeat?: RepeatKind): void {
+    if (repeat === undefined) this.repeats.flush();
+    else if (!this.repeats.admit(code, repeat)) return;
     this.events.emit('error', { code, message: redactScanText(message), deviceId: this.id });
   }
 
@@ -161,6 +195,7 @@ export abstract class BaseScanner implements ScannerDevice {
 
   /** The device vanished under us (unplug): back to closed without touching the dead handle again. */
   protected lost(reason: string): void {
+    this.repeats.flush();
     this.current = 'closed';
     this.status({ kind: 'offline', deviceId: this.id, reason });
   }

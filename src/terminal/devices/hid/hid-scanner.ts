@@ -14,12 +14,18 @@
  * Unplug: node-hid emits 'error' when a read fails (the device went away); that becomes
  * fail('unplugged') + lost(), so the DeviceSupervisor looks for it again. Every callback is fenced:
  * nothing thrown in here can reach node-hid's read loop or the process.
+ *
+ * Bad reports: each one is an error, and a device can send reports continuously (a vendor status
+ * report the descriptor does not declare, a profile that does not fit: up to 1000 a second on a
+ * full-speed interrupt endpoint). They are reported as repeatable (BaseScanner.fail): the first of
+ * each kind in full, the rest as one count per window.
  */
 import { readFile } from 'node:fs/promises';
 import { BaseScanner, type DeviceErrorCode } from '../device.js';
 import { describeMatch, fromHidInfo, listSafely, matches, type FoundDevice, type Lister, type UsbMatch } from '../discovery.js';
+import type { RepeatKind } from '../repeated-errors.js';
 import type { Timers } from '../supervisor.js';
-import { decodeScanReport, HidReportError, ReportAssembler, scanLayoutFrom, scanText, type AssembledScan, type ScanLayout } from './pos-report.js';
+import { decodeScanReport, HidReportError, ReportAssembler, scanLayoutFrom, scanText, type AssembledScan, type HidReportProblem, type ScanLayout } from './pos-report.js';
 import { profileById, profileForVendor, type HidProfile } from './profiles.js';
 import { DescriptorError, parseReportDescriptor } from './report-descriptor.js';
 import { PAGE_BAR_CODE_SCANNER } from './usages.js';
@@ -52,7 +58,23 @@ export interface HidScannerOptions {
   readonly finalReportTimeoutMs?: number;
   readonly timers?: Timers;
   readonly now?: () => number;
+  /** Repeats of one kind of report error are counted for this long, then summarised (default 10 000 ms). */
+  readonly repeatWindowMs?: number;
 }
+
+const PROFILE_ADVICE = 'if scans do not arrive, check the scanner is in HID POS mode and its profile fits';
+
+/** How each kind of report error is summarised (`N more … in the last 10 s — advice`). */
+const REPEATS: Readonly<Record<HidReportProblem, RepeatKind>> = {
+  'no-scan-report': { kind: 'hid:no-scan-report', what: 'reports with no scanned data', advice: PROFILE_ADVICE },
+  short: { kind: 'hid:short', what: 'HID reports too short for the descriptor', advice: PROFILE_ADVICE },
+  'unknown-report': { kind: 'hid:unknown-report', what: 'HID reports with an id the descriptor does not declare', advice: PROFILE_ADVICE },
+  'bad-length': { kind: 'hid:bad-length', what: 'garbled HID reports', advice: PROFILE_ADVICE },
+  inconsistent: { kind: 'hid:inconsistent', what: 'codes whose reports disagreed' },
+  overflow: { kind: 'hid:overflow', what: 'over-long codes refused' },
+  'lost-final-report': { kind: 'hid:lost-final-report', what: 'codes whose last report never came' },
+};
+const UNHANDLED_REPORT: RepeatKind = { kind: 'hid:unhandled', what: 'HID reports that could not be handled' };
 
 /** node-hid's HID.devicesAsync(), normalised; loading node-hid itself happens here, inside listSafely. */
 export const nodeHidLister: Lister = async () => {
@@ -145,14 +167,18 @@ export class HidScanner extends BaseScanner {
     id: string,
     private readonly options: HidScannerOptions,
   ) {
-    super(id, 'hid');
+    super(id, 'hid', {
+      ...(options.now ? { clock: options.now } : {}),
+      ...(options.timers ? { timers: options.timers } : {}),
+      ...(options.repeatWindowMs === undefined ? {} : { repeatWindowMs: options.repeatWindowMs }),
+    });
     this.lister = options.lister ?? nodeHidLister;
     this.opener = options.opener ?? nodeHidOpener;
     this.descriptorSource = options.descriptorSource ?? defaultDescriptorSource;
     this.now = options.now ?? Date.now;
     this.assembler = new ReportAssembler(
       (scan) => this.onScan(scan),
-      (error) => this.fail(error.problem === 'overflow' ? 'overflow' : 'garbage', `${this.id}: ${error.message}`),
+      (error) => this.fail(error.problem === 'overflow' ? 'overflow' : 'garbage', `${this.id}: ${error.message}`, REPEATS[error.problem]),
       {
         ...(options.maxCodeBytes !== undefined ? { maxBytes: options.maxCodeBytes } : {}),
         ...(options.finalReportTimeoutMs !== undefined ? { finalReportTimeoutMs: options.finalReportTimeoutMs } : {}),
@@ -286,8 +312,8 @@ export class HidScanner extends BaseScanner {
       if (decoded.kind === 'other') return;
       this.assembler.push(decoded.piece, Uint8Array.from(report));
     } catch (cause) {
-      if (cause instanceof HidReportError) this.fail('garbage', `${this.id}: ${cause.message}`);
-      else this.fail('io', `${this.id}: a HID report could not be handled: ${messageOf(cause)}`);
+      if (cause instanceof HidReportError) this.fail('garbage', `${this.id}: ${cause.message}`, REPEATS[cause.problem]);
+      else this.fail('io', `${this.id}: a HID report could not be handled: ${messageOf(cause)}`, UNHANDLED_REPORT);
     }
   }
 

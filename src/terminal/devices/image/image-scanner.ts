@@ -6,16 +6,24 @@
  */
 import { QrDecoder, type QrDecoderOptions } from '../../../core/qr/decode.js';
 import { BaseScanner } from '../device.js';
-import { decodeImageBytes, decodeImageFile, type ImageScanOutcome } from './image-file.js';
+import { decodeImageBytes, decodeImageFile, type DecodeImageOptions, type ImageLimits, type ImageScanOutcome } from './image-file.js';
 
+export interface ImageScannerOptions extends QrDecoderOptions {
+  readonly now?: () => number;
+  /** The largest file and picture accepted (DEFAULT_IMAGE_LIMITS for what is not given). */
+  readonly limits?: Partial<ImageLimits>;
+}
+
+/**
+ * Each picture is one deliberate act (a file dropped, an upload), so its errors are reported one by
+ * one: unlike a serial line or a HID device, a picture source cannot flood the error channel.
+ */
 export class ImageScanner extends BaseScanner {
-  private readonly decoder: QrDecoder;
-  private readonly now: () => number;
+  private readonly decoding: DecodeImageOptions;
 
-  constructor(id = 'image', options: QrDecoderOptions & { readonly now?: () => number } = {}) {
+  constructor(id = 'image', options: ImageScannerOptions = {}) {
     super(id, 'image');
-    this.decoder = new QrDecoder(options);
-    this.now = options.now ?? Date.now;
+    this.decoding = { deviceId: id, decoder: new QrDecoder(options), now: options.now ?? Date.now, ...(options.limits ? { limits: options.limits } : {}) };
   }
 
   protected doOpen(): Promise<void> {
@@ -30,12 +38,12 @@ export class ImageScanner extends BaseScanner {
 
   /** Decodes a picture file; delivers its scan (if enabled) and returns the outcome. */
   async scanFile(path: string): Promise<ImageScanOutcome> {
-    return this.report(await decodeImageFile(path, { deviceId: this.id, decoder: this.decoder, now: this.now }));
+    return this.report(await decodeImageFile(path, this.decoding));
   }
 
   /** The same for bytes already in memory (an upload). */
   scanBytes(bytes: Uint8Array, name: string): ImageScanOutcome {
-    return this.report(decodeImageBytes(bytes, name, { deviceId: this.id, decoder: this.decoder, now: this.now }));
+    return this.report(decodeImageBytes(bytes, name, this.decoding));
   }
 
   private report(outcome: ImageScanOutcome): ImageScanOutcome {

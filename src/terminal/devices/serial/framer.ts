@@ -63,6 +63,16 @@ export const DEFAULT_FRAMING: ResolvedFraming = {
 
 export type FrameErrorCode = 'overflow' | 'garbage';
 
+/**
+ * Which rule dropped the bytes: stable per kind (never per occurrence), so the scanner can count
+ * repeats of one kind — line noise makes one error frame per CR/LF it contains.
+ * - `control-bytes`: a framed read with control bytes in it (noise, wrong baud rate);
+ * - `noise`: bytes with control bytes and no end, dropped after `staleAfterMs` of silence;
+ * - `incomplete`: printable bytes with no end (a wrong suffix setting, a cable pulled mid-scan);
+ * - `overflow`: more than `maxLength` bytes with no end.
+ */
+export type FrameProblem = 'control-bytes' | 'noise' | 'incomplete' | 'overflow';
+
 export type Frame =
   | {
       readonly kind: 'code';
@@ -76,6 +86,7 @@ export type Frame =
   | {
       readonly kind: 'error';
       readonly code: FrameErrorCode;
+      readonly problem: FrameProblem;
       readonly message: string;
       /** The start of what was dropped (at most 64 bytes): for support, never shown to a cashier. */
       readonly raw: Uint8Array;
@@ -206,6 +217,7 @@ export class Framer {
     this.onFrame({
       kind: 'error',
       code: 'overflow',
+      problem: 'overflow',
       message: `a scan longer than ${maxLength} bytes ${how} was dropped — check the scanner's suffix setting; reading resumes at the next code`,
       raw: sample,
       time: now,
@@ -244,6 +256,7 @@ export class Framer {
     this.onFrame({
       kind: 'error',
       code: 'garbage',
+      problem: bad.length > 0 ? 'noise' : 'incomplete',
       message:
         bad.length > 0
           ? `${count} bytes of line noise (control bytes ${bad.join(' ')}) with no end were dropped — check the scanner's baud rate and cable`
@@ -285,6 +298,7 @@ export class Framer {
         this.onFrame({
           kind: 'error',
           code: 'garbage',
+          problem: 'control-bytes',
           message: `a ${end - start}-byte read with control bytes (${this.controlBytes(start, end).join(' ')}) is not a scan — check the scanner's baud rate and cable`,
           raw: raw.slice(0, RAW_SAMPLE),
           time,

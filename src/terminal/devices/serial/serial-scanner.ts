@@ -16,13 +16,17 @@
  *   touching it again, and let the supervisor look for the device.
  * - The port is opened with an exclusive lock (`lock: true`); "Cannot lock port" means another
  *   program has it: usually ModemManager probing a CDC scanner (see native/README.md).
+ * - Line noise (a loose cable, a wrong baud rate) makes one error frame per CR/LF in it, hundreds
+ *   a second at 115200 baud. Frame errors are reported as repeatable (BaseScanner.fail): the first
+ *   of each kind in full, the rest as one count per window, so the host's log stays bounded.
  */
 import { SerialPort } from '../../native/serialport.js';
 import { splitAimPrefix } from '../../../core/card-code/symbology.js';
 import { BaseScanner, type DeviceError, type DeviceErrorCode } from '../device.js';
 import { describeMatch, fromSerialPortInfo, listSafely, matches, type FoundDevice, type Lister, type UsbMatch } from '../discovery.js';
+import type { RepeatKind } from '../repeated-errors.js';
 import type { Timers } from '../supervisor.js';
-import { Framer, describeFraming, type Frame, type FramingOptions } from './framer.js';
+import { Framer, describeFraming, type Frame, type FrameProblem, type FramingOptions } from './framer.js';
 
 /** Rates every UART and pseudo-terminal accepts; custom rates are refused (pseudo-terminals reject them). */
 export const STANDARD_BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400] as const;
@@ -43,10 +47,23 @@ export interface SerialScannerOptions {
   readonly parity?: Parity;
   readonly stopBits?: 1 | 1.5 | 2;
   readonly framing?: FramingOptions;
-  /** For the framer's timeouts and the scan time; real ones by default. */
+  /** For the framer's timeouts, the scan time and the repeated-error windows; real ones by default. */
   readonly clock?: () => number;
   readonly timers?: Timers;
+  /** Repeats of one kind of frame error are counted for this long, then summarised (default 10 000 ms). */
+  readonly repeatWindowMs?: number;
 }
+
+const BAUD_ADVICE = "check the scanner's baud rate and cable";
+const SUFFIX_ADVICE = "check the scanner's suffix setting";
+
+/** How each kind of frame error is summarised (`N more … in the last 10 s — advice`). */
+const REPEATS: Readonly<Record<FrameProblem, RepeatKind>> = {
+  'control-bytes': { kind: 'serial:control-bytes', what: 'garbled reads (control bytes: line noise or a wrong baud rate)', advice: BAUD_ADVICE },
+  noise: { kind: 'serial:noise', what: 'bursts of line noise with no end', advice: BAUD_ADVICE },
+  incomplete: { kind: 'serial:incomplete', what: 'incomplete scans with no CR/LF suffix', advice: SUFFIX_ADVICE },
+  overflow: { kind: 'serial:overflow', what: 'over-long reads with no end', advice: SUFFIX_ADVICE },
+};
 
 /** `open()` rejects with this; the same DeviceError was reported on the error channel. */
 export class DeviceOpenError extends Error {
@@ -103,7 +120,11 @@ export class SerialScanner extends BaseScanner {
   private lastFailure: string | null = null;
 
   constructor(options: SerialScannerOptions) {
-    super(options.id, 'serial');
+    super(options.id, 'serial', {
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.timers ? { timers: options.timers } : {}),
+      ...(options.repeatWindowMs === undefined ? {} : { repeatWindowMs: options.repeatWindowMs }),
+    });
     if ((options.path === undefined) === (options.match === undefined)) throw new TypeError(`${options.id}: give either a path or a USB match`);
     if (options.path !== undefined && options.path.trim() === '') throw new TypeError(`${options.id}: the path is empty`);
     this.options = options;
@@ -230,7 +251,7 @@ export class SerialScanner extends BaseScanner {
   private onFrame(frame: Frame): void {
     if (this.state !== 'enabled') return; // a disabled scanner's reads are dropped, errors included
     if (frame.kind === 'error') {
-      this.fail(frame.code, `${this.id}: ${frame.message}`);
+      this.fail(frame.code, `${this.id}: ${frame.message}`, REPEATS[frame.problem]);
       return;
     }
     const aim = splitAimPrefix(frame.text);
