@@ -4,8 +4,12 @@
  * The file is built with the real schema (`Ledger.init`) and bulk-inserted members, card codes and
  * their two accounts, in big transactions with synchronous=OFF for the load only (enrolling a
  * million members one durable commit at a time would take most of an hour). Then the file is
- * closed and opened again the way the terminal opens it (`Ledger.open`: integrity check, WAL,
- * synchronous=FULL), and random lookups go through the real code paths:
+ * closed and opened again, both ways a ledger is opened (issue 8 §6): with the full check
+ * (`integrity_check` + `foreign_key_check`, what a host does at start, `tally verify`, and a CLI
+ * command after an unclean shutdown or once a day) and with the cheap one a plain CLI command gets
+ * on a cleanly closed file checked within the day (`check: 'auto'`; the bench fails if the open
+ * did not take the cheap path). quick_check is timed once too, to show it is no cheap check (it
+ * still reads every page). Then random lookups go through the real code paths:
  * `ledger.memberIdForCard(code)` and `service.member(card)` (the full summary a cashier sees).
  */
 import { statSync } from 'node:fs';
@@ -21,10 +25,50 @@ const BATCH = 50_000;
 export interface LookupBenchOptions {
   readonly members: number;
   readonly lookups: number;
+  /** Opens with the full check (seconds each on 1,000,000 members). */
+  readonly fullOpens: number;
+  /** Cheap opens, writable and read-only each. */
+  readonly cheapOpens: number;
 }
 
 export function lookupOptions(): LookupBenchOptions {
-  return { members: envInt('TALLY_BENCH_MEMBERS', 1_000_000), lookups: envInt('TALLY_BENCH_LOOKUPS', 10_000) };
+  return {
+    members: envInt('TALLY_BENCH_MEMBERS', 1_000_000),
+    lookups: envInt('TALLY_BENCH_LOOKUPS', 10_000),
+    fullOpens: envInt('TALLY_BENCH_FULL_OPENS', 3),
+    cheapOpens: envInt('TALLY_BENCH_OPENS', 50),
+  };
+}
+
+/** The cheap open's target on the 1,000,000-member file: well under what a person notices. */
+const CHEAP_OPEN_TARGET_MS = 50;
+
+interface OpenTimes {
+  readonly open: BigUint64Array;
+  readonly close: BigUint64Array;
+}
+
+/**
+ * Opens and closes the file `times` times as asked, timing both; every open must have checked what
+ * `expected` says. A writable one then writes (an empty transaction, untimed) as a command that
+ * books does: that write registers the open and records a full check it ran, and the close takes
+ * the registration out again.
+ */
+function timeOpens(path: string, times: number, options: Parameters<typeof Ledger.open>[1], expected: 'full' | 'quick' | 'cheap'): OpenTimes {
+  const open = new BigUint64Array(times);
+  const close = new BigUint64Array(times);
+  for (let i = 0; i < times; i += 1) {
+    const t0 = process.hrtime.bigint();
+    const ledger = Ledger.open(path, options);
+    open[i] = process.hrtime.bigint() - t0;
+    const check = ledger.openCheck?.check;
+    if (options?.readonly !== true) ledger.transaction(() => undefined);
+    const t1 = process.hrtime.bigint();
+    ledger.close();
+    close[i] = process.hrtime.bigint() - t1;
+    if (check !== expected) throw new Error(`open ${i + 1} ran the ${String(check)} check, not the ${expected} one (${ledger.openCheck?.reason ?? 'no reason'})`);
+  }
+  return { open, close };
 }
 
 function fileSize(path: string): number {
@@ -76,7 +120,7 @@ export function runLookupBench(options: LookupBenchOptions = lookupOptions()): B
     log(`   file in ${temp.dir} on ${filesystemOf(temp.dir)}`);
     const clock = benchClock();
     const rssBefore = rss();
-    let started = process.hrtime.bigint();
+    const started = process.hrtime.bigint();
     ledger = Ledger.init(path, { demo: true, storeId: 'S1', terminalId: 'T1', timeZone: 'Asia/Seoul', programText: programText('classic-krw'), programSource: 'classic-krw.json', now: clock() });
     ledger.db.pragma('synchronous = OFF');
     log(`   bulk load: members + card_codes + 2 accounts each, ${count(BATCH)} members per transaction, PRAGMA synchronous=OFF during the load only`);
@@ -93,11 +137,23 @@ export function runLookupBench(options: LookupBenchOptions = lookupOptions()): B
     const size = fileSize(path);
     log(`   file size: ${mib(size)} (${(size / members).toFixed(0)} B per member)`);
 
-    // Open it the way the terminal does (integrity_check + foreign_key_check over the whole file, WAL, FULL).
-    started = process.hrtime.bigint();
-    ledger = Ledger.open(path);
-    const openNs = process.hrtime.bigint() - started;
-    log(`   Ledger.open (default integrity check) took ${ms(Number(openNs) / 1e6)}; synchronous=${String(ledger.db.pragma('synchronous', { simple: true }))} (2 = FULL)`);
+    // Both ways a ledger is opened. The first full open records the check (with its write), which is
+    // what lets the 'auto' opens after it be cheap (the file was built by Ledger.init, never checked).
+    const full = latency(timeOpens(path, options.fullOpens, { check: 'full' }, 'full').open);
+    log(`   Ledger.open, full check (integrity_check + foreign_key_check): p50 ${ms(full.p50)}, max ${ms(full.max)} (${options.fullOpens} opens)`);
+    const quick = latency(timeOpens(path, 1, { check: 'quick' }, 'quick').open);
+    log(`   Ledger.open with quick_check + foreign_key_check instead: ${ms(quick.p50)} (still every page: no cheap check)`);
+    const cheapTimes = timeOpens(path, options.cheapOpens, { check: 'auto' }, 'cheap');
+    const cheap = latency(cheapTimes.open);
+    const cheapClose = latency(cheapTimes.close);
+    log(`   Ledger.open 'auto', writable (cleanly closed, checked today: cheap): p50 ${ms(cheap.p50)}, p99 ${ms(cheap.p99)}; close after a write (unregisters, last checkpoint): p50 ${ms(cheapClose.p50)} (${options.cheapOpens} opens)`);
+    const cheapReader = latency(timeOpens(path, options.cheapOpens, { check: 'auto', readonly: true }, 'cheap').open);
+    log(`   Ledger.open 'auto', read-only: p50 ${ms(cheapReader.p50)}, p99 ${ms(cheapReader.p99)}`);
+    const ratio = full.p50 / cheap.p50;
+    log(`   full ÷ cheap open (p50): ${ratio.toFixed(0)}×`);
+
+    ledger = Ledger.open(path, { check: 'auto' });
+    log(`   synchronous=${String(ledger.db.pragma('synchronous', { simple: true }))} (2 = FULL) after a cheap open`);
     const service = new LoyaltyService(ledger, { clock });
 
     const random = seededRandom(SEED + 1);
@@ -130,7 +186,12 @@ export function runLookupBench(options: LookupBenchOptions = lookupOptions()): B
     return [
       { name: `lookup: build ${count(members)} members`, figure: ms(Number(buildNs) / 1e6), target: '', pass: null },
       { name: 'lookup: file size', figure: mib(size), target: '', pass: null },
-      { name: 'lookup: Ledger.open (integrity check)', figure: ms(Number(openNs) / 1e6), target: '', pass: null },
+      { name: 'lookup: Ledger.open, full check (p50)', figure: ms(full.p50), target: '', pass: null },
+      { name: 'lookup: Ledger.open, quick_check instead', figure: ms(quick.p50), target: '', pass: null },
+      { name: "lookup: Ledger.open 'auto', clean file (cheap) p50", figure: ms(cheap.p50), target: `< ${CHEAP_OPEN_TARGET_MS} ms`, pass: cheap.p50 < CHEAP_OPEN_TARGET_MS },
+      { name: "lookup: Ledger.open 'auto', clean file (cheap) p99", figure: ms(cheap.p99), target: '', pass: null },
+      { name: "lookup: Ledger.open 'auto', read-only (cheap) p50", figure: ms(cheapReader.p50), target: `< ${CHEAP_OPEN_TARGET_MS} ms`, pass: cheapReader.p50 < CHEAP_OPEN_TARGET_MS },
+      { name: 'lookup: full ÷ cheap open', figure: `${ratio.toFixed(0)}×`, target: '', pass: null },
       { name: 'lookup: memberIdForCard p50', figure: ms(idLatency.p50), target: '', pass: null },
       { name: 'lookup: memberIdForCard p99', figure: ms(idLatency.p99), target: '< 0.5 ms', pass: idLatency.p99 < 0.5 },
       { name: 'lookup: service.member p50', figure: ms(summaryLatency.p50), target: '', pass: null },

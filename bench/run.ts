@@ -3,9 +3,11 @@
  * targets. A benchmark reports; it is not a test — the exit code is 0 even when a target is missed
  * (it is non-zero only if a benchmark could not run at all).
  *
- * Usage: node dist/bench/run.js [checkout] [lookup] [serial] [qr] [receipt-encode]   (default: all)
+ * Usage: node dist/bench/run.js [checkout] [lookup] [serial] [qr] [receipt-encode] [receipt-print]   (default: all),
+ *        or built first: npm run bench -- lookup
  * Env: TALLY_BENCH_CHECKOUTS (5000), TALLY_BENCH_CHECKOUT_MEMBERS (1000), TALLY_BENCH_WARMUP (500), TALLY_BENCH_HISTORY (500),
  *      TALLY_BENCH_MEMBERS (1000000), TALLY_BENCH_LOOKUPS (10000), TALLY_BENCH_DIR (OS temp dir),
+ *      TALLY_BENCH_FULL_OPENS (3: opens of the member file with the full check), TALLY_BENCH_OPENS (50: cheap opens),
  *      TALLY_BENCH_SERIAL_SCANS (1000), TALLY_BENCH_SERIAL_MEMBERS (10000),
  *      TALLY_BENCH_QR_FRAMES (24), TALLY_BENCH_QR_ROUNDS (8),
  *      TALLY_BENCH_SLIPS (2000), TALLY_BENCH_SLIP_WARMUP (200).

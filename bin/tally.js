@@ -13,9 +13,21 @@ if (!existsSync(entry)) {
   process.exit(2);
 }
 const { runCli } = await import(pathToFileURL(entry).href);
+// Output that cannot be delivered (a reader that went away: `tally … | head -c1`; a full disk under a
+// redirect) is not an error of the command, which may already have committed: output stops, the
+// exit status stays the command's.
+const closed = { stdout: false, stderr: false };
+for (const name of ['stdout', 'stderr']) {
+  process[name].on('error', () => {
+    closed[name] = true;
+  });
+}
+const write = (name, text) => {
+  if (!closed[name]) process[name].write(text.endsWith('\n') ? text : `${text}\n`);
+};
 const code = await runCli(process.argv.slice(2), {
-  stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-  stderr: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  stdout: (text) => write('stdout', text),
+  stderr: (text) => write('stderr', text),
   defaultDatabasePath: defaultDatabasePath(),
   cwd: process.cwd(),
   env: process.env,

@@ -4,7 +4,20 @@
  */
 import { z } from 'zod';
 import { basketSchema } from '../core/basket.js';
+import { hasControlCharacters } from '../core/text.js';
 import { parseDayKey } from '../core/time.js';
+
+/** Text a person typed (a name, a reason): trimmed, bounded, and no control or direction characters. */
+export const plainText = (max: number, min = 1, tooShort = min > 1 ? `needs at least ${min} characters` : 'cannot be empty') =>
+  z
+    .string()
+    .trim()
+    .min(min, tooShort)
+    .max(max, `is at most ${max} characters`)
+    .refine((s) => !hasControlCharacters(s), 'must not contain control or text-direction characters');
+
+/** A program's id for an action, charity, plan, reward or bonus day. */
+const programItemId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'is an id from the program (lower-case letters, digits and dashes)');
 
 /** What was scanned or typed; the card-code parser (src/core/card-code) decides what it is. */
 export const cardCodeSchema = z.string().min(1, 'a card code cannot be empty').max(4096, 'a card code is at most 4096 characters');
@@ -28,7 +41,9 @@ export const birthdaySchema = z
     const m = /^--(\d{2})-(\d{2})$/.exec(s);
     if (m) return parseDayKey(`2000-${m[1]}-${m[2]}`) !== undefined;
     return parseDayKey(s) !== undefined;
-  }, 'must be a date as YYYY-MM-DD or MM-DD');
+  }, 'must be a date as YYYY-MM-DD or MM-DD')
+  // A year outside a lifetime is a typo (0000, 2999); one in the future is refused by the terminal, which knows today.
+  .refine((s) => s.startsWith('--') || (Number(s.slice(0, 4)) >= 1900 && Number(s.slice(0, 4)) <= 2100), 'must be a birthday between 1900 and today');
 
 /** A member PIN as typed: 4 to 8 digits (how easy it is to guess is the terminal's check). */
 export const pinSchema = z.string().regex(/^\d{4,8}$/, 'a PIN is 4 to 8 digits');
@@ -42,20 +57,20 @@ export const spendProofSchema = z
   .strictObject({
     spendCode: cardCodeSchema.optional(),
     pin: pinSchema.optional(),
-    cashier: z.string().trim().min(1).max(64).optional(),
+    cashier: plainText(64).optional(),
   })
   .refine((p) => [p.spendCode, p.pin, p.cashier].filter((x) => x !== undefined).length === 1, 'give exactly one proof: a spend code, a PIN or the checking cashier');
 
 export const enrolArgs = z.strictObject({
   cards: z.array(cardCodeSchema).min(1, 'a member needs at least one card code').max(10),
-  name: z.string().trim().min(1).max(200).optional(),
+  name: plainText(200).optional(),
   phone: z.string().trim().regex(/^\+?[0-9 ()-]{4,24}$/, 'must be a phone number').optional(),
   email: z.email('must be an email address').optional(),
   birthday: birthdaySchema.optional(),
   marketingConsent: z.boolean().default(false),
   /** The member's PIN for spending points, if the program takes one. */
   pin: pinSchema.optional(),
-  cashier: z.string().trim().min(1).max(64).optional(),
+  cashier: plainText(64).optional(),
 });
 
 /**
@@ -66,20 +81,20 @@ export const setPinArgs = z.strictObject({
   card: cardCodeSchema,
   pin: pinSchema.nullable(),
   currentPin: pinSchema.optional(),
-  manager: z.string().trim().min(1).max(64).optional(),
+  manager: plainText(64).optional(),
 });
 
 /** Erases a member's personal data (a manager, at the member's request); the reason is kept, so no personal data in it. */
 export const eraseMemberArgs = z.strictObject({
   card: cardCodeSchema,
-  reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(200),
-  by: z.string().trim().min(1).max(64).optional(),
+  reason: plainText(200, 3, 'say why (at least 3 characters)'),
+  by: plainText(64).optional(),
 });
 
 /** Changes to a member's details; a field left out stays as it is, `null` clears an optional one. */
 export const updateMemberArgs = z.strictObject({
   card: cardCodeSchema,
-  name: z.string().trim().min(1).max(200).nullable().optional(),
+  name: plainText(200).nullable().optional(),
   phone: z.string().trim().regex(/^\+?[0-9 ()-]{4,24}$/, 'must be a phone number').nullable().optional(),
   email: z.email('must be an email address').nullable().optional(),
   birthday: birthdaySchema.nullable().optional(),
@@ -87,63 +102,63 @@ export const updateMemberArgs = z.strictObject({
   addCards: z.array(cardCodeSchema).max(10).default([]),
 });
 
-export const redeemArgs = z.union([z.strictObject({ points: pointsSchema }), z.strictObject({ rewardId: z.string().min(1) })]);
+export const redeemArgs = z.union([z.strictObject({ points: pointsSchema }), z.strictObject({ rewardId: programItemId })]);
 
 export const checkoutArgs = z.strictObject({
   card: cardCodeSchema,
   txnId: txnIdSchema,
   basket: basketSchema,
   redeem: redeemArgs.optional(),
-  useBonusDay: z.string().min(1).optional(),
-  cashier: z.string().trim().min(1).max(64).optional(),
+  useBonusDay: programItemId.optional(),
+  cashier: plainText(64).optional(),
   proof: spendProofSchema.optional(),
 });
 
 export const quoteArgs = checkoutArgs.omit({ txnId: true, cashier: true, proof: true });
 
 export const returnArgs = z.union([
-  z.strictObject({ originalTxnId: txnIdSchema, returnId: txnIdSchema, all: z.literal(true), originalTerminal: z.string().min(1).optional(), cashier: z.string().min(1).max(64).optional() }),
-  z.strictObject({ originalTxnId: txnIdSchema, returnId: txnIdSchema, amount: pointsSchema, originalTerminal: z.string().min(1).optional(), cashier: z.string().min(1).max(64).optional() }),
+  z.strictObject({ originalTxnId: txnIdSchema, returnId: txnIdSchema, all: z.literal(true), originalTerminal: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'is a terminal id').optional(), cashier: plainText(64).optional() }),
+  z.strictObject({ originalTxnId: txnIdSchema, returnId: txnIdSchema, amount: pointsSchema, originalTerminal: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'is a terminal id').optional(), cashier: plainText(64).optional() }),
   z.strictObject({
     originalTxnId: txnIdSchema,
     returnId: txnIdSchema,
-    lines: z.array(z.strictObject({ sku: z.string().min(1).max(64), quantity: pointsSchema })).min(1),
-    originalTerminal: z.string().min(1).optional(),
-    cashier: z.string().min(1).max(64).optional(),
+    lines: z.array(z.strictObject({ sku: plainText(64), quantity: pointsSchema })).min(1),
+    originalTerminal: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'is a terminal id').optional(),
+    cashier: plainText(64).optional(),
   }),
 ]);
 
 export const actionArgs = z.strictObject({
   card: cardCodeSchema,
-  actionId: z.string().min(1),
-  reference: z.string().trim().min(1).max(128).optional(),
+  actionId: programItemId,
+  reference: plainText(128).optional(),
   txnId: txnIdSchema.optional(),
-  cashier: z.string().min(1).max(64).optional(),
+  cashier: plainText(64).optional(),
 });
 
 export const donateArgs = z.strictObject({
   card: cardCodeSchema,
-  charityId: z.string().min(1),
+  charityId: programItemId,
   points: pointsSchema,
   donationId: txnIdSchema,
-  cashier: z.string().min(1).max(64).optional(),
+  cashier: plainText(64).optional(),
   proof: spendProofSchema.optional(),
 });
 
 export const membershipArgs = z.strictObject({
   card: cardCodeSchema,
-  planId: z.string().min(1),
+  planId: programItemId,
   txnId: txnIdSchema,
   fee: pointsSchema.optional(),
-  cashier: z.string().min(1).max(64).optional(),
+  cashier: plainText(64).optional(),
 });
 
 export const adjustArgs = z.strictObject({
   card: cardCodeSchema,
   points: z.number().int().refine((n) => n !== 0, 'must not be zero'),
-  reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500),
+  reason: plainText(500, 3, 'say why (at least 3 characters)'),
   txnId: txnIdSchema,
-  cashier: z.string().min(1).max(64).optional(),
+  cashier: plainText(64).optional(),
 });
 
 export type EnrolArgs = z.input<typeof enrolArgs>;

@@ -85,7 +85,7 @@ describe('parseBasket', () => {
     // 1 000 000 × 10 000 000 000 = 10^16 > 2^53
     const error = refusal({ currency: 'KRW', lines: [{ sku: 'YACHT', quantity: 1_000_000, unitPrice: 10_000_000_000 }] });
     expect(error.code).toBe('invalid-input');
-    expect(error.message).toBe('pos/basket.json: line YACHT amount is too large');
+    expect(error.message).toBe('pos/basket.json: lines.0.unitPrice: quantity × unit price is too large');
   });
 });
 

@@ -5,18 +5,20 @@
  */
 import { z } from 'zod';
 import { TallyError } from './errors.js';
+import { hasControlCharacters } from './text.js';
 import { allocateProportionally, isCurrencyCode } from './money.js';
 import { parseInput } from './validation.js';
 
-const minor = z.number().int('must be a whole number of minor units').nonnegative('must not be negative');
+const minor = z.number().int('must be a whole number of minor units').nonnegative('must not be negative').max(Number.MAX_SAFE_INTEGER, 'is too large');
+const label = z.string().min(1).max(64).refine((s) => !hasControlCharacters(s), 'must not contain control or text-direction characters');
 
 export const basketLineSchema = z.strictObject({
-  sku: z.string().min(1).max(64),
+  sku: label,
   quantity: z.number().int('must be a whole number').positive('must be at least 1').max(1_000_000),
   unitPrice: minor,
   /** A discount the POS already gave on this line. */
   discount: minor.default(0),
-  category: z.string().min(1).max(64).default('general'),
+  category: label.default('general'),
   /** Whether the line carries tax (it gets a share of the basket's tax). */
   taxable: z.boolean().default(true),
 });
@@ -31,11 +33,24 @@ export const basketSchema = z
     total: minor.optional(),
   })
   .superRefine((b, ctx) => {
+    // Every amount must stay a safe integer, or the arithmetic below (and the ledger's) would round.
+    let gross = 0n;
+    let lineTooLarge = false;
     b.lines.forEach((line, i) => {
-      if (line.discount > line.quantity * line.unitPrice) {
+      const amount = BigInt(line.quantity) * BigInt(line.unitPrice);
+      gross += amount;
+      if (amount > BigInt(Number.MAX_SAFE_INTEGER)) {
+        ctx.addIssue({ code: 'custom', path: ['lines', i, 'unitPrice'], message: 'quantity × unit price is too large' });
+        lineTooLarge = true;
+      } else if (line.discount > line.quantity * line.unitPrice) {
         ctx.addIssue({ code: 'custom', path: ['lines', i, 'discount'], message: 'is larger than the line amount' });
       }
     });
+    if (lineTooLarge) return;
+    if (gross + BigInt(b.tax.amount) > BigInt(Number.MAX_SAFE_INTEGER)) {
+      ctx.addIssue({ code: 'custom', path: ['lines'], message: 'the basket total is too large' });
+      return;
+    }
     if (b.tax.amount > 0 && !b.lines.some((l) => l.taxable)) {
       ctx.addIssue({ code: 'custom', path: ['tax', 'amount'], message: 'the basket has tax but no taxable line' });
     }
@@ -59,13 +74,7 @@ export function basketTotal(basket: Pick<Basket, 'lines' | 'tax'>): number {
 }
 
 export function parseBasket(value: unknown, source = 'basket'): Basket {
-  const basket = parseInput(basketSchema, value, source);
-  for (const line of basket.lines) {
-    if (!Number.isSafeInteger(line.quantity * line.unitPrice)) {
-      throw new TallyError('invalid-input', `${source}: line ${line.sku} amount is too large`);
-    }
-  }
-  return basket;
+  return parseInput(basketSchema, value, source);
 }
 
 /** The CLI's `--amount 45000`: one untaxed-line basket in the program currency. */

@@ -27,7 +27,11 @@ export type TallyErrorCode =
   | 'proof-refused'
   | 'spend-limit'
   | 'untrusted-program'
-  | 'member-erased';
+  | 'member-erased'
+  | 'busy'
+  | 'disk-full'
+  | 'read-only'
+  | 'io-error';
 
 export class TallyError extends Error {
   readonly code: TallyErrorCode;

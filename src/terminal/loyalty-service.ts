@@ -12,12 +12,12 @@ import { newMemberRef } from '../core/card-code/member-qr.js';
 import { clockProblem } from '../core/clock-guard.js';
 import { maskCard } from '../core/receipt/slip.js';
 import { checkSpending, type SpendProofKind } from '../core/rules/spending.js';
-import { addDays, localDateOf, startOfLocalDay } from '../core/time.js';
+import { addDays, dayKey, localDateOf, startOfLocalDay } from '../core/time.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { TallyError } from '../core/errors.js';
 import { memberAccount, type PlannedEvent, type PlannedTransfer } from '../core/ledger-model.js';
 import { planCheckout, tierProgress, type Quote, type SaleRecord, type TierProgress } from '../core/rules/checkout.js';
-import { planAction, planAdjustment, planDonation, planEnrolment, planMembershipSale, planPeriodic } from '../core/rules/commands.js';
+import { actionPeriod, planAction, planAdjustment, planDonation, planEnrolment, planMembershipSale, planPeriodic } from '../core/rules/commands.js';
 import { expiringSoon, type ExpiringAmount } from '../core/rules/lots.js';
 import type { MemberState, RuleContext } from '../core/rules/member-state.js';
 import { activeMembership } from '../core/rules/membership.js';
@@ -120,8 +120,12 @@ export interface ReturnResult extends CommandResultBase {
   readonly pointsReversed: number;
   readonly pointsCollected: number;
   readonly pointsUncollected: number;
+  /** Reversed points that had already expired: not taken again. Absent when replaying a return booked before it existed. */
+  readonly pointsExpired?: number;
   readonly refundDeduction: number;
   readonly redeemedRestored: number;
+  /** Of the redeemed points given back, those past their expiry date, expired at once. Absent as above. */
+  readonly redeemedExpired?: number;
   readonly eligibleReturned: number;
   readonly fullyReturned: boolean;
   readonly membershipCancelled: string | null;
@@ -392,8 +396,16 @@ export class LoyaltyService {
     }
   }
 
+  /** A birthday later than today (in the store's time zone, by the real clock) is a typo. */
+  private checkBirthday(birthday: string | null | undefined): void {
+    if (birthday === undefined || birthday === null || birthday.startsWith('--')) return;
+    const today = dayKey(localDateOf(this.wallClock(), this.ledger.terminal.timeZone));
+    if (birthday > today) throw new TallyError('invalid-input', `Birthday ${birthday} is in the future (today is ${today})`);
+  }
+
   enrol(args: EnrolArgs): EnrolResult {
     const input = parseInput(enrolArgs, args, 'member');
+    this.checkBirthday(input.birthday);
     const cards = [...new Set(input.cards.map((c) => this.enrolmentCard(c)))];
     // Slow on purpose (scrypt): done before the write lock is taken.
     const pinHash = input.pin === undefined ? null : hashPin(input.pin);
@@ -460,6 +472,7 @@ export class LoyaltyService {
   /** Changes a member's details or adds cards (synced as a new member version); no-op when nothing changes. */
   updateMember(args: UpdateMemberArgs): MemberSummary {
     const input = parseInput(updateMemberArgs, args, 'member');
+    this.checkBirthday(input.birthday);
     const memberId = this.memberIdForOwnCard(input.card, "Changing a member's details or cards");
     const addCards = input.addCards.map((c) => this.enrolmentCard(c));
     const changes = Object.fromEntries(
@@ -619,8 +632,10 @@ export class LoyaltyService {
           pointsReversed: record.pointsReversed,
           pointsCollected: record.pointsCollected,
           pointsUncollected: record.pointsUncollected,
+          pointsExpired: record.pointsExpired,
           refundDeduction: record.refundDeduction,
           redeemedRestored: record.redeemedRestored,
+          redeemedExpired: record.redeemedExpired,
           eligibleReturned: record.eligibleReturned,
           fullyReturned: record.full,
           membershipCancelled: record.membershipCancelled,
@@ -632,8 +647,14 @@ export class LoyaltyService {
   action(args: ActionArgs): PointsResult {
     const input = parseInput(actionArgs, args, 'action');
     const memberId = this.memberIdForCard(input.card);
-    // Without an explicit id, the action's own limit key makes a retry find the first booking.
-    const txnId = input.txnId ?? `${input.actionId}:${input.reference ?? 'member'}:${memberId}`;
+    // Without an explicit id, the action's own limit key makes a retry find the first booking. An
+    // action limited per month or year has the period in it (else next month's would replay this
+    // month's): from the command's clock and zone, as the plan computes it. Should the period turn
+    // between this read and the booking's, the booking keeps its own period and a retry is refused
+    // as over the limit, never replayed as something it is not.
+    const limit = this.ledger.program.bonuses.actions.find((a) => a.id === input.actionId)?.limit;
+    const period = limit === 'per-month' || limit === 'per-year' ? actionPeriod(this.context(this.clock()), limit, input.reference) : null;
+    const txnId = input.txnId ?? `${input.actionId}:${input.reference ?? 'member'}:${period === null ? '' : `${period}:`}${memberId}`;
     const { cashier, txnId: _txn, ...request } = input;
     return this.command<PointsResult>({ kind: 'action', txnId, request, stored: { ...request, card: storedCard(input.card) }, cashier: cashier ?? null, memberId: () => memberId }, (member, ctx) => {
       const plan = planAction(member, ctx, input.actionId, input.reference);

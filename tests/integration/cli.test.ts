@@ -177,9 +177,11 @@ describe('tally CLI', () => {
     const restored = join(dir, 'restored.sqlite');
     const run = spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--json', '--db', restored, 'restore', '--from', backup], { encoding: 'utf8' });
     expect(run.status).toBe(0);
-    expect((JSON.parse(run.stdout) as { epoch: number }).epoch).toBe(2);
+    // A new epoch, never one used before: the milliseconds since 2025 when it was restored.
+    const epoch = (JSON.parse(run.stdout) as { epoch: number }).epoch;
+    expect(Math.abs(epoch - (Date.now() - Date.parse('2025-01-01T00:00:00Z')))).toBeLessThan(60_000);
     const sqlite = new Database(restored, { readonly: true });
-    expect(sqlite.prepare('SELECT epoch, next_seq, restore_pending FROM terminal').get()).toEqual({ epoch: 2, next_seq: 1, restore_pending: 0 });
+    expect(sqlite.prepare('SELECT epoch, next_seq, restore_pending FROM terminal').get()).toEqual({ epoch, next_seq: 1, restore_pending: 0 });
     sqlite.close();
     const refused = tally(['backup', '--to', backup]);
     expect(refused.status).toBe(1);

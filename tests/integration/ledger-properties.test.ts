@@ -133,7 +133,9 @@ describe('ledger invariants under random counter sessions (real SQLite)', () => 
                 break;
               }
               case 'action':
-                attempt(() => service.action({ card: cardCode(command.card), actionId: command.action }));
+                // With its own id, as a POS sends it: a replay finds it in any month. (Without one, the
+                // default key holds the action's period, so next month's is a new action, not a replay.)
+                attempt(() => service.action({ card: cardCode(command.card), actionId: command.action, txnId: `ACT-${n}` }));
                 break;
               case 'donate':
                 attempt(() => service.donate({ card: cardCode(command.card), charityId: 'food-bank', points: command.points, donationId: `DON-${n}`, ...proofFor(service, cardCode(command.card), clock.read()) }));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canPrint, describeStatus, isStatusByte, parseStatus, STATUS_REQUESTS, StatusParseError, statusAnswers, type PaperState } from './status.js';
+import { canPrint, describeStatus, isPrinterReplyByte, isStatusByte, parseStatus, STATUS_REQUESTS, StatusParseError, statusAnswers, type PaperState } from './status.js';
 
 type State = Parameters<typeof statusAnswers>[0];
 
@@ -65,6 +65,19 @@ describe('real-time status (DLE EOT)', () => {
     expect([0x00, 0x41, 0x0c, 0x10, 0x13, 0x92, 0xff].some(isStatusByte)).toBe(false);
   });
 
+  it('tells bytes a printer may send (status, ASB frames, GS r answers, XON/XOFF) from bytes no printer sends', () => {
+    // Every status answer, every ASB header (bits 0, 1, 7 clear, bit 4 set) and body byte (bits 4 and 7 clear), XON and XOFF.
+    for (let byte = 0; byte < 256; byte += 1) {
+      const printerMaySend = isStatusByte(byte) || (byte & 0x93) === 0x10 || (byte & 0x90) === 0x00 || byte === 0x11 || byte === 0x13;
+      expect(isPrinterReplyByte(byte), `0x${byte.toString(16)}`).toBe(printerMaySend);
+    }
+    // An HTTP server's answer: "HTTP/1" is the first byte no printer sends; R and : look like status answers.
+    const http = [...'HTTP/1.1 400 Bad Request\r\n'].map((c) => c.charCodeAt(0));
+    expect(http.findIndex((b) => !isPrinterReplyByte(b))).toBe(5);
+    expect(http.filter(isStatusByte).map((b) => String.fromCharCode(b)).join('')).toBe('R');
+    expect(isPrinterReplyByte(0x80)).toBe(false);
+  });
+
   it('refuses bytes that are not status answers, and the wrong number of them', () => {
     expect(() => parseStatus([0x12, 0x12, 0x41, 0x12])).toThrow(StatusParseError);
     expect(() => parseStatus([0x12, 0x12, 0x41, 0x12])).toThrow(/0x41 is not a status byte/);
@@ -92,12 +105,19 @@ describe('describeStatus', () => {
   it('tells the cashier what to do, in English and Korean', () => {
     expect(say({})).toEqual({ en: 'Printer ready', ko: '프린터 준비됨' });
     expect(say({ coverOpen: true })).toEqual({ en: 'Printer cover open — close it', ko: '프린터 덮개가 열려 있습니다 — 닫아 주세요' });
-    expect(say({ paper: 'out' }).en).toBe('Printer out of paper — receipt kept, it prints when paper is loaded');
-    expect(say({ paper: 'out' }).ko).toBe('프린터 용지가 없습니다 — 영수증은 보관되며 용지를 넣으면 출력됩니다');
+    expect(say({ paper: 'out' })).toEqual({ en: 'Printer out of paper — load paper', ko: '프린터 용지가 없습니다 — 용지를 넣어 주세요' });
     expect(say({ cutterError: true })).toEqual({ en: 'Printer cutter jammed — clear it', ko: '프린터 커터가 걸렸습니다 — 확인해 주세요' });
     expect(say({ error: true })).toEqual({ en: 'Printer error — check the printer', ko: '프린터 오류 — 프린터를 확인해 주세요' });
     expect(say({ online: false })).toEqual({ en: 'Printer offline', ko: '프린터가 오프라인입니다' });
     expect(say({ paper: 'near-end' })).toEqual({ en: 'Printer paper running low', ko: '프린터 용지가 얼마 남지 않았습니다' });
+  });
+
+  it('says the condition and what to do, never what becomes of a receipt (the caller says that, once)', () => {
+    for (const s of [{}, { coverOpen: true }, { paper: 'out' as const }, { cutterError: true }, { error: true }, { online: false }, { paper: 'near-end' as const }]) {
+      const { en, ko } = say(s);
+      expect(en).not.toMatch(/receipt|prints when/i);
+      expect(ko).not.toMatch(/영수증|출력됩니다/);
+    }
   });
 
   it('names the cause the cashier can fix first: an open cover before the paper it also stops', () => {

@@ -1,6 +1,7 @@
 /**
- * ESC/POS real-time status (DLE EOT n). A printer answers each request with one byte whose bit 1
- * and bit 4 are always set (0x12 | flags); a byte without them is not a status answer. The four
+ * ESC/POS real-time status (DLE EOT n). A printer answers each request with one byte whose bits 1
+ * and 4 are always set and bits 0 and 7 always clear (0x12 | flags; Epson ESC/POS reference, DLE
+ * EOT "fixed" bits); a byte without them is not a status answer. The four
  * requests give: 1 printer (online/offline, drawer), 2 offline cause (cover, paper stop, error),
  * 3 error cause (cutter, unrecoverable, auto-recoverable), 4 paper roll sensor (near end, end).
  */
@@ -28,6 +29,21 @@ export interface PrinterStatus {
 
 export function isStatusByte(byte: number): boolean {
   return (byte & 0x93) === 0x12;
+}
+
+/**
+ * Whether an ESC/POS printer could have sent this byte on a connection where it was asked for its
+ * status: a DLE EOT answer (above), a byte of an Automatic Status Back frame (GS a: the header has
+ * bits 0, 1 and 7 clear and bit 4 set, the three bytes after it have bits 4 and 7 clear), a GS r
+ * answer (bits 4 and 7 clear), or XON / XOFF (0x11, 0x13). Nothing a printer sends has bit 7 set,
+ * and nothing has bits 4 and 0 both set but XON and XOFF. Anything else comes from a device that is
+ * not an ESC/POS printer: text such as "HTTP/1.1 400" fails at the "1" (0x31). Skipping such bytes
+ * instead, and keeping the ones that happen to look like status answers ("R:::" from an HTTP reply
+ * reads as paper out), reported a web server as a printer out of paper.
+ */
+export function isPrinterReplyByte(byte: number): boolean {
+  if ((byte & 0x80) !== 0) return false;
+  return (byte & 0x11) !== 0x11 || byte === 0x11 || byte === 0x13;
 }
 
 export class StatusParseError extends Error {}
@@ -60,7 +76,9 @@ export function canPrint(status: PrinterStatus): boolean {
 /** What to tell the cashier, in English and Korean. */
 export function describeStatus(status: PrinterStatus): { readonly en: string; readonly ko: string } {
   if (status.coverOpen) return { en: 'Printer cover open — close it', ko: '프린터 덮개가 열려 있습니다 — 닫아 주세요' };
-  if (status.paper === 'out') return { en: 'Printer out of paper — receipt kept, it prints when paper is loaded', ko: '프린터 용지가 없습니다 — 영수증은 보관되며 용지를 넣으면 출력됩니다' };
+  // The condition and what to do about it, nothing more: whoever holds a receipt says what becomes of it
+  // ("Receipt kept for printer …: … it prints when the printer is ready"), so it is not said twice.
+  if (status.paper === 'out') return { en: 'Printer out of paper — load paper', ko: '프린터 용지가 없습니다 — 용지를 넣어 주세요' };
   if (status.cutterError) return { en: 'Printer cutter jammed — clear it', ko: '프린터 커터가 걸렸습니다 — 확인해 주세요' };
   if (status.error) return { en: 'Printer error — check the printer', ko: '프린터 오류 — 프린터를 확인해 주세요' };
   if (!status.online) return { en: 'Printer offline', ko: '프린터가 오프라인입니다' };

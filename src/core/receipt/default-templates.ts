@@ -11,6 +11,11 @@
  * figures 11 characters ("-1,234,567", "123,456 pts") and the labels the rest; `{width:auto}`
  * goes back to halves, and a line of one column takes the whole width again (under fixed widths
  * it would get only the first column's). A property line prints nothing.
+ *
+ * The sale: the POS transaction id is the date row's right column (a return names the sale it
+ * returns on its own row), and what the points were earned on ({{spend}}: "Earned on $120.00", the
+ * eligible spend, see SlipData.earnedOn) goes under the points, on a line of its own so that a large
+ * amount in a long currency code ("KRW 1,500,000") never wraps inside the 11-character figures.
  */
 export const DEFAULT_TEMPLATES = {
   en: `{{#reprint}}
@@ -28,6 +33,11 @@ Card | {{memberCard}}
 {width:*,11}
 {{#earned}}
 "Points earned | "+{{total}}
+{{#spend}}
+{width:auto}
+~~{{spend}} |
+{width:*,11}
+{{/spend}}
 {{#lines}}
 ~~{{label}} | {{points}}
 {{/lines}}
@@ -39,6 +49,7 @@ Card | {{memberCard}}
 {width:*,11}
 {{/redeemed}}
 {{#returned}}
+Return of sale | {{sale}}
 Points taken back | -{{points}}
 {{#uncollected}}
 {width:auto}
@@ -94,6 +105,11 @@ Scan at your next visit
 {width:*,11}
 {{#earned}}
 "적립 포인트 | "+{{total}}
+{{#spend}}
+{width:auto}
+~~{{spend}} |
+{width:*,11}
+{{/spend}}
 {{#lines}}
 ~~{{label}} | {{points}}
 {{/lines}}
@@ -105,6 +121,7 @@ Scan at your next visit
 {width:*,11}
 {{/redeemed}}
 {{#returned}}
+반품 원거래 | {{sale}}
 회수 포인트 | -{{points}}
 {{#uncollected}}
 {width:auto}

@@ -209,7 +209,7 @@ describe('slipContext: other slips', () => {
     });
     expect(context(returned, SPORTS, KO)).toMatchObject({ title: '반품', returned: { deduction: 'US$1.20 환불액에서 차감' } });
     const writtenOff = slip({ kind: 'return', returned: { originalTxnId: 'POS-0041', points: 300, uncollected: 0, refundDeduction: 0, restored: 0 } });
-    expect(context(writtenOff, SPORTS, EN)['returned']).toEqual({ points: '300', uncollected: null, deduction: 'written off', restored: null });
+    expect(context(writtenOff, SPORTS, EN)['returned']).toEqual({ sale: 'POS-0041', points: '300', uncollected: null, deduction: 'written off', restored: null });
   });
 
   it('a donation names the charity in the slip\'s language', () => {
@@ -326,3 +326,44 @@ describe('slipDocument with the default templates', () => {
     expect(slipDocument(data, custom, KO)).toContain('잔여 포인트');
   });
 });
+
+describe('the sale on the slip: its POS transaction id and the spend the points were earned on', () => {
+  // A sale of $150.00 of which $120.00 earns (a gift card is excluded): 120 base points.
+  const sale = slip({
+    txnId: 'R2-004217',
+    earned: { points: 150, components: [{ kind: 'base', points: 120 }, { kind: 'tier', id: 'silver', multiplier: 1.25, points: 30 }], memberBonusDay: null },
+    earnedOn: 12_000,
+    balance: 4321,
+  });
+
+  it('the context says what the points were earned on, in the slip\'s language', () => {
+    expect((context(sale, SPORTS, EN)['earned'] as TemplateContext)['spend']).toBe('Earned on $120.00');
+    expect((context(sale, SPORTS, KO)['earned'] as TemplateContext)['spend']).toBe('적립 대상 금액 US$120.00');
+    expect((context({ ...sale, currency: 'KRW', earnedOn: 1_500_000 }, CLASSIC, KO)['earned'] as TemplateContext)['spend']).toBe('적립 대상 금액 1,500,000원');
+    // A job queued before slips carried it, or a sale whose spend is unknown: no line.
+    const { earnedOn: _left, ...older } = sale;
+    expect((context(older, SPORTS, EN)['earned'] as TemplateContext)['spend']).toBeNull();
+    expect((context({ ...sale, earnedOn: null }, SPORTS, EN)['earned'] as TemplateContext)['spend']).toBeNull();
+  });
+
+  it('the document prints the POS transaction id on the date row and the earned-on amount under the points, once each', () => {
+    for (const [options, earned, on] of [
+      [EN, '"Points earned | "+150', '~~Earned on $120.00 |'],
+      [KO, '"적립 포인트 | "+150', '~~적립 대상 금액 US$120.00 |'],
+    ] as const) {
+      const lines = slipDocument(sale, SPORTS, options).split('\n');
+      expect(lines.filter((l) => l.includes('R2\\-004217'))).toEqual([`${options.lang === 'en' ? '2026\\-03\\-04 14:30' : '2026\\-03\\-05 04:30'} | R2\\-004217`]);
+      const at = lines.indexOf(earned);
+      expect(at, lines.join('\n')).toBeGreaterThan(0);
+      // On a line of its own, one column: a long amount never wraps inside the figures column.
+      expect(lines.slice(at + 1, at + 4)).toEqual(['{width:auto}', on, '{width:*,11}']);
+    }
+  });
+
+  it('a return names the sale it returns', () => {
+    const returned = slip({ kind: 'return', txnId: 'RET-7', returned: { originalTxnId: 'POS-0041', points: 300, uncollected: 0, refundDeduction: 0, restored: 0 } });
+    expect(slipDocument(returned, SPORTS, EN).split('\n')).toContain('Return of sale | POS\\-0041');
+    expect(slipDocument(returned, SPORTS, KO).split('\n')).toContain('반품 원거래 | POS\\-0041');
+  });
+});
+

@@ -25,6 +25,14 @@ export interface SlipData {
   readonly currency: string;
   readonly member: { readonly id: string; readonly name: string | null; readonly card: string | null };
   readonly earned: { readonly points: number; readonly components: readonly EarnComponent[]; readonly memberBonusDay: { readonly id: string; readonly points: number } | null } | null;
+  /**
+   * What the points were earned on, in minor units: the sale's eligible spend — the basket lines the
+   * program earns on (excluded categories and SKUs, gift cards, membership fees left out), after the
+   * loyalty discounts unless the program earns on discounted spend, with tax included or not as the
+   * program says. It is what the base rate was applied to, so it can differ from what was paid.
+   * Absent on jobs queued before slips carried it (they print without the line).
+   */
+  readonly earnedOn?: number | null;
   readonly redeemed: { readonly points: number; readonly discount: number; readonly rewardId: string | null } | null;
   readonly returned: { readonly originalTxnId: string; readonly points: number; readonly uncollected: number; readonly refundDeduction: number; readonly restored: number } | null;
   /** Points the command credited besides the sale: welcome, birthday, monthly credits, yearly rewards, action bonuses, adjustments. */
@@ -155,6 +163,7 @@ const LABELS = {
   credit: { en: 'Monthly member credit', ko: '월간 회원 적립' },
   adjustment: { en: 'Adjustment', ko: '포인트 조정' },
   off: { en: 'off', ko: '할인' },
+  earnedOn: { en: 'Earned on', ko: '적립 대상 금액' },
   deduction: { en: 'taken off the refund', ko: '환불액에서 차감' },
   writtenOff: { en: 'written off', ko: '차감 없음' },
 } as const;
@@ -197,6 +206,7 @@ export function slipContext(data: SlipData, program: Program, options: RenderOpt
   const earned = data.earned
     ? {
         total: points(data.earned.points + (data.earned.memberBonusDay?.points ?? 0)),
+        spend: data.earnedOn === undefined || data.earnedOn === null ? null : `${LABELS.earnedOn[lang]} ${money(data.earnedOn)}`,
         lines: [
           ...data.earned.components.map((c) => ({ label: componentLabel(c), points: `${c.kind === 'base' ? '' : '+'}${points(c.points)}` })),
           ...(data.earned.memberBonusDay ? [{ label: dayName(data.earned.memberBonusDay.id), points: `+${points(data.earned.memberBonusDay.points)}` }] : []),
@@ -218,6 +228,7 @@ export function slipContext(data: SlipData, program: Program, options: RenderOpt
     redeemed: data.redeemed ? { points: points(data.redeemed.points), what: rewardName(data.redeemed.rewardId, data.redeemed.discount) } : null,
     returned: data.returned
       ? {
+          sale: data.returned.originalTxnId,
           points: points(data.returned.points),
           uncollected: data.returned.uncollected > 0 ? points(data.returned.uncollected) : null,
           deduction: data.returned.refundDeduction > 0 ? `${money(data.returned.refundDeduction)} ${LABELS.deduction[lang]}` : LABELS.writtenOff[lang],

@@ -39,6 +39,7 @@ function member(over: Partial<Omit<MemberState, 'balance'>> = {}): MemberState {
     spend: [],
     memberships: [],
     booked: new Set(),
+    expiredFrom: new Map(),
     ...over,
     balance: lots.reduce((sum, l) => sum + l.remaining, 0),
   };

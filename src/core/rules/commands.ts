@@ -49,8 +49,9 @@ export function planAction(member: MemberState, ctx: RuleContext, actionId: stri
   const kind = `action:${action.id}`;
   const period = actionPeriod(ctx, action.limit, reference);
   if (plan.isBooked(kind, period)) {
-    const when = { once: 'already', 'per-year': 'already this year', 'per-month': 'already this month', 'per-reference': `already for ${reference ?? ''}` }[action.limit];
-    throw new TallyError('limit-reached', `Action "${action.id}" was ${when} rewarded for this member`);
+    // The limit in plain words, with the period it counts in (the store's local month or year).
+    const when = { once: ' (once per member)', 'per-year': ` this year (${period})`, 'per-month': ` this month (${period})`, 'per-reference': ` with reference "${reference?.trim() ?? ''}"` }[action.limit];
+    throw new TallyError('limit-reached', `This member was already rewarded for action "${action.id}"${when}; nothing was booked`, { action: action.id, limit: action.limit, period });
   }
   plan.credit('action', action.points, { type: 'period', kind, period }, { detail: { action: action.id, ...(reference !== undefined ? { reference } : {}) } });
   return plan;

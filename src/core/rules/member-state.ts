@@ -34,6 +34,12 @@ export interface MemberState {
   readonly birthday: { readonly month: number; readonly day: number } | null;
   readonly balance: number;
   readonly lots: readonly OpenLot[];
+  /**
+   * Points that expiry took from the lots each credit opened, by that credit's transfer id (closed
+   * lots included; credits with nothing expired are absent). A return must not take back again what
+   * the sale earned and the expiry already removed.
+   */
+  readonly expiredFrom: ReadonlyMap<string, number>;
   readonly spend: readonly SpendEntry[];
   readonly memberships: readonly MembershipPeriod[];
   /** Time-driven entries already booked for this member, as `kind|period`. */

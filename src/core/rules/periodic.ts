@@ -99,8 +99,9 @@ function expiry(plan: Plan): void {
   const { now, timeZone } = plan.ctx;
   const due = plan.view.lots.filter((l) => l.expiresAt !== null && l.expiresAt <= now);
   const points = due.reduce((sum, l) => sum + l.remaining, 0);
-  // One expiry per member per local day: lots that come due later the same day (a refunded
-  // redemption giving back lots past their date) expire in the next day's run.
+  // One expiry per member per local day: lots come due at the start of a local day, so the day's
+  // first run finds all that are due. A return giving back redeemed points past their date expires
+  // them itself, at once (see returns.ts): they never wait, spendable, for the next day's run.
   const period = dayKey(localDateOf(now, timeZone));
   if (points === 0 || plan.isBooked('expiry', period)) return;
   plan.debit('expiry', points, ACCOUNTS.expired, { type: 'period', kind: 'expiry', period }, { onlyLots: due, detail: { lots: due.map((l) => ({ lotId: l.id, points: l.remaining, expiresAt: l.expiresAt })) } });

@@ -62,6 +62,7 @@ function memberFrom(m: ArbitraryValue<typeof memberArb>): MemberState {
     spend,
     memberships: [],
     booked: new Set(),
+    expiredFrom: new Map(),
   };
 }
 

@@ -31,6 +31,7 @@ export interface TransferOptions {
 interface MutableState {
   balance: number;
   lots: OpenLot[];
+  expiredFrom: Map<string, number>;
   spend: SpendEntry[];
   memberships: MembershipPeriod[];
   booked: Set<string>;
@@ -48,6 +49,7 @@ export class Plan {
     this.state = {
       balance: member.balance,
       lots: member.lots.map((l) => ({ ...l })),
+      expiredFrom: new Map(member.expiredFrom),
       spend: [...member.spend],
       memberships: [...member.memberships],
       booked: new Set(member.booked),
@@ -56,7 +58,7 @@ export class Plan {
 
   /** The member as it will be once this plan is booked. */
   get view(): MemberState {
-    return { ...this.member, ...this.state, lots: this.state.lots.filter((l) => l.remaining > 0) };
+    return { ...this.member, ...this.state, lots: this.state.lots.filter((l) => l.remaining > 0), expiredFrom: new Map(this.state.expiredFrom) };
   }
 
   isBooked(kind: string, period: string): boolean {
@@ -129,6 +131,8 @@ export class Plan {
       const index = this.state.lots.findIndex((l) => l.id === draw.lotId);
       const lot = this.state.lots[index]!;
       this.state.lots[index] = { ...lot, remaining: lot.remaining - draw.points };
+      // What expired stays known after the lot closes: a later return must not collect it again.
+      if (kind === 'expiry') this.state.expiredFrom.set(lot.sourceTransferId, (this.state.expiredFrom.get(lot.sourceTransferId) ?? 0) + draw.points);
     }
     this.state.balance -= amount;
     return transfer;

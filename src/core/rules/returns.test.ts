@@ -33,7 +33,7 @@ function ctxAt(program: Program, now: number, prefix = 'id'): RuleContext {
 
 function member(over: Partial<Omit<MemberState, 'balance'>> = {}): MemberState {
   const lots = over.lots ?? [];
-  return { id: 'M1', enrolledAt: at('2025-01-05T15:00:00Z'), birthday: null, lots, spend: [], memberships: [], booked: new Set(), ...over, balance: lots.reduce((s, l) => s + l.remaining, 0) };
+  return { id: 'M1', enrolledAt: at('2025-01-05T15:00:00Z'), birthday: null, lots, spend: [], memberships: [], booked: new Set(), expiredFrom: new Map(), ...over, balance: lots.reduce((s, l) => s + l.remaining, 0) };
 }
 
 const lot = (id: string, remaining: number, expiresAt: number | null, earnedAt: number): OpenLot => ({ id, remaining, expiresAt, earnedAt, sourceTransferId: `t-${id}` });

@@ -2,8 +2,10 @@
  * Returns reverse a sale's points in proportion to the eligible spend returned, at the rate the
  * sale earned them (recorded on its transfers), never today's. Cumulative rounding makes partial
  * returns add up exactly to the original. A full refund gives back redeemed points (with the lots'
- * original expiry). A return never creates points: what the member already spent is not taken
- * below zero but written off, or its value taken off the refund, as the program says.
+ * original expiry); those already past that expiry expire at once, in the same return, so they are
+ * never spendable again. A return never creates points: what the member already spent is not taken
+ * below zero but written off, or its value taken off the refund, as the program says. What of the
+ * sale's points already expired is not taken again: the expiry removed it.
  */
 import { TallyError } from '../errors.js';
 import { ACCOUNTS, storeRiskAccount } from '../ledger-model.js';
@@ -29,25 +31,39 @@ export interface ReturnRecord {
   readonly cumulativeEligible: number;
   /** Points taken back per earning transfer of the sale, cumulative. */
   readonly cumulativeReversed: Readonly<Record<string, number>>;
+  /**
+   * Of those, the points that had not expired (collected or uncollected), per earning transfer,
+   * cumulative. Absent on returns booked before expiry was taken into account: they owed all.
+   */
+  readonly cumulativeOwed?: Readonly<Record<string, number>>;
   readonly full: boolean;
   /** This return alone. */
   readonly eligibleReturned: number;
+  /** pointsReversed = pointsCollected + pointsUncollected + pointsExpired. */
   readonly pointsReversed: number;
   readonly pointsCollected: number;
   readonly pointsUncollected: number;
+  /** Reversed points the sale's lots had already lost to expiry: neither collected nor charged. */
+  readonly pointsExpired: number;
   readonly refundDeduction: number;
   readonly redeemedRestored: number;
+  /** Of the redeemed points given back, those past their original expiry: expired at once. */
+  readonly redeemedExpired: number;
   /** The plan a returned membership line (or a full return) cancelled, with its fee refunded. */
   readonly membershipCancelled: string | null;
 }
 
-function previousState(sale: SaleRecord, previous: readonly ReturnRecord[]): { amount: number; quantities: number[]; eligible: number; reversed: Record<string, number>; restored: boolean; mode: ReturnRecord['mode'] | null; full: boolean } {
+function previousState(
+  sale: SaleRecord,
+  previous: readonly ReturnRecord[],
+): { amount: number; quantities: number[]; eligible: number; reversed: Record<string, number>; owed: Record<string, number>; restored: boolean; mode: ReturnRecord['mode'] | null; full: boolean } {
   const last = previous.at(-1);
   return {
     amount: last?.cumulativeAmount ?? 0,
     quantities: last ? [...last.cumulativeQuantities] : sale.lines.map(() => 0),
     eligible: last?.cumulativeEligible ?? 0,
     reversed: { ...(last?.cumulativeReversed ?? {}) },
+    owed: { ...(last?.cumulativeOwed ?? last?.cumulativeReversed ?? {}) },
     restored: previous.some((r) => r.redeemedRestored > 0),
     mode: last?.mode ?? null,
     full: last?.full ?? false,
@@ -112,28 +128,55 @@ export function planReturn(member: MemberState, sale: SaleRecord, previous: read
 
   const plan = new Plan(member, ctx);
   planDueEntries(plan);
+  const detail = { originalTxnId: sale.txnId, returnId: request.returnId };
   let redeemedRestored = 0;
+  let redeemedExpired = 0;
   if (full && sale.redeemed && !prior.restored) {
     // Given back first, so that what the sale earned can be taken back from them if already spent.
-    plan.credit('return-redeem', sale.redeemed.points, { type: 'transaction', kind: 'return-redeem' }, {
+    const restored = plan.credit('return-redeem', sale.redeemed.points, { type: 'transaction', kind: 'return-redeem' }, {
       from: ACCOUNTS.redeemed,
       lots: sale.redeemed.lots,
       moneyAmount: sale.redeemed.discount,
       detail: { originalTxnId: sale.txnId, redeemTransferId: sale.redeemed.transferId },
     });
     redeemedRestored = sale.redeemed.points;
+    // The redemption is undone in full (the redeemed account gets it all back), but pieces past their
+    // original expiry expire at once, here, to the expired account: no later expiry run would catch
+    // them today, and they must not pay for anything, this return's reversal included. Keyed by the
+    // return (the day's expiry key may already be taken), so a replayed return books it once.
+    const pastDue = new Set((restored?.lotsGranted ?? []).filter((l) => l.expiresAt !== null && l.expiresAt <= ctx.now).map((l) => l.id));
+    const due = plan.view.lots.filter((l) => pastDue.has(l.id));
+    redeemedExpired = due.reduce((sum, l) => sum + l.remaining, 0);
+    plan.debit('expiry', redeemedExpired, ACCOUNTS.expired, { type: 'transaction', kind: 'expiry' }, {
+      onlyLots: due,
+      detail: { ...detail, restoredPastExpiry: true, lots: due.map((l) => ({ lotId: l.id, points: l.remaining, expiresAt: l.expiresAt })) },
+    });
   }
+  // After the due entries: an expiry booked by this very plan counts too.
+  const expiredFrom = plan.view.expiredFrom;
   const cumulativeReversed: Record<string, number> = { ...prior.reversed };
+  const cumulativeOwed: Record<string, number> = { ...prior.owed };
   let pointsReversed = 0;
+  let pointsOwed = 0;
   for (const earned of sale.earned) {
     const target = full ? earned.points : sale.eligibleSpend === 0 ? 0 : mulDiv(earned.points, cumulativeEligible, sale.eligibleSpend);
     const delta = target - (prior.reversed[earned.transferId] ?? 0);
     cumulativeReversed[earned.transferId] = target;
     pointsReversed += delta;
+    // Only the returned share of the points that did not expire is owed (still on the card, or
+    // spent): what expired went to the expired account already. Expired points are spread over the
+    // sale in proportion, like the points themselves; cumulative, so a full return owes exactly
+    // earned − expired in all, and clamped, so a return never owes less than before or more than it reverses.
+    const expired = Math.min(expiredFrom.get(earned.transferId) ?? 0, earned.points);
+    const owedTarget = earned.points === 0 ? 0 : mulDiv(target, earned.points - expired, earned.points);
+    const owedBefore = prior.owed[earned.transferId] ?? 0;
+    const owed = Math.min(delta, Math.max(0, owedTarget - owedBefore));
+    cumulativeOwed[earned.transferId] = owedBefore + owed;
+    pointsOwed += owed;
   }
-  const pointsCollected = Math.min(pointsReversed, plan.view.balance);
-  const pointsUncollected = pointsReversed - pointsCollected;
-  const detail = { originalTxnId: sale.txnId, returnId: request.returnId };
+  const pointsExpired = pointsReversed - pointsOwed;
+  const pointsCollected = Math.min(pointsOwed, plan.view.balance);
+  const pointsUncollected = pointsOwed - pointsCollected;
   plan.debit('return-earn', pointsCollected, ACCOUNTS.issuance, { type: 'transaction', kind: 'return-earn' }, {
     prefer: new Set(sale.earned.map((e) => e.transferId)),
     detail: { ...detail, cumulativeEligible },
@@ -169,13 +212,16 @@ export function planReturn(member: MemberState, sale: SaleRecord, previous: read
       cumulativeQuantities: quantities,
       cumulativeEligible,
       cumulativeReversed,
+      cumulativeOwed,
       full,
       eligibleReturned,
       pointsReversed,
       pointsCollected,
       pointsUncollected,
+      pointsExpired,
       refundDeduction,
       redeemedRestored,
+      redeemedExpired,
       membershipCancelled,
     },
   };

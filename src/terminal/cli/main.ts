@@ -3,7 +3,8 @@
  * LoyaltyService the UI and the POS API use. Exit 0 on success; on bad input a one-line error on
  * stderr (and `{"error":…}` on stdout with --json), exit 1, and nothing written; exit 2 for usage.
  */
-import { mkdirSync, readFileSync, copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, existsSync } from 'node:fs';
+import { readInputFile } from '../input-file.js';
 import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseBasket, type Basket } from '../../core/basket.js';
@@ -13,6 +14,8 @@ import { certifyTerminalKey, issueMemberToken, newTokenId, publicKeyOf } from '.
 import { signProgramJson } from '../../core/program/signature.js';
 import { parseKeySpec } from '../../core/program/trust.js';
 import { clockProblem } from '../../core/clock-guard.js';
+import { printable } from '../../core/text.js';
+import { environmentError } from '../ledger/environment-errors.js';
 import { maskCard } from '../../core/receipt/slip.js';
 import { canPrint } from '../../core/escpos/status.js';
 import { testSlip } from '../../core/receipt/slip.js';
@@ -20,12 +23,14 @@ import type { TransactionKind } from '../ledger/ledger.js';
 import { Printing } from '../printing/printing.js';
 import { PrintQueue } from '../printing/print-queue.js';
 import { PrinterError } from '../printing/types.js';
-import { describeJob, describePrinter, describePrinterStatus, installTerminalKey, previewTo, printerArgs, slipForTransaction } from './print-commands.js';
+import { describeJob, describePrinter, describePrinterStatus, installTerminalKey, printerArgs, slipForTransaction } from './print-commands.js';
+import { refuseLedgerFiles, writeNewFile } from '../output-file.js';
 import type { Suffix } from '../devices/serial/framer.js';
 import { generateKeyFile, readSigningKey, writeKeyFile } from '../trust/key-file.js';
 import { randomBytes } from 'node:crypto';
 import { describeDevices, listScanners, parseUsbMatch, watchScanner } from './scanner-commands.js';
 import { Ledger, readProgramFile, type ProgramFile } from '../ledger/ledger.js';
+import { restoreLedger } from '../ledger/files.js';
 import { LoyaltyService, type CheckoutResult, type MemberSummary, type ServiceOptions } from '../loyalty-service.js';
 import type { SpendProof } from '../../contract/commands.js';
 import { Formatter, type Lang } from './format.js';
@@ -183,12 +188,7 @@ function wholeNumber(text: string, what: string, allowNegative = false): number 
 }
 
 function readJsonFile(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new TallyError('invalid-input', `Cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
+  const text = readInputFile(path, what);
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
@@ -230,8 +230,29 @@ function splitCommand(positionals: readonly string[]): string {
   throw new UsageError(`unknown command "${positionals.join(' ')}"`);
 }
 
+/**
+ * `--points -50`: node's parseArgs takes "-50" for an option, so a value that is a negative number
+ * is joined to the option that takes it (`--points=-50`), the way a person means it.
+ */
+function joinNegativeValues(argv: readonly string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const token = argv[i]!;
+    const next = argv[i + 1];
+    const name = token.startsWith('--') ? token.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-\d+$/.test(next)) {
+      out.push(`${token}=${next}`);
+      i += 1;
+    } else out.push(token);
+  }
+  return out;
+}
+
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let json = false;
+  let target = io.defaultDatabasePath;
+  // Every line a person reads is shown as itself: no control character from a name, an id or a scan reaches the terminal.
+  const stderr = (text: string): void => io.stderr(printable(text));
   try {
     const { words, help } = commandWords(argv);
     json = argv.includes('--json');
@@ -244,11 +265,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stdout(commandHelp(name));
       return 0;
     }
-    const parsed = parseArgs({ args: [...argv], options: { ...GLOBAL, ...COMMANDS[name] }, allowPositionals: true, strict: true });
+    const config = { ...GLOBAL, ...COMMANDS[name] };
+    const parsed = parseArgs({ args: joinNegativeValues(argv, config), options: config, allowPositionals: true, strict: true });
     if (parsed.positionals.length !== name.split(' ').length) throw new UsageError(`unexpected argument "${parsed.positionals.slice(name.split(' ').length).join(' ')}"`);
     const options = parsed.values as Options;
     const dbOption = optional(options, 'db') ?? io.defaultDatabasePath;
     const db = resolve(io.cwd, dbOption);
+    target = dbOption;
     const nowText = optional(options, 'now');
     if (nowText !== undefined && io.env?.[CLOCK_OVERRIDE_ENV] !== '1') {
       throw new UsageError(`--now is for tests and demos only: it works where the environment sets ${CLOCK_OVERRIDE_ENV}=1; a real counter uses its own clock`);
@@ -259,22 +282,27 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const lang = (optional(options, 'lang') ?? 'en') as Lang;
     if (lang !== 'en' && lang !== 'ko') throw new UsageError('--lang is en or ko');
     const clock = now === undefined ? Date.now : () => now;
-    const out = (human: string[], data: unknown): void => io.stdout(json ? JSON.stringify(data, null, 2) : human.join('\n'));
+    const out = (human: string[], data: unknown): void => io.stdout(json ? JSON.stringify(data, null, 2) : human.map(printable).join('\n'));
     return await run(name, options, { json, db, dbShown: dbOption, clock, clockOverridden: now !== undefined, lang, out, io });
   } catch (error) {
     if (error instanceof UsageError || (error instanceof Error && 'code' in error && String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
-      io.stderr(`tally: ${error.message}. See: tally --help`);
+      const message = error.message.split('\n').join(' ');
+      if (json) io.stdout(JSON.stringify({ error: { code: 'usage', message } }, null, 2));
+      stderr(`tally: ${message}. See: tally --help`);
       return 2;
     }
-    if (isTallyError(error)) {
-      if (json) io.stdout(JSON.stringify({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } }, null, 2));
-      io.stderr(`tally: ${error.message.split('\n').join(' ')}`);
+    // The machine's faults (busy, disk full, read-only, a folder for a file) are refusals like any other: nothing was written.
+    const refusal = isTallyError(error) ? error : environmentError(error, target);
+    if (refusal) {
+      if (json) io.stdout(JSON.stringify({ error: { code: refusal.code, message: refusal.message, ...(refusal.details ? { details: refusal.details } : {}) } }, null, 2));
+      stderr(`tally: ${refusal.message.split('\n').join(' ')}`);
       return 1;
     }
     // A fault of Tally's own, not of the input: say so in one line, the details for support.
     const message = error instanceof Error ? error.message : String(error);
     if (json) io.stdout(JSON.stringify({ error: { code: 'internal', message } }, null, 2));
-    io.stderr(`tally: unexpected error (please report it): ${message}${error instanceof Error && error.stack ? `\n${error.stack}` : ''}`);
+    stderr(`tally: unexpected error (please report it): ${message}`);
+    if (error instanceof Error && error.stack) io.stderr(printable(error.stack).replace(/\\u\{a\}/g, '\n'));
     return 3;
   }
 }
@@ -293,8 +321,9 @@ interface RunContext {
 }
 
 /** Opens the ledger; a demo terminal says so on every command (on stderr, so output stays parseable). */
-function openLedger(ctx: RunContext, options: { readonly?: boolean } = {}): Ledger {
-  const ledger = Ledger.open(ctx.db, options);
+function openLedger(ctx: RunContext, options: { readonly?: boolean; check?: 'auto' | 'full' } = {}): Ledger {
+  // 'auto': the full integrity check only when it pays (an unclean shutdown, another file, a day old); verify asks for 'full'.
+  const ledger = Ledger.open(ctx.db, { check: 'auto', ...options });
   if (ledger.terminal.demo) ctx.io.stderr(DEMO_NOTICE);
   return ledger;
 }
@@ -332,14 +361,9 @@ async function spendProofFrom(options: Options, ctx: RunContext): Promise<SpendP
   return undefined;
 }
 
-function readProgramAt(path: string): ProgramFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new TallyError('invalid-input', `Cannot read program file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  return readProgramFile(text, path);
+function readProgramAt(path: string): ProgramFile & { readonly text: string } {
+  const text = readInputFile(path, 'program file');
+  return { ...readProgramFile(text, path), text };
 }
 
 function programKeysFrom(options: Options): { id: string; publicKey: string }[] {
@@ -352,21 +376,35 @@ function programKeysFrom(options: Options): { id: string; publicKey: string }[] 
 
 /**
  * Opens the ledger (and, for a command that writes, the printing stack: the command's slip is
- * queued in its transaction), runs the command, then tries to print what is queued: after the
- * commit, never holding the result up, and never for longer than a few seconds.
+ * queued in its transaction), runs the command, then offers what is queued to the printers. The
+ * counter never waits for a printer: the command's result is already on stdout by then; a printer
+ * another process owns (print run --watch, the host) is left to it; an unowned one gets one short
+ * attempt (PRINT_PROBE_MS to connect and answer its status) and otherwise keeps the slip queued.
  */
-async function withService<T>(ctx: RunContext, readonly: boolean, fn: (service: LoyaltyService, format: Formatter, printing: Printing | null) => T | Promise<T>): Promise<T> {
+async function withService<T>(
+  ctx: RunContext,
+  readonly: boolean,
+  fn: (service: LoyaltyService, format: Formatter, printing: Printing | null) => T | Promise<T>,
+  options: { readonly printAfter?: boolean } = {},
+): Promise<T> {
   const ledger = openLedger(ctx, { readonly });
   const printing = readonly ? null : new Printing(ledger, { clock: ctx.clock });
   try {
     const service = serviceFor(ctx, ledger, printing ? { onSlip: printing.sink } : {});
     const format = new Formatter(ledger.program, ctx.lang, ledger.terminal.timeZone);
     const result = await fn(service, format, printing);
-    if (printing && printing.queue.openCount() > 0) {
-      const outcome = await printing.worker.drain({ deadline: Date.now() + PRINT_BUDGET_MS, ignoreRetryTimes: true });
+    if (printing && options.printAfter !== false && printing.queue.openCount() > 0) {
+      const outcome = await printing.worker.drain({ deadline: Date.now() + PRINT_BUDGET_MS, ignoreRetryTimes: true, probeMs: PRINT_PROBE_MS, waitForCommandMs: PRINT_PROBE_MS });
       if (!ctx.json) {
         if (outcome.printed > 0) ctx.io.stdout(`Receipt printed${outcome.printed > 1 ? ` (${outcome.printed} slips)` : ''}`);
-        for (const w of outcome.waiting) ctx.io.stdout(`Receipt kept for printer ${w.printerId}: ${w.reason} — it prints when the printer is ready (tally print run)`);
+        for (const w of outcome.waiting) ctx.io.stdout(`Receipt kept for printer ${w.printerId}: ${w.reason}; it prints when the printer is ready (tally print run)`);
+        for (const l of outcome.leftTo ?? []) {
+          ctx.io.stdout(
+            l.kind === 'service'
+              ? `Receipt queued for printer ${l.printerId}: ${l.holder} prints it`
+              : `Receipt kept for printer ${l.printerId}: ${l.holder} is using it; it prints when the printer is ready (tally print run)`,
+          );
+        }
       }
     }
     return result;
@@ -379,8 +417,16 @@ async function withService<T>(ctx: RunContext, readonly: boolean, fn: (service: 
 /** A terminal certificate is renewed at least yearly (plus a month's grace to do it). */
 const MAX_CERTIFICATE_DAYS = 400;
 
-/** How long a command spends printing after its commit before leaving the slip to the queue. */
-const PRINT_BUDGET_MS = 5_000;
+/** A command starts no new slip after this long printing after its commit; the rest stays queued. */
+const PRINT_BUDGET_MS = 2_000;
+
+/**
+ * A command's attempt at an unowned printer: connecting and the answer to its status request get at
+ * most this long (a printer on the LAN answers in milliseconds, on Wi-Fi in well under this). A
+ * printer that is off, unplugged or hung costs the counter this, not the printer's own timeout
+ * (5 s by default), and its slip stays queued for print run.
+ */
+const PRINT_PROBE_MS = 500;
 
 function basketFrom(options: Options, service: LoyaltyService): Basket {
   const amount = optional(options, 'amount');
@@ -444,8 +490,9 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
       const demo = options.demo === true;
       const programKeys = programKeysFrom(options);
       const now = checkWriteClock(ctx, null);
-      mkdirSync(dirname(ctx.db), { recursive: true });
-      const ledger = Ledger.init(ctx.db, { storeId, terminalId, timeZone, programText: readFileSync(programPath, 'utf8'), programSource: programPath, now, demo, programKeys });
+      // A new folder for the ledger is its owner's alone (the ledger holds members' personal data).
+      mkdirSync(dirname(ctx.db), { recursive: true, mode: 0o700 });
+      const ledger = Ledger.init(ctx.db, { storeId, terminalId, timeZone, programText: file.text, programSource: programPath, now, demo, programKeys });
       ledger.close();
       if (demo) ctx.io.stderr(DEMO_NOTICE);
       out([`Initialised ${ctx.dbShown}: store ${storeId}, terminal ${terminalId}, ${timeZone}, program ${program.id} v${program.version} (${program.currency})${demo ? ', DEMO terminal' : ''}`], {
@@ -481,14 +528,9 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
       const programPath = resolve(ctx.io.cwd, required(options, 'program'));
       const file = readProgramAt(programPath);
       const key = readSigningKey(resolve(ctx.io.cwd, required(options, 'signing-key')));
-      const signed = signProgramJson(JSON.parse(readFileSync(programPath, 'utf8')) as unknown, key);
+      const signed = signProgramJson(JSON.parse(file.text) as unknown, key);
       const target = resolve(ctx.io.cwd, required(options, 'out'));
-      try {
-        writeFileSync(target, `${JSON.stringify(signed, null, 2)}\n`, { flag: 'wx' });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new TallyError('invalid-input', `${required(options, 'out')} already exists; choose a new file`);
-        throw error;
-      }
+      writeNewFile(target, `${JSON.stringify(signed, null, 2)}\n`, ctx.db);
       out([`Signed program ${file.program.id} v${file.program.version} with key ${key.id}: ${required(options, 'out')}`], { programId: file.program.id, programVersion: file.program.version, keyId: key.id, file: target });
       return 0;
     }
@@ -621,9 +663,13 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
           [
             `Return ${r.txnId} of sale ${r.originalTxnId}${r.replayed ? ' (already booked; nothing new written)' : ''}${r.fullyReturned ? ' — sale fully returned' : ''}`,
             `Points taken back: ${f.points(r.pointsCollected)}${r.pointsUncollected > 0 ? ` (${f.points(r.pointsUncollected)} already spent${r.refundDeduction > 0 ? `: take ${f.money(r.refundDeduction)} off the refund` : ', written off'})` : ''}`,
-            ...(r.redeemedRestored > 0 ? [`Redeemed points given back: ${f.points(r.redeemedRestored)}`] : []),
+            ...((r.pointsExpired ?? 0) > 0 ? [`Not taken again: ${f.points(r.pointsExpired ?? 0)} of the sale had already expired`] : []),
+            ...(r.redeemedRestored > 0
+              ? [`Redeemed points given back: ${f.points(r.redeemedRestored)}${(r.redeemedExpired ?? 0) > 0 ? ` (${f.points(r.redeemedExpired ?? 0)} past their expiry date: expired at once)` : ''}`]
+              : []),
             ...(r.membershipCancelled !== null ? [`Membership ${f.planName(r.membershipCancelled)} cancelled: refund its fee`] : []),
-            `Balance: ${f.points(r.balance)}`,
+            // A replay books nothing: the balance as it is now, not as the first booking left it.
+            r.replayed ? `Balance now: ${f.points(service.summary(r.memberId).balance)}` : `Balance: ${f.points(r.balance)}`,
           ],
           r,
         );
@@ -634,8 +680,16 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         const ref = optional(options, 'ref');
         const id = optional(options, 'id');
         const cashier = optional(options, 'cashier');
-        const r = service.action({ card: required(options, 'card'), actionId: required(options, 'action'), ...(ref ? { reference: ref } : {}), ...(id ? { txnId: id } : {}), ...(cashier ? { cashier } : {}) });
-        out([`Action bonus: ${f.points(r.points)}${r.replayed ? ' (already booked)' : ''}`, `Balance: ${f.points(r.balance)}`], r);
+        const actionId = required(options, 'action');
+        const r = service.action({ card: required(options, 'card'), actionId, ...(ref ? { reference: ref } : {}), ...(id ? { txnId: id } : {}), ...(cashier ? { cashier } : {}) });
+        const actionName = f.program.bonuses.actions.find((a) => a.id === actionId)?.name[f.lang] ?? actionId;
+        if (r.replayed) {
+          // A replay books nothing: say so, and show the balance as it is now (the result keeps the first booking's).
+          const balanceNow = service.summary(r.memberId).balance;
+          out([`Action bonus (${actionName}) was booked before (${f.points(r.points)}): nothing new was booked`, `Balance now: ${f.points(balanceNow)}`], { ...r, balanceNow });
+        } else {
+          out([`Action bonus (${actionName}): ${f.points(r.points)}`, `Balance: ${f.points(r.balance)}`], r);
+        }
         return 0;
       });
     case 'donate':
@@ -681,12 +735,18 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         out([`Checked ${r.members} members: booked ${r.transfers} transfers and ${r.events} events`], r);
         return 0;
       });
-    case 'verify':
-      return withService(ctx, true, (service) => {
-        const r = service.verify();
+    case 'verify': {
+      // Always the full integrity_check and foreign_key_check (other commands run them only when due),
+      // then every balance, lot and sequence recomputed from the transfers.
+      const ledger = openLedger(ctx, { readonly: true, check: 'full' });
+      try {
+        const r = serviceFor(ctx, ledger).verify();
         out(r.ok ? [`Ledger OK: ${r.counts.members} members, ${r.counts.transfers} transfers, ${r.counts.lots} lots, ${r.counts.outboxPending} outbox rows waiting for sync`] : ['Ledger has problems:', ...r.problems.map((p) => `  ${p}`)], r);
         return r.ok ? 0 : 1;
-      });
+      } finally {
+        ledger.close();
+      }
+    }
     case 'backup':
       return withService(ctx, true, (service) => {
         const to = resolve(ctx.io.cwd, required(options, 'to'));
@@ -740,11 +800,12 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
               ctx.io.stdout(JSON.stringify(event));
               return;
             }
-            if (event.type === 'status') ctx.io.stdout(`[${event.status.kind}] ${event.status.deviceId}${event.status.kind === 'offline' ? `: ${event.status.reason}` : event.status.kind === 'reconnecting' ? ` (attempt ${event.status.attempt}, next in ${event.status.retryInMs} ms)` : ''}`);
-            else if (event.type === 'error') ctx.io.stdout(`[error] ${event.error.message}`);
+            const line = (text: string): void => ctx.io.stdout(printable(text));
+            if (event.type === 'status') line(`[${event.status.kind}] ${event.status.deviceId}${event.status.kind === 'offline' ? `: ${event.status.reason}` : event.status.kind === 'reconnecting' ? ` (attempt ${event.status.attempt}, next in ${event.status.retryInMs} ms)` : ''}`);
+            else if (event.type === 'error') line(`[error] ${event.error.message}`);
             else {
               const r = event.result;
-              ctx.io.stdout(`${event.scan.text} (${event.scan.symbology}) → ${r['ok'] === true ? `member ${String(r['memberId'])}${r['name'] ? ` ${String(r['name'])}` : ''}, ${f.points(Number(r['balance']))}` : String(r['message'])}`);
+              line(`${event.scan.text} (${event.scan.symbology}) → ${r['ok'] === true ? `member ${String(r['memberId'])}${r['name'] ? ` ${String(r['name'])}` : ''}, ${f.points(Number(r['balance']))}` : String(r['message'])}`);
             }
           },
         );
@@ -822,24 +883,38 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         return 0;
       });
     case 'print run':
-      return withService(ctx, false, async (_service, _f, printing) => {
-        if (options.watch === true) {
-          const controller = new AbortController();
-          const stop = (): void => controller.abort();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-          try {
-            await printing!.worker.run(controller.signal);
-          } finally {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
+      // This command is the printing: no second attempt after it (printAfter: false).
+      return withService(
+        ctx,
+        false,
+        async (_service, _f, printing) => {
+          if (options.watch === true) {
+            const controller = new AbortController();
+            const stop = (): void => controller.abort();
+            process.once('SIGINT', stop);
+            process.once('SIGTERM', stop);
+            try {
+              // The printers' owner while it runs: commands leave their slips to it.
+              await printing!.worker.run(controller.signal, { holder: 'tally print run --watch' });
+            } finally {
+              process.off('SIGINT', stop);
+              process.off('SIGTERM', stop);
+            }
+            return 0;
           }
-          return 0;
-        }
-        const outcome = await printing!.worker.drain({ ignoreRetryTimes: true });
-        out([`Printed ${outcome.printed} slip${outcome.printed === 1 ? '' : 's'}`, ...outcome.waiting.map((w) => `Printer ${w.printerId} waiting: ${w.reason}`)], outcome);
-        return outcome.waiting.length === 0 ? 0 : 1;
-      });
+          const outcome = await printing!.worker.drain({ ignoreRetryTimes: true, waitForCommandMs: PRINT_BUDGET_MS });
+          out(
+            [
+              `Printed ${outcome.printed} slip${outcome.printed === 1 ? '' : 's'}`,
+              ...outcome.waiting.map((w) => `Printer ${w.printerId} waiting: ${w.reason}`),
+              ...(outcome.leftTo ?? []).map((l) => `Printer ${l.printerId} is printed by ${l.holder}: left to it`),
+            ],
+            outcome,
+          );
+          return outcome.waiting.length === 0 ? 0 : 1;
+        },
+        { printAfter: false },
+      );
     case 'print cancel':
       return withService(ctx, false, (_service, _f, printing) => {
         const job = printing!.queue.cancel(wholeNumber(required(options, 'job'), 'Job'), optional(options, 'by') ?? 'manager', ctx.clock());
@@ -865,7 +940,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         if (lang !== 'en' && lang !== 'ko') throw new UsageError('--slip-lang is en or ko');
         const { slip } = slipForTransaction(service.ledger, service, printing!, kind, required(options, 'txn'), optional(options, 'terminal'));
         const file = resolve(ctx.io.cwd, required(options, 'out'));
-        previewTo(file, printing!.svg(slip, printing!.printers.receiptPrinter(), lang));
+        writeNewFile(file, printing!.svg(slip, printing!.printers.receiptPrinter(), lang), ctx.db);
         out([`Preview of ${slip.txnId} written to ${required(options, 'out')}`], { file, txnId: slip.txnId });
         return 0;
       });
@@ -896,12 +971,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
       const expiresAt = Date.now() + days * 86_400_000;
       const certificate = certifyTerminalKey(issuer, { terminalKeyId: terminal.id, storeId, terminalId, terminalPublicKey: publicKeyOf(terminal.secretKey), expiresAt });
       const file = resolve(ctx.io.cwd, required(options, 'out'));
-      try {
-        writeFileSync(file, `${JSON.stringify(certificate, null, 2)}\n`, { flag: 'wx' });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new TallyError('invalid-input', `${required(options, 'out')} already exists; choose a new file`);
-        throw error;
-      }
+      writeNewFile(file, `${JSON.stringify(certificate, null, 2)}\n`, ctx.db);
       out([`Certified terminal key ${terminal.id} for store ${storeId}, terminal ${terminalId}, with ${issuer.id} until ${isoInstant(certificate.expiresAt)}: ${required(options, 'out')}`], certificate);
       return 0;
     }
@@ -910,6 +980,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
       if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new TallyError('invalid-input', '--id is 1-32 letters, digits, - or _');
       const key = generateKeyFile(id);
       const file = resolve(ctx.io.cwd, required(options, 'out'));
+      refuseLedgerFiles(file, ctx.db);
       writeKeyFile(file, key);
       out(
         [
@@ -946,13 +1017,18 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
     case 'restore': {
       const from = resolve(ctx.io.cwd, required(options, 'from'));
       if (existsSync(ctx.db)) throw new TallyError('invalid-input', `${ctx.db} exists; restore into a new path (move the damaged file away first)`);
-      Ledger.open(from, { readonly: true }).close();
-      mkdirSync(dirname(ctx.db), { recursive: true });
-      copyFileSync(from, ctx.db);
+      restoreLedger(from, ctx.db, Date.now(), () => mkdirSync(dirname(ctx.db), { recursive: true, mode: 0o700 }));
+      // Opening it once brings an older copy (a migration's .bak) up to this version of Tally.
       const ledger = Ledger.open(ctx.db);
       const { epoch } = ledger.sequence();
       ledger.close();
-      out([`Restored ${from} to ${ctx.db}; this terminal continues in sequence epoch ${epoch}`], { db: ctx.db, from, epoch });
+      out(
+        [
+          `Restored ${from} to ${ctx.db}; this terminal continues in sequence epoch ${epoch}`,
+          `Its signing key is not in a backup: install one for it (tally terminal key install) for slips to carry a member QR code`,
+        ],
+        { db: ctx.db, from, epoch },
+      );
       return 0;
     }
     default:

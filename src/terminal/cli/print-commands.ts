@@ -2,7 +2,6 @@
  * Receipt printing from the command line: configure printers, see and work the queue, reprint a
  * slip from history, preview it as SVG, and install the terminal's member-QR signing key.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { describeStatus, type PrinterStatus } from '../../core/escpos/status.js';
 import { TallyError } from '../../core/errors.js';
 import type { PlannedTransfer } from '../../core/ledger-model.js';
@@ -18,6 +17,7 @@ import { slipFromCommand } from '../printing/slip-data.js';
 import { certificateSchema, saveCredentials } from '../trust/terminal-credentials.js';
 import type { SecretStore } from '../trust/secret-store.js';
 import { readSigningKey } from '../trust/key-file.js';
+import { readInputFile } from '../input-file.js';
 
 export function printerArgs(options: { id: string; tcp?: string; serial?: string; usb?: string; baud?: number; rtscts?: boolean; timeoutMs?: number; profile: string; lang: 'en' | 'ko' }): {
   id: string;
@@ -80,10 +80,6 @@ export function slipForTransaction(ledger: Ledger, service: LoyaltyService, prin
   return { slip: printing.withMemberQr(slip), transactionId: transaction.id };
 }
 
-export function previewTo(file: string, svg: string): void {
-  writeFileSync(file, svg);
-}
-
 export function installTerminalKey(
   ledger: Ledger,
   secrets: SecretStore,
@@ -92,11 +88,12 @@ export function installTerminalKey(
   wallNow: number,
 ): { keyId: string; issuerKeyId: string; storeId: string; terminalId: string; expiresAt: number } {
   const key = readSigningKey(keyFile);
+  const text = readInputFile(certificateFile, 'certificate', 64 * 1024);
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(certificateFile, 'utf8')) as unknown;
+    json = JSON.parse(text) as unknown;
   } catch (error) {
-    throw new TallyError('invalid-input', `Cannot read certificate ${certificateFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new TallyError('invalid-input', `Certificate ${certificateFile} is not valid JSON: ${(error as Error).message}`);
   }
   const certificate = parseInput(certificateSchema, json, certificateFile);
   saveCredentials(ledger, secrets, key, certificate, wallNow);

@@ -1,21 +1,30 @@
 /**
  * Opening a ledger file safely. Before anything is written: the file must be SQLite (a stray file
  * is never overwritten), not truncated, not from a newer Tally, and pass integrity_check and
- * foreign_key_check. Then WAL with synchronous=FULL set explicitly (better-sqlite3's build makes
- * WAL default to NORMAL, where an acknowledged commit can vanish on power loss), a busy timeout,
- * foreign keys, and pending migrations in one transaction after a backup.
+ * foreign_key_check (with `check: 'auto'`, only when that pays: see open-check.ts). Then WAL with
+ * synchronous=FULL set explicitly (better-sqlite3's build makes WAL default to NORMAL, where an
+ * acknowledged commit can vanish on power loss), a busy timeout, foreign keys, and pending
+ * migrations in one transaction after a backup.
  */
 import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { TallyError } from '../../core/errors.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations/index.js';
+import { planCheck, type OpenCheck, type OpenCheckRun } from './open-check.js';
 import { isSqliteError, openSqlite, type SqliteDatabase } from './sqlite.js';
 
 export type OpenMode = 'create' | 'existing' | 'readonly';
 
 export interface OpenDatabaseOptions {
   readonly mode: OpenMode;
-  /** integrity_check reads every page; quick_check skips index cross-checks (for very large files). */
-  readonly check?: 'integrity' | 'quick';
+  /**
+   * 'full' (the default): integrity_check and foreign_key_check, which read every page (seconds on a
+   * large file). 'auto': those only when they pay (an unclean shutdown, another file, a day since the
+   * last one: open-check.ts), otherwise the header checks and the schema. 'quick': quick_check (no
+   * index cross-checks, still every page) and foreign_key_check.
+   */
+  readonly check?: OpenCheck;
+  /** Told what was checked and why, once the open has succeeded (a Ledger records a full check with its first write). */
+  readonly onCheck?: (run: OpenCheckRun) => void;
   readonly busyTimeoutMs?: number;
 }
 
@@ -69,8 +78,14 @@ function corrupt(path: string, problems: readonly string[]): TallyError {
   return new TallyError('database-corrupt', `${path} failed its integrity check: ${problems.slice(0, 5).join('; ')}. It was left untouched; restore it from a backup.`, { problems });
 }
 
-function integrity(db: SqliteDatabase, path: string, check: 'integrity' | 'quick'): void {
-  const rows = db.prepare(check === 'integrity' ? 'PRAGMA integrity_check' : 'PRAGMA quick_check').pluck().all() as string[];
+function integrity(db: SqliteDatabase, path: string, check: OpenCheckRun['check']): void {
+  if (check === 'cheap') {
+    // O(schema), not O(file): SQLite reads and parses every schema entry (a damaged schema page fails
+    // here); no table or index page is read. checkFile has already checked the header.
+    db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
+    return;
+  }
+  const rows = db.prepare(check === 'full' ? 'PRAGMA integrity_check' : 'PRAGMA quick_check').pluck().all() as string[];
   if (rows.length !== 1 || rows[0] !== 'ok') throw corrupt(path, rows);
   const orphans = db.prepare('PRAGMA foreign_key_check').all() as { table: string; rowid: number; parent: string }[];
   if (orphans.length > 0) throw corrupt(path, orphans.map((o) => `${o.table} row ${o.rowid} points to a missing ${o.parent}`));
@@ -137,7 +152,8 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Sqlite
     if (version === 0 && options.mode !== 'create') {
       throw new TallyError('not-initialised', `${path} is not initialised. Create it with: tally init --db ${path} --program FILE --store ID --terminal ID`);
     }
-    integrity(db, path, options.check ?? 'integrity');
+    const checked = planCheck(db, path, version, options.check ?? 'full');
+    integrity(db, path, checked.check);
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     db.pragma('foreign_keys = ON');
     if (options.mode !== 'readonly') {
@@ -152,6 +168,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Sqlite
     // large limit is only a safety net for a host that never idles.
     if (options.mode !== 'readonly') db.pragma('wal_autocheckpoint = 10000');
     if (db.pragma('synchronous', { simple: true }) !== 2) throw new Error('synchronous=FULL did not take');
+    options.onCheck?.(checked);
     return db;
   } catch (error) {
     db?.close();

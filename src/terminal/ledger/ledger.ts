@@ -3,6 +3,7 @@
  * their outbox rows in the caller's transaction, keeps the gap-free sequence per (terminal, epoch),
  * and loads what the rules need about a member. It makes no decisions: the rules do.
  */
+import { closeSync, existsSync, openSync } from 'node:fs';
 import type { VerifyKey } from '../../core/card-code/member-qr.js';
 import { TallyError } from '../../core/errors.js';
 import { memberAccount, memberSpendAccount, periodKeyText, transactionKeyText, type PlannedEvent, type PlannedTransfer } from '../../core/ledger-model.js';
@@ -14,8 +15,10 @@ import type { MemberState, MembershipPeriod } from '../../core/rules/member-stat
 import { bookedKey } from '../../core/rules/member-state.js';
 import { localIso, type Instant } from '../../core/time.js';
 import { accountKind, accountUnit, programAccounts } from './accounts.js';
-import { copyDatabase, openDatabase, type OpenDatabaseOptions } from './database.js';
-import { openSqlite, type SqliteDatabase, type SqliteStatement } from './sqlite.js';
+import { openDatabase, type OpenDatabaseOptions } from './database.js';
+import { recordClose, recordOpen, type OpenCheckRun } from './open-check.js';
+import { nextEpoch, writeLedgerCopy } from './files.js';
+import type { SqliteDatabase, SqliteStatement } from './sqlite.js';
 
 export interface TerminalConfig {
   readonly storeId: string;
@@ -176,10 +179,22 @@ function untrusted(problem: string | null): void {
 
 const verifyKeysJson = (keys: readonly VerifyKey[]): string => JSON.stringify(keys.map((k) => ({ id: k.id, publicKey: k.publicKey })));
 
+/** A clean close's bookkeeping must not fail the close: if it cannot be written, the next open just runs a full check. */
+function unregister(db: SqliteDatabase, writer: string): void {
+  try {
+    recordClose(db, writer);
+  } catch {
+    // e.g. the write lock stayed busy or the disk is full: the entry stays, which reads as an unclean shutdown.
+  }
+}
+
 export class Ledger {
   private readonly statements = new Map<string, SqliteStatement>();
   private config: TerminalConfig;
   private activeProgram: Program;
+  private opened: OpenCheckRun | null = null;
+  /** This open's entry among the file's open writers (null: nothing written yet, read-only, or closed). */
+  private writer: string | null = null;
 
   /** One wrapper for every transaction: better-sqlite3 builds a new one per db.transaction() call. */
   private readonly run: ReturnType<SqliteDatabase['transaction']>;
@@ -196,6 +211,8 @@ export class Ledger {
     const demo = options.demo === true;
     untrusted(programTrustProblem({ ...file, demo, trustedKeys: options.programKeys ?? [] }));
     const program = file.program;
+    // Created readable by its owner only (SQLite gives the -wal and -shm files the same mode).
+    if (!existsSync(path)) closeSync(openSync(path, 'wx', 0o600));
     const db = openDatabase(path, { mode: 'create' });
     try {
       const existing = db.prepare('SELECT count(*) FROM terminal').pluck().get() as number;
@@ -226,21 +243,37 @@ export class Ledger {
     );
   }
 
-  static open(path: string, options: Omit<OpenDatabaseOptions, 'mode'> & { readonly?: boolean } = {}): Ledger {
-    const db = openDatabase(path, { ...options, mode: options.readonly ? 'readonly' : 'existing' });
+  /**
+   * Opens an initialised ledger. `check` defaults to 'full' (what a long-running host does at
+   * start); CLI commands pass 'auto' (open-check.ts). The open itself writes nothing (but for a
+   * restored backup's new epoch); the first write registers it and records a full check it ran,
+   * until `close()`. A read-only ledger records nothing.
+   */
+  static open(path: string, options: Omit<OpenDatabaseOptions, 'mode' | 'onCheck'> & { readonly?: boolean } = {}): Ledger {
+    const opened: { run?: OpenCheckRun } = {};
+    const db = openDatabase(path, { ...options, mode: options.readonly ? 'readonly' : 'existing', onCheck: (run) => (opened.run = run) });
+    let ledger: Ledger | undefined;
     try {
       const hasTerminal = db.prepare('SELECT count(*) FROM terminal').pluck().get() as number;
       if (hasTerminal === 0) throw new TallyError('not-initialised', `${path} is not initialised. Create it with: tally init --db ${path} --program FILE --store ID --terminal ID`);
-      if (!options.readonly) {
-        // A restored backup: sequence numbers after the backup may already be on the server.
-        db.prepare('UPDATE terminal SET epoch = epoch + 1, next_seq = 1, restore_pending = 0 WHERE restore_pending = 1').run();
+      ledger = new Ledger(db, path);
+      ledger.opened = opened.run ?? null;
+      // A backup put back in service by hand: sequence numbers after the backup may already be on the
+      // server, and the same backup may come back twice, so a new epoch no restore has used.
+      if (!options.readonly && db.prepare('SELECT restore_pending FROM terminal WHERE singleton = 1').pluck().get() === 1) {
+        ledger.transaction(() => {
+          const { epoch } = ledger!.sequence();
+          db.prepare('UPDATE terminal SET epoch = ?, next_seq = 1, restore_pending = 0 WHERE restore_pending = 1').run(nextEpoch(epoch, Date.now()));
+        });
       }
-      return new Ledger(db, path);
+      return ledger;
     } catch (error) {
-      db.close();
+      if (ledger) ledger.close();
+      else db.close();
       throw error;
     }
   }
+
 
   private static ensureProgramAccounts(db: SqliteDatabase, program: Program, storeId: string): void {
     const insert = db.prepare('INSERT OR IGNORE INTO accounts (id, kind, unit) VALUES (?, ?, ?)');
@@ -248,7 +281,19 @@ export class Ledger {
   }
 
   close(): void {
+    if (this.writer !== null && this.db.open) unregister(this.db, this.writer);
+    this.writer = null;
     this.db.close();
+  }
+
+  /** What opening this ledger checked, and why (null for one `Ledger.init` made). */
+  get openCheck(): OpenCheckRun | null {
+    return this.opened;
+  }
+
+  /** When integrity_check and foreign_key_check last passed, as recorded (real clock), or null. */
+  lastFullCheckAt(): Instant | null {
+    return this.stmt('SELECT full_check_at FROM open_checks').pluck().get() as number | null;
   }
 
   get terminal(): TerminalConfig {
@@ -318,7 +363,16 @@ export class Ledger {
 
   /** Runs `fn` in one IMMEDIATE transaction (the write lock is taken up front, so no deadlock on upgrade). */
   transaction<T>(fn: () => T): T {
-    return this.run.immediate(fn) as T;
+    if (this.writer !== null || this.db.readonly || this.db.inTransaction) return this.run.immediate(fn) as T;
+    // The first write registers this open (open-check.ts) in its own commit: no fsync of its own,
+    // and an open that never writes (a refused command) leaves the file's bytes as they were.
+    const enlisted: { token?: string } = {};
+    const result = this.run.immediate(() => {
+      enlisted.token = recordOpen(this.db, this.opened);
+      return fn();
+    }) as T;
+    this.writer = enlisted.token ?? null;
+    return result;
   }
 
   /**
@@ -517,6 +571,16 @@ export class Ledger {
         transfer_id: string;
       }[]
     ).map((l) => ({ id: l.id, remaining: l.remaining, expiresAt: l.expires_at, earnedAt: l.earned_at, sourceTransferId: l.transfer_id }));
+    // What expiry took from each credit's lots, closed ones included (a return must not take it again).
+    // Walks only the member's expiry transfers (index transfers_member_id_kind): about one a month.
+    const expiredFrom = new Map(
+      (
+        this.stmt(
+          `SELECT l.transfer_id AS source, sum(d.points) AS points FROM transfers t JOIN lot_draws d ON d.transfer_id = t.id JOIN lots l ON l.id = d.lot_id
+           WHERE t.member_id = ? AND t.kind = 'expiry' GROUP BY l.transfer_id`,
+        ).all(memberId) as { source: string; points: number }[]
+      ).map((r): [string, number] => [r.source, r.points]),
+    );
     // Qualifying spend only matters to tiers and yearly rebates; a program without them never reads it.
     const program = this.activeProgram;
     const needsSpend = program.tiers !== undefined || program.annualRewards.some((r) => r.rebatePercent !== undefined);
@@ -554,6 +618,7 @@ export class Ledger {
       birthday: birthday ? { month: Number(birthday[1]), day: Number(birthday[2]) } : null,
       balance: this.balance(memberId),
       lots,
+      expiredFrom,
       spend,
       memberships,
       booked,
@@ -715,16 +780,12 @@ export class Ledger {
 
   /**
    * An online, consistent copy of the ledger. The copy is marked so that if it is ever put back in
-   * service it starts a new sequence epoch (its later sequence numbers may already be on the server).
+   * service it starts a new sequence epoch (its later sequence numbers may already be on the server);
+   * it gets its name only once complete, marked and synced.
    */
   backup(target: string): void {
-    copyDatabase(this.db, target);
-    const copy = openSqlite(target, { fileMustExist: true });
-    try {
-      copy.pragma('journal_mode = DELETE');
+    writeLedgerCopy(this.db, target, (copy) => {
       copy.prepare('UPDATE terminal SET restore_pending = 1 WHERE singleton = 1').run();
-    } finally {
-      copy.close();
-    }
+    });
   }
 }

@@ -3,7 +3,12 @@
  * printing happens after the commit and never holds the counter up. Jobs print in the order they
  * were queued, per printer: while the oldest waits (offline, out of paper, cover open), the ones
  * behind it wait too, so slips never come out of order. A job interrupted by a crash goes back to
- * pending and prints on restart.
+ * pending and prints again.
+ *
+ * One process prints a printer at a time: the holder of its lease (print-leases.ts). Every change
+ * of a job's progress (claimed, printed, deferred) is one statement that also checks the lease is
+ * still the worker's, so a worker that lost its lease (it stalled past the expiry and another took
+ * over) changes nothing, and a job finished elsewhere or cancelled is never touched again.
  */
 import { maskCard, type SlipData } from '../../core/receipt/slip.js';
 import { TallyError } from '../../core/errors.js';
@@ -110,22 +115,56 @@ export class PrintQueue {
       : this.db.prepare(`SELECT count(*) FROM print_jobs WHERE printer_id = ? AND state IN ('pending', 'printing')`).pluck().get(printerId)) as number;
   }
 
-  /** After a crash: a job that was being printed is printed again (a slip lost is worse than one printed twice). */
-  recoverInterrupted(now: Instant): number {
-    return this.db.prepare(`UPDATE print_jobs SET state = 'pending', last_error = 'interrupted: printing again', updated_at = ? WHERE state = 'printing'`).run(now).changes;
+  /**
+   * When a worker takes a printer's lease: a job its previous holder was printing when it died (or
+   * stalled past its lease) is printed again — a slip lost is worse than one printed twice. Runs in
+   * the lease's transaction; never for a printer another live process holds.
+   */
+  recoverInterrupted(printerId: string, now: Instant): number {
+    return this.db.prepare(`UPDATE print_jobs SET state = 'pending', last_error = 'interrupted: printing again', updated_at = ? WHERE printer_id = ? AND state = 'printing'`).run(now, printerId).changes;
   }
 
-  markPrinting(id: number, now: Instant): void {
-    this.db.prepare(`UPDATE print_jobs SET state = 'printing', attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'pending'`).run(now, id);
+  /**
+   * Claims job `id` for printing by `owner`, in one statement: only while it is still the printer's
+   * next open job (not cancelled, not finished by anyone) and `owner` holds the printer's lease.
+   * A job still 'printing' can be claimed by the lease holder: it is one this worker (or a dead
+   * holder before it) did not finish.
+   */
+  claim(id: number, owner: string, now: Instant): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE print_jobs SET state = 'printing', attempts = attempts + 1, updated_at = ?
+           WHERE id = ? AND state IN ('pending', 'printing')
+             AND id = (SELECT min(j.id) FROM print_jobs j WHERE j.printer_id = print_jobs.printer_id AND j.state IN ('pending', 'printing'))
+             AND EXISTS (SELECT 1 FROM printers p WHERE p.id = print_jobs.printer_id AND p.lease_owner = ?)`,
+        )
+        .run(now, id, owner).changes === 1
+    );
   }
 
-  markPrinted(id: number, now: Instant): void {
-    this.db.prepare(`UPDATE print_jobs SET state = 'printed', printed_at = ?, last_error = NULL, updated_at = ? WHERE id = ?`).run(now, now, id);
+  /** Printed, if `owner` still holds the printer and the job is still its claim (false: cancelled meanwhile, or the lease was lost). */
+  markPrinted(id: number, owner: string, now: Instant): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE print_jobs SET state = 'printed', printed_at = ?, last_error = NULL, updated_at = ?
+           WHERE id = ? AND state = 'printing' AND EXISTS (SELECT 1 FROM printers p WHERE p.id = print_jobs.printer_id AND p.lease_owner = ?)`,
+        )
+        .run(now, now, id, owner).changes === 1
+    );
   }
 
-  /** Back to pending with the reason and when to try again. */
-  defer(id: number, reason: string, retryAt: Instant, now: Instant): void {
-    this.db.prepare(`UPDATE print_jobs SET state = 'pending', last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'printing')`).run(reason, retryAt, now, id);
+  /** Back to pending with the reason and when to try again (nothing when the job is final or `owner` no longer holds the printer). */
+  defer(id: number, owner: string, reason: string, retryAt: Instant, now: Instant): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE print_jobs SET state = 'pending', last_error = ?, next_attempt_at = ?, updated_at = ?
+           WHERE id = ? AND state IN ('pending', 'printing') AND EXISTS (SELECT 1 FROM printers p WHERE p.id = print_jobs.printer_id AND p.lease_owner = ?)`,
+        )
+        .run(reason, retryAt, now, id, owner).changes === 1
+    );
   }
 
   cancel(id: number, by: string, now: Instant): PrintJob {

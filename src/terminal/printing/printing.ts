@@ -10,6 +10,7 @@ import type { ServiceOptions } from '../loyalty-service.js';
 import { PrinterRegistry, type PrinterConfig } from './printers.js';
 import { PrintQueue } from './print-queue.js';
 import { PrintWorker } from './print-worker.js';
+import { PrintLeases, type PrintLeasesOptions } from './print-leases.js';
 import { printerProfile } from './profiles.js';
 import { renderSlipBytes, renderSlipSvg } from './render-slip.js';
 import { loadCredentials, memberQrFor } from '../trust/terminal-credentials.js';
@@ -25,12 +26,17 @@ export interface PrintingOptions {
   readonly secrets?: SecretStore;
   readonly transportFor?: (printer: PrinterConfig) => PrinterTransport;
   readonly retryDelay?: (attempt: number) => number;
+  /** The printer leases' real clock, host and process check (tests). */
+  readonly leases?: PrintLeasesOptions;
+  /** How often held printer leases are renewed (tests). */
+  readonly renewEveryMs?: number;
 }
 
 export class Printing {
   readonly printers: PrinterRegistry;
   readonly queue: PrintQueue;
   readonly worker: PrintWorker;
+  readonly leases: PrintLeases;
   private readonly clock: () => Instant;
   private readonly wallClock: () => Instant;
   readonly secrets: SecretStore;
@@ -45,17 +51,20 @@ export class Printing {
     this.secrets = options.secrets ?? new FileSecretStore(secretsDirFor(ledger.path));
     this.printers = new PrinterRegistry(ledger);
     this.queue = new PrintQueue(ledger);
-    // A process starting: a job it was printing when the last one died is printed again.
-    this.queue.recoverInterrupted(this.clock());
+    // A job a dead process was printing is printed again by the next worker that takes its printer's
+    // lease (print-leases.ts), not here: this process may be starting while another one prints it.
+    this.leases = new PrintLeases(ledger, options.leases);
     this.worker = new PrintWorker({
       queue: this.queue,
       printers: this.printers,
+      leases: this.leases,
       program: () => ledger.program,
       timeZone: ledger.terminal.timeZone,
       transportFor: (printer) => this.transportFor(printer),
       render: (slip, printer, render) => this.bytes(slip, printer, render.reprint),
       clock: this.clock,
       ...(options.retryDelay ? { retryDelay: options.retryDelay } : {}),
+      ...(options.renewEveryMs !== undefined ? { renewEveryMs: options.renewEveryMs } : {}),
     });
   }
 
@@ -102,6 +111,8 @@ export class Printing {
   };
 
   async close(): Promise<void> {
+    // Whatever this process still holds goes back now, not when the lease would expire.
+    this.worker.releaseAll();
     await Promise.all([...this.transports.values()].map(({ transport }) => transport.close().catch(() => undefined)));
     this.transports.clear();
   }

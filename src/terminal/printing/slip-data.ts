@@ -40,6 +40,19 @@ function detailString(t: PlannedTransfer, key: string): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+/**
+ * The eligible spend a checkout's points were earned on (see SlipData.earnedOn): the earn (or
+ * chosen bonus-day) transfer records it; a sale that earned nothing books it as qualifying spend.
+ * From the transfers, so a slip rebuilt from the ledger for a reprint says the same.
+ */
+function eligibleSpend(transfers: readonly PlannedTransfer[]): number | null {
+  for (const t of transfers) {
+    const value = t.kind === 'earn' || t.kind === 'bonus-day' ? t.detail['eligibleSpend'] : undefined;
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
+  }
+  return transfers.find((t) => t.kind === 'qualifying-spend')?.amount ?? null;
+}
+
 export function slipFromCommand(source: SlipSource): SlipData {
   const { result, transfers } = source;
   const earn = source.kind === 'checkout' ? (result['earn'] as { points: number; components: readonly EarnComponent[] } | undefined) : undefined;
@@ -55,6 +68,7 @@ export function slipFromCommand(source: SlipSource): SlipData {
     currency: source.currency,
     member: { id: source.member.memberId, name: source.member.name, card: source.member.cards[0] ?? null },
     earned: earn ? { points: earn.points, components: earn.components, memberBonusDay: bonusDay ? { id: detailString(bonusDay, 'bonusDay') ?? 'bonus-day', points: bonusDay.amount } : null } : null,
+    ...(source.kind === 'checkout' ? { earnedOn: eligibleSpend(transfers) } : {}),
     redeemed,
     returned:
       source.kind === 'return'

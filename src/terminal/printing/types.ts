@@ -30,7 +30,8 @@ export type TransportKind = 'tcp' | 'serial' | 'usb';
 
 export class PrinterError extends Error {
   constructor(
-    readonly code: 'offline' | 'timeout' | 'not-ready' | 'io' | 'not-found' | 'permission-denied',
+    /** 'not-escpos': something answers at the printer's address, but not as an ESC/POS printer does (a web server, a wrong port). */
+    readonly code: 'offline' | 'timeout' | 'not-ready' | 'io' | 'not-found' | 'permission-denied' | 'not-escpos',
     message: string,
     readonly status: PrinterStatus | null = null,
   ) {

@@ -5,12 +5,13 @@
  * half goes into a program (cardCodes.verifyKeys, programKeys) or a terminal (--program-key).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { fromBase64Url, toBase64Url } from '../../core/card-code/base64url.js';
 import { publicKeyOf, signingKeyFrom, type SigningKey } from '../../core/card-code/member-qr.js';
 import { TallyError } from '../../core/errors.js';
 import { parseInput } from '../../core/validation.js';
+import { readInputFile } from '../input-file.js';
 
 const keyFileSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'is 1-32 letters, digits, - or _'),
@@ -62,11 +63,5 @@ export function parseSigningKey(text: string, source: string): SigningKey {
 }
 
 export function readSigningKey(path: string): SigningKey {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new TallyError('invalid-input', `Cannot read key file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  return parseSigningKey(text, path);
+  return parseSigningKey(readInputFile(path, 'key file', 64 * 1024), path);
 }

@@ -26,8 +26,12 @@
  * - Bytes the printer sends on its own (Automatic Status Back frames, XON/XOFF, answers to
  *   commands in a job) are skipped: only bytes that have a status byte's fixed bits (0x12 under
  *   mask 0x93) count, and no ASB byte has them.
+ * - A byte no ESC/POS printer sends (isPrinterReplyByte) while a status answer is awaited means the
+ *   device at this address is something else — a web server on the port, a wrong port: the status
+ *   read fails with 'not-escpos' and the link is closed. Skipping such bytes too used to assemble
+ *   "status answers" out of its text ("R:::" from an HTTP reply read as paper out).
  */
-import { isStatusByte, parseStatus, STATUS_REQUESTS, type PrinterStatus } from '../../../core/escpos/status.js';
+import { isPrinterReplyByte, isStatusByte, parseStatus, STATUS_REQUESTS, type PrinterStatus } from '../../../core/escpos/status.js';
 import { PrinterError, type PrinterTransport, type TransportKind } from '../types.js';
 
 /** The four requests in one write, in the order parseStatus expects their answers. */
@@ -70,6 +74,15 @@ export function collectStatusBytes(chunk: Uint8Array, answers: number[], want = 
     i += 1;
   }
   return i;
+}
+
+/** Up to 24 bytes as a person can read them in a one-line message: printable ASCII as itself, anything else as \xNN. */
+export function showBytes(bytes: readonly number[]): string {
+  const shown = bytes
+    .slice(0, 24)
+    .map((b) => (b >= 0x20 && b < 0x7f && b !== 0x5c && b !== 0x22 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`))
+    .join('');
+  return `"${shown}${bytes.length > 24 ? '…' : ''}"`;
 }
 
 /** Wraps anything thrown into a PrinterError: the transport contract says nothing else escapes. */
@@ -270,9 +283,19 @@ export abstract class LinkTransport implements PrinterTransport {
         const message = `${this.description}: no status answer within ${timeoutMs} ms (${got.length} of 4 bytes) — the printer is hung, busy with flow control held, or not an ESC/POS printer`;
         finish(new PrinterError('timeout', unconfirmed ? `${message}; the last job may not have printed in full` : message));
       }, remaining);
+      /** What came back so far (a little of it), to quote when it is not a printer's answer. */
+      const heard: number[] = [];
       this.watcher = {
         data: (chunk) => {
-          collectStatusBytes(chunk, got);
+          const looked = collectStatusBytes(chunk, got);
+          for (const byte of chunk.subarray(0, looked)) if (heard.length < 32) heard.push(byte);
+          const foreign = chunk.subarray(0, looked).findIndex((byte) => !isPrinterReplyByte(byte));
+          if (foreign >= 0) {
+            // Whatever else it says is not a status answer either, and must not be read as the next one.
+            this.drop();
+            finish(new PrinterError('not-escpos', `${this.description}: this device does not answer like an ESC/POS printer (it answered ${showBytes(heard)}) — check the printer's address, port or baud rate`));
+            return;
+          }
           if (got.length === 4) finish(null);
         },
         closed: (cause, unconfirmed) => {
