@@ -26,6 +26,7 @@
  * outside `Ledger.transaction` (autocommit statements of the print queue) do not register by
  * themselves: the print worker takes its printer lease in a transaction first.
  */
+import { processAlive } from '../process-alive.js';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { migration0006 } from './migrations/0006-open-checks.js';
@@ -91,13 +92,7 @@ function isGone(writer: OpenWriter): boolean {
   const now = currentBoot();
   if (writer.boot !== null && now !== null && writer.boot !== now) return true;
   if (writer.pid === process.pid) return false;
-  try {
-    process.kill(writer.pid, 0);
-    return false;
-  } catch (error) {
-    // EPERM: it exists, it is someone else's.
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return !processAlive(writer.pid);
 }
 
 /** The record, or null: a file older than schema 6 keeps none, and one without a terminal row has none. */

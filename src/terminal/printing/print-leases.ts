@@ -17,6 +17,7 @@
 import { hostname } from 'node:os';
 import type { Instant } from '../../core/time.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { processAlive } from '../process-alive.js';
 
 /** How long a lease holds without a heartbeat: a holder that stopped renewing (hung, suspended, killed on another machine) loses it this long after its last renewal. */
 export const LEASE_TTL_MS = 15_000;
@@ -53,15 +54,6 @@ interface LeaseRow {
   lease_expires_at: number | null;
 }
 
-/** Whether a process of this machine is running (EPERM: it is, as another user). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export interface PrintLeasesOptions {
   /** Real time (ms); never the booking clock, which `--now` can set to another day. */
