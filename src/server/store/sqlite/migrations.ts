@@ -1,0 +1,261 @@
+/**
+ * The server's SQLite schema, one entry per version (`PRAGMA user_version`), applied in one
+ * transaction by `migrate()`. The PostgreSQL adapter has the same tables, keys and rules in its own
+ * dialect (../postgres/migrations.ts): change both together, and the shared suite checks both.
+ *
+ * Tables: reference data (stores, programs, terminals, enrolment_codes), the push bookkeeping per
+ * terminal (terminal_sequences, resent_transfers), member-keyed data whose primary key starts with
+ * member_id (members, member_cards, transfers, lots, lot_draws, transactions, events,
+ * member_balances), the card index keyed by code, and alerts. Booked rows are append-only: triggers
+ * refuse UPDATE and DELETE (lots may only shrink, through their `remaining`).
+ */
+export interface SqliteMigration {
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    version: 1,
+    description: 'server: stores, programs, terminals, enrolment codes, sequences, members, cards, transfers, lots, transactions, events, balances, alerts',
+    sql: `
+      CREATE TABLE stores (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        time_zone TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE programs (
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        text TEXT NOT NULL,
+        published_at INTEGER NOT NULL,
+        PRIMARY KEY (id, version)
+      ) STRICT;
+
+      CREATE TABLE terminals (
+        store_id TEXT NOT NULL REFERENCES stores (id),
+        terminal_id TEXT NOT NULL,
+        credential_hash TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+        key_id TEXT,
+        certificate TEXT,
+        enrolled_at INTEGER NOT NULL,
+        revoked_at INTEGER,
+        PRIMARY KEY (store_id, terminal_id),
+        CHECK ((status = 'revoked') = (revoked_at IS NOT NULL))
+      ) STRICT;
+
+      -- The code itself is shown once and never stored: only its hash.
+      CREATE TABLE enrolment_codes (
+        code_hash TEXT PRIMARY KEY,
+        store_id TEXT NOT NULL REFERENCES stores (id),
+        terminal_id TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+      ) STRICT;
+
+      -- The last seq held per (terminal, epoch): the push's sequence rule reads and moves it.
+      CREATE TABLE terminal_sequences (
+        store_id TEXT NOT NULL,
+        terminal_id TEXT NOT NULL,
+        epoch INTEGER NOT NULL CHECK (epoch >= 1),
+        last_seq INTEGER NOT NULL CHECK (last_seq >= 0),
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (store_id, terminal_id, epoch)
+      ) STRICT, WITHOUT ROWID;
+
+      -- A seq whose transfer was already held (exists / exists_with_different) is still used up;
+      -- it is recorded here so verify can check that 1 … last_seq are all accounted for.
+      CREATE TABLE resent_transfers (
+        store_id TEXT NOT NULL,
+        terminal_id TEXT NOT NULL,
+        epoch INTEGER NOT NULL CHECK (epoch >= 1),
+        seq INTEGER NOT NULL CHECK (seq >= 1),
+        transfer_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('exists', 'exists_with_different')),
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (store_id, terminal_id, epoch, seq)
+      ) STRICT, WITHOUT ROWID;
+
+      -- One row per member: the latest version only (an erasure must not leave older copies).
+      CREATE TABLE members (
+        member_id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        name TEXT,
+        erased_at INTEGER,
+        updated_at INTEGER NOT NULL,
+        identity_hash BLOB NOT NULL,
+        record TEXT NOT NULL,
+        stored_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE member_cards (
+        member_id TEXT NOT NULL,
+        code TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (member_id, code)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Card lookup by code. Citus cannot enforce a unique index that lacks the distribution column
+      -- (member_id), so codes are kept unique in this small table keyed by code instead.
+      CREATE TABLE card_index (
+        code TEXT PRIMARY KEY,
+        member_id TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE transfers (
+        member_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        store_id TEXT NOT NULL,
+        terminal_id TEXT NOT NULL,
+        epoch INTEGER NOT NULL CHECK (epoch >= 1),
+        seq INTEGER NOT NULL CHECK (seq >= 1),
+        kind TEXT NOT NULL,
+        unit TEXT NOT NULL CHECK (unit IN ('points', 'money')),
+        amount INTEGER NOT NULL CHECK (amount > 0),
+        debit_account TEXT NOT NULL,
+        credit_account TEXT NOT NULL,
+        business_key TEXT NOT NULL,
+        period_kind TEXT,
+        period TEXT,
+        transaction_id TEXT,
+        pos_txn_id TEXT,
+        cashier TEXT,
+        money_amount INTEGER,
+        currency TEXT NOT NULL,
+        program_id TEXT NOT NULL,
+        program_version INTEGER NOT NULL,
+        earn_rate_points INTEGER,
+        earn_rate_per INTEGER,
+        effective_at INTEGER NOT NULL,
+        booked_at INTEGER NOT NULL,
+        local_time TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        identity_hash BLOB NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (member_id, id),
+        UNIQUE (member_id, business_key),
+        CHECK (debit_account <> credit_account),
+        CHECK ((period_kind IS NULL) = (period IS NULL))
+      ) STRICT, WITHOUT ROWID;
+
+      -- remaining = points − draws; it may go below zero when two terminals offline drew the same
+      -- points (kept, never dropped; verify names it).
+      CREATE TABLE lots (
+        member_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        transfer_id TEXT NOT NULL,
+        points INTEGER NOT NULL CHECK (points > 0),
+        remaining INTEGER NOT NULL,
+        earned_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        PRIMARY KEY (member_id, id)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Keyed by lot first: a lot arriving after a draw from it (another terminal's batch came first)
+      -- finds its draws by this key.
+      CREATE TABLE lot_draws (
+        member_id TEXT NOT NULL,
+        lot_id TEXT NOT NULL,
+        transfer_id TEXT NOT NULL,
+        points INTEGER NOT NULL CHECK (points > 0),
+        PRIMARY KEY (member_id, lot_id, transfer_id)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE transactions (
+        member_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        store_id TEXT NOT NULL,
+        terminal_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('checkout', 'return', 'action', 'donation', 'membership', 'enrolment', 'adjustment')),
+        txn_id TEXT NOT NULL,
+        original_id TEXT,
+        request_hash TEXT NOT NULL,
+        request TEXT NOT NULL,
+        record TEXT NOT NULL,
+        result TEXT NOT NULL,
+        cashier TEXT,
+        created_at INTEGER NOT NULL,
+        identity_hash BLOB NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (member_id, id),
+        UNIQUE (member_id, store_id, terminal_id, kind, txn_id)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE events (
+        member_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        period TEXT NOT NULL,
+        business_key TEXT NOT NULL,
+        store_id TEXT NOT NULL,
+        terminal_id TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        booked_at INTEGER NOT NULL,
+        identity_hash BLOB NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (member_id, id),
+        UNIQUE (member_id, business_key)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Member accounts only (member:<id> points, member-spend:<id> money). Program-wide accounts
+      -- are computed by aggregation in verify: a balance row for them would be one hot row every
+      -- push contends on.
+      CREATE TABLE member_balances (
+        member_id TEXT NOT NULL,
+        account TEXT NOT NULL,
+        balance INTEGER NOT NULL,
+        PRIMARY KEY (member_id, account),
+        CHECK (account = 'member:' || member_id OR account = 'member-spend:' || member_id)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        store_id TEXT NOT NULL,
+        terminal_id TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TRIGGER transfers_append_only_update BEFORE UPDATE ON transfers
+        BEGIN SELECT RAISE(ABORT, 'transfers are append-only: book a correcting transfer instead'); END;
+      CREATE TRIGGER transfers_append_only_delete BEFORE DELETE ON transfers
+        BEGIN SELECT RAISE(ABORT, 'transfers are append-only: book a correcting transfer instead'); END;
+      CREATE TRIGGER transactions_append_only_update BEFORE UPDATE ON transactions
+        BEGIN SELECT RAISE(ABORT, 'transactions are append-only'); END;
+      CREATE TRIGGER transactions_append_only_delete BEFORE DELETE ON transactions
+        BEGIN SELECT RAISE(ABORT, 'transactions are append-only'); END;
+      CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+      CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+      CREATE TRIGGER lot_draws_append_only_update BEFORE UPDATE ON lot_draws
+        BEGIN SELECT RAISE(ABORT, 'lot draws are append-only'); END;
+      CREATE TRIGGER lot_draws_append_only_delete BEFORE DELETE ON lot_draws
+        BEGIN SELECT RAISE(ABORT, 'lot draws are append-only'); END;
+      CREATE TRIGGER resent_transfers_append_only_update BEFORE UPDATE ON resent_transfers
+        BEGIN SELECT RAISE(ABORT, 'resent transfers are append-only'); END;
+      CREATE TRIGGER resent_transfers_append_only_delete BEFORE DELETE ON resent_transfers
+        BEGIN SELECT RAISE(ABORT, 'resent transfers are append-only'); END;
+      CREATE TRIGGER lots_booked_columns BEFORE UPDATE ON lots
+        WHEN NEW.member_id IS NOT OLD.member_id OR NEW.id IS NOT OLD.id OR NEW.transfer_id IS NOT OLD.transfer_id
+          OR NEW.points IS NOT OLD.points OR NEW.earned_at IS NOT OLD.earned_at OR NEW.expires_at IS NOT OLD.expires_at
+          OR NEW.remaining > OLD.remaining
+        BEGIN SELECT RAISE(ABORT, 'lots only ever shrink: their booked columns cannot change'); END;
+      CREATE TRIGGER lots_no_delete BEFORE DELETE ON lots
+        BEGIN SELECT RAISE(ABORT, 'lots are never deleted'); END;
+      CREATE TRIGGER member_balances_no_delete BEFORE DELETE ON member_balances
+        BEGIN SELECT RAISE(ABORT, 'balances are never deleted'); END;
+      CREATE TRIGGER members_no_delete BEFORE DELETE ON members
+        BEGIN SELECT RAISE(ABORT, 'members are never deleted (an erasure is a new version)'); END;
+    `,
+  },
+];
+
+export const SQLITE_LATEST_VERSION = SQLITE_MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,0 +1,150 @@
+/**
+ * The central server's storage: one interface, two adapters (`sqlite/` embedded, nothing to
+ * install; `postgres/` for production), one shared test suite run against both. Every method that
+ * writes is one database transaction: it commits entirely or not at all.
+ *
+ * Schema rule (Citus-ready): member-keyed tables carry `member_id` in their primary key (the
+ * distribution column), and every unique constraint on them includes it; stores, programs,
+ * terminals and enrolment codes are small reference tables; nothing on the push path touches rows
+ * of two members in one statement that would need a cross-shard lock beyond the batch's members.
+ */
+import type { PushItem, PushStatus } from '../../contract/sync.js';
+import type { TerminalCertificate } from '../../core/card-code/member-qr.js';
+
+export interface StoreRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly timeZone: string;
+  readonly createdAt: number;
+}
+
+export interface ProgramRecord {
+  readonly id: string;
+  readonly version: number;
+  /** The program file exactly as signed. */
+  readonly text: string;
+  readonly publishedAt: number;
+}
+
+export interface TerminalRecord {
+  readonly storeId: string;
+  readonly terminalId: string;
+  readonly status: 'active' | 'revoked';
+  readonly enrolledAt: number;
+  readonly revokedAt: number | null;
+  readonly keyId: string | null;
+  readonly certificate: TerminalCertificate | null;
+}
+
+export interface EnrolmentCodeRecord {
+  readonly storeId: string;
+  readonly terminalId: string;
+  readonly expiresAt: number;
+  readonly usedAt: number | null;
+}
+
+export interface PushBatch {
+  readonly storeId: string;
+  readonly terminalId: string;
+  readonly epoch: number;
+  readonly fromSeq: number;
+  readonly items: readonly PushItem[];
+  readonly now: number;
+}
+
+/** The answer for one item, in the order of `items` (`version` for member items only). */
+export interface PushItemResult {
+  readonly entity: PushItem['entity'];
+  readonly id: string;
+  readonly version?: number;
+  readonly status: PushStatus;
+}
+
+export type PushOutcome =
+  | { readonly ok: true; readonly lastSeq: number; readonly results: readonly PushItemResult[] }
+  | { readonly ok: false; readonly reason: 'sequence'; readonly lastSeq: number; readonly message: string };
+
+export interface AlertRecord {
+  readonly id: number;
+  readonly kind: string;
+  readonly storeId: string;
+  readonly terminalId: string;
+  readonly entity: string;
+  readonly entityId: string;
+  readonly detail: unknown;
+  readonly createdAt: number;
+}
+
+export interface MemberView {
+  readonly id: string;
+  readonly version: number;
+  readonly name: string | null;
+  readonly cards: readonly string[];
+  readonly balance: number;
+  readonly erasedAt: number | null;
+}
+
+export interface ServerStore {
+  /**
+   * Creates or upgrades the schema (idempotent): every pending migration in one transaction; a
+   * database from a newer Tally is refused (`TallyError('database-newer')`).
+   */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Refuses (`TallyError('duplicate-different')`) an id already taken with another name or time zone; the same store again is a no-op. */
+  createStore(store: StoreRecord): Promise<void>;
+  getStore(id: string): Promise<StoreRecord | undefined>;
+  listStores(): Promise<StoreRecord[]>;
+
+  /** The same (id, version) again with the same text is a no-op; with another text it is refused (`duplicate-different`). */
+  publishProgram(program: ProgramRecord): Promise<void>;
+  /** The newest version of the program (there is one program per server). */
+  currentProgram(): Promise<ProgramRecord | undefined>;
+
+  /** Stores a one-time enrolment code by its hash (the code itself is shown once and never stored). */
+  createEnrolmentCode(codeHash: string, code: EnrolmentCodeRecord): Promise<void>;
+  /**
+   * A code by its hash, used or not (null `usedAt` when unused), so the caller can certify the
+   * terminal key for the code's store and terminal before `useEnrolmentCode` (which checks again).
+   */
+  enrolmentCode(codeHash: string): Promise<EnrolmentCodeRecord | undefined>;
+  /**
+   * Atomically uses a code: refuses an unknown, used or expired one; otherwise marks it used and
+   * creates (or re-enrols, if revoked) the terminal with this credential hash and certificate.
+   */
+  useEnrolmentCode(
+    codeHash: string,
+    terminal: { readonly credentialHash: string; readonly keyId: string; readonly certificate: TerminalCertificate; readonly now: number },
+  ): Promise<{ ok: true; readonly storeId: string; readonly terminalId: string } | { ok: false; readonly reason: 'unknown' | 'used' | 'expired' }>;
+  /** The terminal a credential hash belongs to (revoked ones too: the caller answers 401). */
+  terminalByCredential(credentialHash: string): Promise<TerminalRecord | undefined>;
+  listTerminals(storeId?: string): Promise<TerminalRecord[]>;
+  revokeTerminal(storeId: string, terminalId: string, now: number): Promise<boolean>;
+
+  /**
+   * Applies a batch in one transaction (see src/contract/sync.ts for the rules).
+   * - Sequence: the batch's transfers carry `epoch === batch.epoch` and the seqs `fromSeq, fromSeq+1, …`,
+   *   and `fromSeq` is the stored last seq + 1 (0 when unknown); otherwise `{ ok: false, reason:
+   *   'sequence' }` and nothing is written. A transfer answered `exists` still uses up its seq.
+   * - Every transfer and transaction must name the batch's store and terminal, every event its
+   *   terminal: a mismatch is the caller's bug (the HTTP layer checks first) and throws a
+   *   `TallyError('invalid-input')` before anything is written.
+   * - Transfers, transactions, events: new → `ok`; held by id or business key with the same identity
+   *   (src/contract/sync-identity.ts) → `exists`; with another identity → `exists_with_different`
+   *   and an alert, nothing else written for that item.
+   * - Members: a higher version replaces the stored record (`ok`); the same version with the same
+   *   record → `exists`, with another → `exists_with_different` + alert; a lower version → `exists`
+   *   (an older snapshot, ignored). Only the latest version is kept (erasure leaves no old copy).
+   * - Any other failure (a database constraint) throws and the whole batch is rolled back.
+   */
+  push(batch: PushBatch): Promise<PushOutcome>;
+  /** The last sequence number held for each epoch of a terminal. */
+  lastSeqs(storeId: string, terminalId: string): Promise<{ readonly epoch: number; readonly lastSeq: number }[]>;
+
+  member(memberId: string): Promise<MemberView | undefined>;
+  memberIdForCard(code: string): Promise<string | undefined>;
+  alerts(limit: number): Promise<AlertRecord[]>;
+  /** Ledger checks for tests and `tally-server verify`: balances equal the journal, every unit balances. */
+  verify(): Promise<{ readonly ok: boolean; readonly problems: readonly string[] }>;
+}
