@@ -1,0 +1,87 @@
+/**
+ * Every refusal the server gives is `{ error: { code, message } }` with a 4xx status, and says
+ * what to do; a fault of the server's own is a 500 with no detail (the log has it). No answer
+ * carries a stack trace, a credential or an enrolment code, nor quotes the request body.
+ */
+import type { z } from 'zod';
+import { isTallyError } from '../../core/errors.js';
+
+export type ErrorCode =
+  | 'malformed'
+  | 'invalid'
+  | 'unauthenticated'
+  | 'unknown-credential'
+  | 'revoked'
+  | 'enrolment-code'
+  | 'wrong-terminal'
+  | 'not-found'
+  | 'sequence'
+  | 'too-large'
+  | 'unsupported-media-type'
+  | 'not-ready'
+  | 'busy'
+  | 'internal';
+
+export interface ErrorBody {
+  readonly error: { readonly code: ErrorCode; readonly message: string };
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    /** Fields beside `error` in the answer (409's `lastSeq`). */
+    readonly extra: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+
+  body(): ErrorBody & Readonly<Record<string, unknown>> {
+    return { error: { code: this.code, message: this.message }, ...this.extra };
+  }
+}
+
+const MAX_ISSUES = 10;
+
+/** "items.0.transfer.amount: Too small: expected number to be >0; …" — paths and reasons, never values. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const shown = issues.slice(0, MAX_ISSUES).map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(body)'}: ${issue.message}`);
+  const more = issues.length > MAX_ISSUES ? `; and ${issues.length - MAX_ISSUES} more` : '';
+  return `${shown.join('; ')}${more}`;
+}
+
+interface FastifyLikeError {
+  readonly code?: unknown;
+  readonly statusCode?: unknown;
+  readonly message?: unknown;
+}
+
+/** What an error thrown anywhere in a request becomes on the wire. */
+export function toHttpError(error: unknown, bodyLimit: number): HttpError {
+  if (error instanceof HttpError) return error;
+  // The embedded database held by another writer for longer than its busy timeout: nothing was written.
+  if (isTallyError(error) && error.code === 'busy') return new HttpError(503, 'busy', 'The server is busy: nothing was written; try again in a moment');
+  const e = (typeof error === 'object' && error !== null ? error : {}) as FastifyLikeError;
+  const code = typeof e.code === 'string' ? e.code : '';
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+  switch (code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new HttpError(415, 'unsupported-media-type', 'Send the body as JSON (Content-Type: application/json)');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HttpError(413, 'too-large', `The body is larger than ${bodyLimit} bytes: send fewer items per request`);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new HttpError(400, 'malformed', 'The body is empty; it must be a JSON object');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      // Also what a body with "__proto__" or "constructor.prototype" keys gets: refused, never merged.
+      return new HttpError(400, 'malformed', 'The body is not valid JSON');
+    default:
+      break;
+  }
+  if (status >= 400 && status < 500) {
+    // Fastify's own 4xx (a bad Content-Length, a malformed URL…): its message is plain and safe.
+    return new HttpError(status, status === 404 ? 'not-found' : status === 413 ? 'too-large' : status === 415 ? 'unsupported-media-type' : 'malformed', typeof e.message === 'string' ? e.message.slice(0, 200) : 'Bad request');
+  }
+  return new HttpError(500, 'internal', 'The server failed on this request. It has been logged; try again later (sending the same request again is safe)');
+}

@@ -1,0 +1,119 @@
+/**
+ * The server's routes as data: method, path, whether a terminal credential is needed, the body
+ * schema and every answer's schema. `app.ts` registers exactly these and `openapi.ts` documents
+ * exactly these, so the published document cannot miss a route or describe one that is not there.
+ */
+import { z } from 'zod';
+import {
+  enrolRequestSchema,
+  enrolResponseSchema,
+  errorResponseSchema,
+  healthResponseSchema,
+  pushRequestSchema,
+  pushResponseSchema,
+  sequenceConflictSchema,
+  sequencesResponseSchema,
+} from '../../contract/sync.js';
+
+export type RouteName = 'health' | 'enrol' | 'push' | 'sequences' | 'openapi';
+
+export interface Answer {
+  readonly description: string;
+  readonly schema: z.ZodType;
+}
+
+export interface RouteSpec {
+  readonly name: RouteName;
+  readonly method: 'GET' | 'POST';
+  readonly url: string;
+  readonly summary: string;
+  readonly description: string;
+  /** A terminal's bearer credential (`tly_…`, from enrolment). */
+  readonly auth: boolean;
+  readonly body?: z.ZodType;
+  readonly answers: Readonly<Record<number, Answer>>;
+}
+
+const error = (description: string): Answer => ({ description, schema: errorResponseSchema });
+
+const BAD_BODY = {
+  400: error('The body is not JSON, or not valid for this route (unknown fields are refused too): nothing was written'),
+  413: error('The body is larger than the limit: nothing was written'),
+  415: error('The body is not sent as application/json: nothing was written'),
+};
+
+const AUTH = {
+  401: error('No credential, an unknown one, or a revoked terminal\'s: nothing was written (a revoked terminal keeps its outbox)'),
+};
+
+/** The OpenAPI document itself: any JSON object. */
+export const openApiDocumentSchema = z.record(z.string(), z.unknown());
+
+export const ROUTES: readonly RouteSpec[] = [
+  {
+    name: 'health',
+    method: 'GET',
+    url: '/v1/health',
+    summary: "The server's clock",
+    description: "Answers when the terminal's credential is good; `time` (UTC milliseconds) is the server's clock, which terminals compare with their own.",
+    auth: true,
+    answers: { 200: { description: 'The server is up and the credential is good', schema: healthResponseSchema }, ...AUTH },
+  },
+  {
+    name: 'enrol',
+    method: 'POST',
+    url: '/v1/enrol',
+    summary: 'Enrol a terminal with a one-time code',
+    description:
+      "The one-time code (from `tally-server terminal code`) is the authentication. The server certifies the terminal's public key for its store and terminal, and answers with the terminal's bearer credential (given once; the server keeps only its hash), the signed program and the program keys to trust.",
+    auth: false,
+    body: enrolRequestSchema,
+    answers: {
+      200: { description: 'Enrolled: keep the credential secret, install the program, trust the program keys, install the certificate', schema: enrolResponseSchema },
+      ...BAD_BODY,
+      401: error('The code is unknown, already used or expired: nothing was written; ask head office for a new one'),
+      503: error('The server has no program or keys yet (tally-server init): the code was not used'),
+    },
+  },
+  {
+    name: 'push',
+    method: 'POST',
+    url: '/v1/push',
+    summary: "Push a batch of the terminal's outbox",
+    description:
+      "One (terminal, epoch) at a time, in sequence order, applied in one transaction: each item is answered ok, exists or exists_with_different. Every transfer and transaction must name the caller's store and terminal, every event its terminal.",
+    auth: true,
+    body: pushRequestSchema,
+    answers: {
+      200: { description: 'Applied (or already there): mark these outbox rows acknowledged', schema: pushResponseSchema },
+      ...BAD_BODY,
+      ...AUTH,
+      403: error("An item names another store or terminal than the caller's: nothing was written"),
+      409: { description: "`fromSeq` does not continue the server's sequence for this epoch: nothing was written; resend from `lastSeq + 1`", schema: sequenceConflictSchema },
+    },
+  },
+  {
+    name: 'sequences',
+    method: 'GET',
+    url: '/v1/sequences',
+    summary: "The caller's last sequence number per epoch",
+    description: 'What the server holds of this terminal: a restored or re-installed terminal asks before it pushes.',
+    auth: true,
+    answers: { 200: { description: 'The last sequence number per epoch (none yet: an empty list)', schema: sequencesResponseSchema }, ...AUTH },
+  },
+  {
+    name: 'openapi',
+    method: 'GET',
+    url: '/openapi.json',
+    summary: 'This document',
+    description: 'The OpenAPI 3.1 description of every route, generated from the same schemas the server validates with.',
+    auth: false,
+    answers: { 200: { description: 'The OpenAPI 3.1 document', schema: openApiDocumentSchema } },
+  },
+];
+
+export function route(name: RouteName): RouteSpec {
+  const spec = ROUTES.find((r) => r.name === name);
+  if (!spec) throw new Error(`no route ${name}`);
+  return spec;
+}
