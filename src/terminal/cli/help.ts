@@ -4,6 +4,8 @@ Usage: tally <command> [options]
 
 Commands:
   init               create a terminal database: --program FILE --store ID --terminal ID (--program-key ID:PUBLICKEY | --demo) [--time-zone ZONE]
+  enrol              enrol this terminal with the central server (creates the ledger): --server URL --code CODE
+  sync               push the outbox to the server (exit 0 only when everything is acknowledged)
   program install    install a newer version of the program, signed by a trusted program key: --program FILE
   program sign       sign a program with the program key (head office's job): --program FILE --signing-key FILE --out FILE
   member add         enrol a customer: --card CODE [--card CODE…] [--name] [--phone] [--email] [--birthday YYYY-MM-DD|MM-DD] [--consent] [--pin-stdin]

@@ -31,6 +31,10 @@ import { randomBytes } from 'node:crypto';
 import { describeDevices, listScanners, parseUsbMatch, watchScanner } from './scanner-commands.js';
 import { Ledger, readProgramFile, type ProgramFile } from '../ledger/ledger.js';
 import { restoreLedger } from '../ledger/files.js';
+import { pendingCount } from '../ledger/outbox.js';
+import { enrolTerminal } from '../sync/enrol.js';
+import { syncNow } from '../sync/sync.js';
+import { FileSecretStore, secretsDirFor } from '../trust/secret-store.js';
 import { LoyaltyService, type CheckoutResult, type MemberSummary, type ServiceOptions } from '../loyalty-service.js';
 import type { SpendProof } from '../../contract/commands.js';
 import { Formatter, type Lang } from './format.js';
@@ -66,6 +70,8 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
   init: { program: { type: 'string' }, store: { type: 'string' }, terminal: { type: 'string' }, 'time-zone': { type: 'string' }, demo: { type: 'boolean' }, 'program-key': { type: 'string', multiple: true } },
   'program install': { program: { type: 'string' }, 'program-key': { type: 'string', multiple: true } },
   'program sign': { program: { type: 'string' }, 'signing-key': { type: 'string' }, out: { type: 'string' } },
+  enrol: { server: { type: 'string' }, code: { type: 'string' } },
+  sync: {},
   'member add': {
     card: { type: 'string', multiple: true },
     name: { type: 'string' },
@@ -522,6 +528,48 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         signedWith: file.document.signature?.keyId ?? null,
       });
       return 0;
+    }
+    case 'enrol': {
+      // A real terminal starts here: the server's one-time code creates the ledger with the signed program.
+      const server = required(options, 'server');
+      mkdirSync(dirname(ctx.db), { recursive: true, mode: 0o700 });
+      const r = await enrolTerminal({ dbPath: ctx.db, serverUrl: server, code: required(options, 'code'), now: Date.now() });
+      out(
+        [
+          `Enrolled ${ctx.dbShown} with ${server}: store ${r.storeId}, terminal ${r.terminalId}, ${r.timeZone}, program ${r.programId} v${r.programVersion}`,
+          `Slips carry member QR codes signed by this terminal until ${isoInstant(r.certificateExpiresAt).slice(0, 10)}; its secrets are in ${ctx.dbShown}.secrets/`,
+          'Sync with: tally sync',
+        ],
+        { db: ctx.db, server, ...r },
+      );
+      return 0;
+    }
+    case 'sync': {
+      const ledger = openLedger(ctx);
+      try {
+        const secrets = new FileSecretStore(secretsDirFor(ctx.db));
+        const total = pendingCount(ledger.db);
+        if (!ctx.json) ctx.io.stdout(`Pushing ${total} outbox ${total === 1 ? 'entry' : 'entries'} to the server…`);
+        let shown = -1;
+        const r = await syncNow(ledger, secrets, {
+          now: Date.now,
+          onProgress: (p) => {
+            const percent = p.total === 0 ? 100 : Math.min(100, Math.floor((p.acknowledged * 100) / p.total));
+            if (!ctx.json && percent >= shown + 10) {
+              shown = percent;
+              ctx.io.stdout(`  ${p.acknowledged} of ${p.total} acknowledged (${percent}%)`);
+            }
+          },
+        });
+        const lines = [
+          r.push.remaining === 0 ? `Everything is on the server (${r.push.acknowledged} ${r.push.acknowledged === 1 ? 'entry' : 'entries'} acknowledged)` : `${r.push.remaining} entries still waiting; sync again`,
+          ...r.push.conflicts.map((c) => `! The server holds a different ${c.entity} ${c.id}: head office has an alert to look at`),
+        ];
+        out(lines, r);
+        return r.push.remaining === 0 && r.push.conflicts.length === 0 ? 0 : 1;
+      } finally {
+        ledger.close();
+      }
     }
     case 'program sign': {
       // Head office's tool (the server's job later): checks the program, then signs it with the program key.

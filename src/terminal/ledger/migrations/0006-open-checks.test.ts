@@ -11,7 +11,7 @@ import { downgradeTo } from '../../../../tests/support/downgrade.js';
 import { newLedger, tempDir, testClock } from '../../../../tests/support/ledger-fixture.js';
 import { Ledger } from '../ledger.js';
 import { openSqlite } from '../sqlite.js';
-import { MIGRATIONS } from './index.js';
+import { LATEST_VERSION, MIGRATIONS } from './index.js';
 import { migration0005 } from './0005-print-leases.js';
 import { migration0006 } from './0006-open-checks.js';
 
@@ -64,7 +64,7 @@ describe('migration 0006: open checks', () => {
     const before = Date.now();
     const upgraded = Ledger.open(path, { check: 'auto' });
     try {
-      expect(upgraded.db.pragma('user_version', { simple: true })).toBe(6);
+      expect(upgraded.db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
       // No record in a version-5 file: the full check runs, and this writable open records it.
       expect(upgraded.openCheck).toMatchObject({ check: 'full', reason: expect.stringMatching(/no record of a full check/) as unknown });
       expect(upgraded.lastFullCheckAt()).toBeNull();

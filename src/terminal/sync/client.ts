@@ -1,0 +1,113 @@
+/**
+ * The terminal's HTTP client for the central server: JSON over fetch, a timeout on every call,
+ * the terminal's bearer credential, and every answer validated against the sync contract before
+ * anything acts on it. Failures become typed errors a manager can act on; a failure never loses
+ * data (the outbox stays as it was).
+ */
+import type { z } from 'zod';
+import {
+  enrolResponseSchema,
+  errorResponseSchema,
+  healthResponseSchema,
+  pushResponseSchema,
+  sequenceConflictSchema,
+  sequencesResponseSchema,
+  type EnrolRequest,
+  type EnrolResponse,
+  type PushRequest,
+  type PushResponse,
+} from '../../contract/sync.js';
+import { TallyError } from '../../core/errors.js';
+
+export interface SyncClientOptions {
+  readonly baseUrl: string;
+  readonly credential?: string;
+  readonly timeoutMs?: number;
+  readonly fetch?: typeof fetch;
+}
+
+export type PushAnswer = { readonly ok: true; readonly response: PushResponse } | { readonly ok: false; readonly lastSeq: number };
+
+
+export class SyncClient {
+  private readonly fetch: typeof fetch;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: SyncClientOptions) {
+    this.fetch = options.fetch ?? fetch;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    try {
+      const url = new URL(options.baseUrl);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
+    } catch {
+      throw new TallyError('invalid-input', `The server address must be an http:// or https:// URL, got "${options.baseUrl.slice(0, 80)}"`);
+    }
+  }
+
+  private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+    const url = new URL(path, this.options.baseUrl.endsWith('/') ? this.options.baseUrl : `${this.options.baseUrl}/`);
+    let response: Response;
+    try {
+      response = await this.fetch(url, {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(this.options.credential ? { authorization: `Bearer ${this.options.credential}` } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      const why = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : error instanceof Error ? ((error.cause as { code?: string } | undefined)?.code ?? error.message) : String(error);
+      throw new TallyError('io-error', `The server ${this.options.baseUrl} cannot be reached (${why}): nothing was lost; sync again when the link is back`, { retryable: true });
+    }
+    const text = await response.text();
+    try {
+      return { status: response.status, json: text === '' ? null : (JSON.parse(text) as unknown) };
+    } catch {
+      throw new TallyError('io-error', `The server answered ${response.status} with something that is not JSON: is ${this.options.baseUrl} a Tally server?`, { retryable: true });
+    }
+  }
+
+  private refusal(status: number, json: unknown, what: string): TallyError {
+    const parsed = errorResponseSchema.safeParse(json);
+    const message = parsed.success ? parsed.data.error.message : `HTTP ${status}`;
+    if (status === 401) return new TallyError('proof-refused', `The server refused this terminal's credential (${message}): it may have been revoked; nothing was lost, the entries wait here`);
+    if (status === 403) return new TallyError('proof-refused', `The server refused ${what}: ${message}`);
+    if (status >= 500) return new TallyError('io-error', `The server failed on ${what} (${message}): nothing was lost; sync again later`, { retryable: true });
+    return new TallyError('invalid-input', `The server refused ${what}: ${message}`);
+  }
+
+  private parse<T extends z.ZodType>(schema: T, json: unknown, what: string): z.output<T> {
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new TallyError('io-error', `The server's answer to ${what} is not what this Tally expects (${parsed.error.issues[0]?.message ?? 'invalid'}): update Tally or the server`);
+    return parsed.data;
+  }
+
+  async enrol(request: EnrolRequest): Promise<EnrolResponse> {
+    const { status, json } = await this.call('POST', 'v1/enrol', request);
+    if (status !== 200) throw this.refusal(status, json, 'the enrolment');
+    return this.parse(enrolResponseSchema, json, 'the enrolment');
+  }
+
+  /** The server's clock, when the credential is good: "online" means this answered lately. */
+  async health(): Promise<number> {
+    const { status, json } = await this.call('GET', 'v1/health');
+    if (status !== 200) throw this.refusal(status, json, 'the health check');
+    return this.parse(healthResponseSchema, json, 'the health check').time;
+  }
+
+  async sequences(): Promise<Map<number, number>> {
+    const { status, json } = await this.call('GET', 'v1/sequences');
+    if (status !== 200) throw this.refusal(status, json, 'the sequence query');
+    return new Map(this.parse(sequencesResponseSchema, json, 'the sequence query').sequences.map((s) => [s.epoch, s.lastSeq]));
+  }
+
+  async push(request: PushRequest): Promise<PushAnswer> {
+    const { status, json } = await this.call('POST', 'v1/push', request);
+    if (status === 409) return { ok: false, lastSeq: this.parse(sequenceConflictSchema, json, 'a push').lastSeq };
+    if (status !== 200) throw this.refusal(status, json, 'a push');
+    return { ok: true, response: this.parse(pushResponseSchema, json, 'a push') };
+  }
+}
