@@ -27,6 +27,25 @@ export const memberSpendAccount = (memberId: string): string => `member-spend:${
 export const charityAccount = (charityId: string): string => `charity:${charityId}`;
 export const storeRiskAccount = (storeId: string): string => `store-risk:${storeId}`;
 
+/** The program accounts that hold money; every other non-member account holds points. */
+export const MONEY_PROGRAM_ACCOUNTS: readonly string[] = [ACCOUNTS.sales, ACCOUNTS.posTender, ACCOUNTS.membershipFees];
+
+export type AccountKind = 'member-points' | 'member-spend' | 'program' | 'charity' | 'store-risk';
+
+/** Whose an account is, read from its name (the terminal and the server read it the same way). */
+export function accountKind(id: string): AccountKind {
+  if (id.startsWith('member:')) return 'member-points';
+  if (id.startsWith('member-spend:')) return 'member-spend';
+  if (id.startsWith('charity:')) return 'charity';
+  if (id.startsWith('store-risk:')) return 'store-risk';
+  return 'program';
+}
+
+/** Which unit an account holds, read from its name. */
+export function accountUnit(id: string): Unit {
+  return id.startsWith('member-spend:') || MONEY_PROGRAM_ACCOUNTS.includes(id) ? 'money' : 'points';
+}
+
 export type TransferKind =
   | 'earn'
   | 'bonus-day'

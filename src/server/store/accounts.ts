@@ -1,19 +1,9 @@
 /**
- * Which unit an account holds and whose it is, read from its name. The terminal has the same rule
- * (src/terminal/ledger/accounts.ts); the server may not import the terminal, and the rule is small,
- * so it is repeated here — keep the two in step (or move both into src/core).
+ * Whose a member account is, read from its name. Which unit an account holds is one rule for the
+ * terminal and the server: `accountUnit` and `MONEY_PROGRAM_ACCOUNTS` in src/core/ledger-model.ts.
  */
-import { ACCOUNTS, type Unit } from '../../core/ledger-model.js';
-
 const MEMBER_POINTS = 'member:';
 const MEMBER_SPEND = 'member-spend:';
-
-/** The program accounts that hold money; every other non-member account holds points. */
-export const MONEY_PROGRAM_ACCOUNTS: readonly string[] = [ACCOUNTS.sales, ACCOUNTS.posTender, ACCOUNTS.membershipFees];
-
-export function accountUnit(account: string): Unit {
-  return account.startsWith(MEMBER_SPEND) || MONEY_PROGRAM_ACCOUNTS.includes(account) ? 'money' : 'points';
-}
 
 /** The member a member account (`member:<id>` points, `member-spend:<id>` money) belongs to, else null. */
 export function memberOfAccount(account: string): string | null {

@@ -4,7 +4,7 @@
  * redeemed, a store's risk account, …) are never kept as balance rows — one hot row every push would
  * contend on — so they are computed here by aggregating the journal.
  */
-import { MONEY_PROGRAM_ACCOUNTS } from './accounts.js';
+import { MONEY_PROGRAM_ACCOUNTS } from '../../core/ledger-model.js';
 import { int, intOrNull, text, type Row } from './rows.js';
 
 export interface VerifyCheck {

@@ -6,7 +6,7 @@
 import { closeSync, existsSync, openSync } from 'node:fs';
 import type { VerifyKey } from '../../core/card-code/member-qr.js';
 import { TallyError } from '../../core/errors.js';
-import { memberAccount, memberSpendAccount, periodKeyText, transactionKeyText, type PlannedEvent, type PlannedTransfer } from '../../core/ledger-model.js';
+import { accountKind, accountUnit, memberAccount, memberSpendAccount, periodKeyText, transactionKeyText, type PlannedEvent, type PlannedTransfer } from '../../core/ledger-model.js';
 import { parseProgramFile, parseProgramText } from '../../core/program/parse.js';
 import type { Program } from '../../core/program/schema.js';
 import type { ProgramDocument } from '../../core/program/signature.js';
@@ -14,7 +14,7 @@ import { nextTrustedKeys, programTrustProblem } from '../../core/program/trust.j
 import type { MemberState, MembershipPeriod } from '../../core/rules/member-state.js';
 import { bookedKey } from '../../core/rules/member-state.js';
 import { localIso, type Instant } from '../../core/time.js';
-import { accountKind, accountUnit, programAccounts } from './accounts.js';
+import { programAccounts } from './accounts.js';
 import { openDatabase, type OpenDatabaseOptions } from './database.js';
 import { recordClose, recordOpen, type OpenCheckRun } from './open-check.js';
 import { nextEpoch, writeLedgerCopy } from './files.js';

@@ -4,8 +4,7 @@
  * lots against balances and transfers, deterministic ids of time-driven entries, and the outbox.
  */
 import { deterministicUuid } from '../../core/ids.js';
-import { periodKeyText } from '../../core/ledger-model.js';
-import { accountUnit } from './accounts.js';
+import { accountUnit, periodKeyText } from '../../core/ledger-model.js';
 import type { SqliteDatabase } from './sqlite.js';
 
 export interface VerifyReport {
