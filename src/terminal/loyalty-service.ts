@@ -261,7 +261,11 @@ export class LoyaltyService {
   }
 
   private findMember(card: string): FoundMember {
-    const parsed = this.parseCard(card);
+    return this.memberFor(this.parseCard(card));
+  }
+
+  /** The member a parsed code names (refusals become typed errors). */
+  private memberFor(parsed: CardCode): FoundMember {
     if (!parsed.ok) throw new TallyError('invalid-card', parsed.message, { reason: parsed.reason });
     if (parsed.kind === 'token') {
       const memberId = this.ledger.memberIdForQrRef(parsed.memberRef);
@@ -582,8 +586,11 @@ export class LoyaltyService {
   checkout(args: CheckoutArgs): CheckoutResult {
     const input = parseInput(checkoutArgs, args, 'checkout');
     const { proof, cashier, ...rest } = input;
-    const request = { ...rest, card: cardKey(this.parseCard(input.card), input.card) };
-    const found = (): FoundMember => this.findMember(input.card);
+    // Parsed once: a member QR code costs two signature checks, and the key, the member and the proof all need it.
+    const parsed = this.parseCard(input.card);
+    const request = { ...rest, card: cardKey(parsed, input.card) };
+    let member: FoundMember | undefined;
+    const found = (): FoundMember => (member ??= this.memberFor(parsed));
     return this.command<CheckoutResult>(
       { kind: 'checkout', txnId: input.txnId, request, stored: { ...rest, card: storedCard(input.card) }, cashier: cashier ?? null, memberId: () => found().memberId, proof: { offered: proof, found } },
       (member, ctx) => {
@@ -666,8 +673,11 @@ export class LoyaltyService {
   donate(args: DonateArgs): PointsResult {
     const input = parseInput(donateArgs, args, 'donation');
     const { cashier, proof, ...rest } = input;
-    const request = { ...rest, card: cardKey(this.parseCard(input.card), input.card) };
-    const found = (): FoundMember => this.findMember(input.card);
+    // Parsed once: a member QR code costs two signature checks, and the key, the member and the proof all need it.
+    const parsed = this.parseCard(input.card);
+    const request = { ...rest, card: cardKey(parsed, input.card) };
+    let member: FoundMember | undefined;
+    const found = (): FoundMember => (member ??= this.memberFor(parsed));
     return this.command<PointsResult>(
       { kind: 'donation', txnId: input.donationId, request, stored: { ...rest, card: storedCard(input.card) }, cashier: cashier ?? null, memberId: () => found().memberId, proof: { offered: proof, found } },
       (member, ctx) => {
