@@ -105,6 +105,30 @@ function insertedBy(rows: Row[] | null): (memberId: string, id: string) => boole
 
 const key2 = (a: string, b: string): string => `${a}\u0000${b}`;
 
+/**
+ * After a plain multi-row INSERT of `offered` (rows: what it returned, or null when every row went
+ * in): the entries it applied are answered `ok`; the rest are held already (or were not offered)
+ * and are compared with what the server has.
+ */
+function splitInserted<T extends { readonly memberId: string; readonly id: string }>(
+  entries: readonly Indexed<T>[],
+  offered: readonly { readonly index: number }[],
+  rows: Row[] | null,
+  statuses: (PushStatus | undefined)[],
+): { applied: Indexed<T>[]; rest: Indexed<T>[] } {
+  const inserted = insertedBy(rows);
+  const offeredIndexes = new Set(offered.map((e) => e.index));
+  const applied: Indexed<T>[] = [];
+  const rest: Indexed<T>[] = [];
+  for (const e of entries) {
+    if (offeredIndexes.has(e.index) && inserted(e.item.memberId, e.item.id)) {
+      statuses[e.index] = 'ok';
+      applied.push(e);
+    } else rest.push(e);
+  }
+  return { applied, rest };
+}
+
 export class PostgresServerStore implements ServerStore {
   private readonly pool: PgPool;
 
@@ -374,15 +398,7 @@ export class PostgresServerStore implements ServerStore {
         offered.map((e) => e.identity),
       ],
     );
-    const inserted = insertedBy(rows);
-    const offeredIndexes = new Set(offered.map((e) => e.index));
-    const rest = sorted.transactions.filter((e) => {
-      if (offeredIndexes.has(e.index) && inserted(e.item.memberId, e.item.id)) {
-        statuses[e.index] = 'ok';
-        return false;
-      }
-      return true;
-    });
+    const { rest } = splitInserted(sorted.transactions, offered, rows, statuses);
     if (rest.length === 0) return;
     const held = await q(
       c,
@@ -457,18 +473,7 @@ export class PostgresServerStore implements ServerStore {
         offered.map((e) => e.identity),
       ],
     );
-    const inserted = insertedBy(rows);
-    const offeredIndexes = new Set(offered.map((e) => e.index));
-    const applied: Indexed<SyncTransfer>[] = [];
-    const rest: Indexed<SyncTransfer>[] = [];
-    for (const e of sorted.transfers) {
-      if (offeredIndexes.has(e.index) && inserted(e.item.memberId, e.item.id)) {
-        statuses[e.index] = 'ok';
-        applied.push(e);
-      } else {
-        rest.push(e);
-      }
-    }
+    const { applied, rest } = splitInserted(sorted.transfers, offered, rows, statuses);
 
     if (rest.length > 0) {
       const held = await q(
@@ -589,15 +594,7 @@ export class PostgresServerStore implements ServerStore {
         offered.map((e) => e.identity),
       ],
     );
-    const inserted = insertedBy(rows);
-    const offeredIndexes = new Set(offered.map((e) => e.index));
-    const rest = sorted.events.filter((e) => {
-      if (offeredIndexes.has(e.index) && inserted(e.item.memberId, e.item.id)) {
-        statuses[e.index] = 'ok';
-        return false;
-      }
-      return true;
-    });
+    const { rest } = splitInserted(sorted.events, offered, rows, statuses);
     if (rest.length === 0) return;
     const held = await q(
       c,
