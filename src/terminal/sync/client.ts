@@ -60,7 +60,7 @@ export class SyncClient {
       });
     } catch (error) {
       const why = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : error instanceof Error ? ((error.cause as { code?: string } | undefined)?.code ?? error.message) : String(error);
-      throw new TallyError('io-error', `The server ${this.options.baseUrl} cannot be reached (${why}): nothing was lost; sync again when the link is back`, { retryable: true });
+      throw new TallyError('io-error', `The server ${this.options.baseUrl} cannot be reached (${why}): nothing was lost; try again when the link is back`, { retryable: true });
     }
     const text = await response.text();
     try {
