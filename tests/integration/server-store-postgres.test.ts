@@ -8,6 +8,7 @@ import { openPostgresServerStore, type PostgresServerStore } from '../../src/ser
 import { PG_LATEST_VERSION } from '../../src/server/store/postgres/migrations.js';
 import { text } from '../../src/server/store/rows.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { serverPullSuite } from './server-pull.suite.js';
 import { serverStoreSuite } from './server-store.suite.js';
 
 let database: TestDatabase | undefined;
@@ -31,6 +32,14 @@ function url(): string {
 }
 
 serverStoreSuite('PostgreSQL', {
+  open: () => openPostgresServerStore({ connectionString: url() }),
+  markNewer: async (store) => {
+    const future = PG_LATEST_VERSION + 1;
+    await store.query(`INSERT INTO schema_migrations (version, description, applied_at) VALUES (${future}, 'from the future', 0) RETURNING version`);
+    return { restore: async () => void (await store.query(`DELETE FROM schema_migrations WHERE version = ${future} RETURNING version`)) };
+  },
+});
+serverPullSuite('PostgreSQL', {
   open: () => openPostgresServerStore({ connectionString: url() }),
   markNewer: async (store) => {
     const future = PG_LATEST_VERSION + 1;

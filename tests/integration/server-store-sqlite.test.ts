@@ -6,6 +6,7 @@ import { SQLITE_LATEST_VERSION } from '../../src/server/store/sqlite/migrations.
 import { openSqliteServerStore } from '../../src/server/store/sqlite/sqlite-store.js';
 import { TABLES } from '../support/server-store-fixtures.js';
 import { tempDir } from '../support/ledger-fixture.js';
+import { serverPullSuite } from './server-pull.suite.js';
 import { serverStoreSuite } from './server-store.suite.js';
 
 const { dir, cleanup } = tempDir('tally-server-store-');
@@ -28,6 +29,13 @@ serverStoreSuite('SQLite', {
     return { restore: async () => setUserVersion(SQLITE_LATEST_VERSION) };
   },
 });
+serverPullSuite('SQLite', {
+  open: () => openSqliteServerStore(path),
+  markNewer: async () => {
+    setUserVersion(SQLITE_LATEST_VERSION + 1);
+    return { restore: async () => setUserVersion(SQLITE_LATEST_VERSION) };
+  },
+});
 
 describe('server store on SQLite: the file', () => {
   it('is WAL with synchronous=FULL, and every table is STRICT', async () => {
@@ -37,7 +45,7 @@ describe('server store on SQLite: the file', () => {
       expect(await store.query('PRAGMA synchronous')).toEqual([{ synchronous: 2 }]);
       expect(await store.query('PRAGMA foreign_keys')).toEqual([{ foreign_keys: 1 }]);
       const tables = await store.query(`SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name`);
-      expect(tables.map((t) => t['name'])).toEqual([...TABLES].sort());
+      expect(tables.map((t) => t['name'])).toEqual([...TABLES, 'changes'].sort());
       expect(tables.filter((t) => t['strict'] !== 1)).toEqual([]);
     } finally {
       await store.close();

@@ -11,10 +11,11 @@ import type { TierProgress } from '../rules/checkout.js';
 import type { ExpiringAmount } from '../rules/lots.js';
 import { localIso, type Instant } from '../time.js';
 import { DEFAULT_TEMPLATES } from './default-templates.js';
+import { reportSlipDocument, type ReportSlip } from './report-slip.js';
 import { compileTemplate, type TemplateContext } from './template.js';
 
 export type Lang = 'en' | 'ko';
-export type SlipKind = 'checkout' | 'return' | 'donation' | 'enrolment' | 'membership' | 'action' | 'adjustment' | 'test';
+export type SlipKind = 'checkout' | 'return' | 'donation' | 'enrolment' | 'membership' | 'action' | 'adjustment' | 'test' | 'day-report';
 
 export interface SlipData {
   readonly kind: SlipKind;
@@ -45,6 +46,8 @@ export interface SlipData {
   readonly memberQr: string | null;
   /** Printed by a demo terminal (one that trusts keys whose secrets are public): the slip says so. */
   readonly demo?: boolean;
+  /** A report (kind 'day-report'): printed from its own layout, with no member and no program template. */
+  readonly report?: ReportSlip;
 }
 
 /** A slip with nothing on it but its header: a printer's test page. */
@@ -154,6 +157,7 @@ const LABELS = {
     action: { en: 'Bonus points', ko: '보너스 적립' },
     adjustment: { en: 'Points adjustment', ko: '포인트 조정' },
     test: { en: 'Printer test', ko: '프린터 테스트' },
+    'day-report': { en: 'End of day', ko: '마감 보고' },
   },
   base: { en: 'Base', ko: '기본' },
   product: { en: 'Product bonus', ko: '상품 보너스' },
@@ -274,6 +278,15 @@ const compiledTemplates = new Map<string, ReturnType<typeof compileTemplate>>();
 
 /** The ReceiptLine document for a slip: the program's template for the language, or the default. */
 export function slipDocument(data: SlipData, program: Program, options: RenderOptions & { readonly timeZone: string }): string {
+  if (data.report) {
+    const report = reportSlipDocument(data.report, {
+      lang: options.lang,
+      storeName: program.receipt.storeName?.[options.lang] ?? program.name[options.lang],
+      date: localIso(data.at, options.timeZone).replace('T', ' ').slice(0, 16),
+      money: (amount) => slipMoney(amount, data.currency, options.lang),
+    });
+    return data.demo === true ? `${DEMO_LINE[options.lang]}\n${report}` : report;
+  }
   const template = program.receipt.templates?.[options.lang] ?? DEFAULT_TEMPLATES[options.lang];
   let render = compiledTemplates.get(template);
   if (!render) {

@@ -32,12 +32,16 @@ import {
 import { credentialHash, bearerCredential, enrolmentCodeHash, newCredential } from '../credentials.js';
 import { publicHalf, type ServerKeys } from '../keys.js';
 import type { ProgramRecord, ServerStore, TerminalRecord } from '../store/store.js';
-import { describeIssues, HttpError, toHttpError } from './errors.js';
+import { describeIssues, HttpError, toHttpError, unstorableBody } from './errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { RefusalTally, type RefusalSummary } from './refusals.js';
 import { route } from './routes.js';
+import { dayReportQuerySchema } from '../../contract/day-report.js';
+import { cardLookupQuerySchema, pullQuerySchema } from '../../contract/pull.js';
 
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+/** Entries per pull page when the terminal does not say. */
+export const DEFAULT_PULL_LIMIT = 2000;
 /** A terminal certificate lasts a year; the terminal renews it by enrolling again. */
 export const CERTIFICATE_DAYS = 365;
 const DAY_MS = 86_400_000;
@@ -94,9 +98,17 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   };
   const app: FastifyInstance = options.https ? Fastify({ ...common, https: { cert: options.https.cert, key: options.https.key } }) : Fastify(common);
 
-  // JSON only, through Fastify's own parser (with the poisoning checks above): no text/plain, no forms.
+  // JSON only, through Fastify's own parser (with the poisoning checks above): no text/plain, no
+  // forms, nothing the stores cannot keep (see unstorableBody).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, app.getDefaultJsonParser('error', 'error'));
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request, body, done) =>
+    parseJson(request, typeof body === 'string' ? body : body.toString('utf8'), (error, value) => {
+      if (error) return done(error);
+      const problem = unstorableBody(value);
+      return problem === null ? done(null, value) : done(new HttpError(400, 'malformed', `${problem}: nothing was written`));
+    }),
+  );
 
   const refusalCodes = new WeakMap<FastifyRequest, string>();
   const callers = new WeakMap<FastifyRequest, TerminalRecord>();
@@ -153,6 +165,32 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   };
 
   register('health', async () => ({ ok: true as const, time: clock() }));
+
+  const parseQuery = <T extends z.ZodType>(schema: T, query: unknown): z.output<T> => {
+    const result = schema.safeParse(query ?? {});
+    if (!result.success) throw new HttpError(400, 'invalid', `The query is not valid: ${describeIssues(result.error.issues)}`);
+    return result.data;
+  };
+
+  register('pull', async (request) => {
+    const terminal = caller(request);
+    const query = parseQuery(pullQuerySchema, request.query);
+    return store.pull({
+      storeId: terminal.storeId,
+      terminalId: terminal.terminalId,
+      cursor: query.cursor === undefined ? null : BigInt(query.cursor),
+      limit: query.limit ?? DEFAULT_PULL_LIMIT,
+      own: query.own === '1',
+    });
+  });
+
+  register('member-by-card', async (request) => {
+    const terminal = caller(request);
+    const query = parseQuery(cardLookupQuerySchema, request.query);
+    const state = await store.memberStateByCard(query.code, { storeId: terminal.storeId, terminalId: terminal.terminalId });
+    if (!state) throw new HttpError(404, 'not-found', 'No member holds this card');
+    return state;
+  });
 
   register('sequences', async (request) => {
     const terminal = caller(request);
@@ -238,6 +276,16 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
       certificate: { ...certificate },
     };
     return answer;
+  });
+
+  register('day-report', async (request) => {
+    const terminal = caller(request);
+    const query = parseQuery(dayReportQuerySchema, request.query);
+    const current = await store.currentProgram();
+    if (!current) throw new HttpError(503, 'not-ready', 'This server has no program yet (tally-server init --program FILE): try again once it has');
+    const report = await store.dayReport({ storeId: terminal.storeId, terminalId: terminal.terminalId, day: query.day, currency: programOf(current).currency });
+    if (!report) throw new Error(`an enrolled terminal of a store that does not exist (${terminal.storeId})`);
+    return report;
   });
 
   let openApi: Record<string, unknown> | undefined;

@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'unsupported-media-type'
   | 'not-ready'
   | 'busy'
+  | 'disk-full'
   | 'internal';
 
 export interface ErrorBody {
@@ -41,6 +42,38 @@ export class HttpError extends Error {
   body(): ErrorBody & Readonly<Record<string, unknown>> {
     return { error: { code: this.code, message: this.message }, ...this.extra };
   }
+}
+
+/**
+ * How deep a request body may nest. The deepest body a terminal sends is about ten levels; a body
+ * nested thousands deep is valid JSON that the stores cannot serialise (the stack runs out).
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** A NUL character or a UTF-16 surrogate without its pair: PostgreSQL's text and jsonb refuse both. */
+const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Why a parsed JSON body cannot be stored as it is (null: it can), found before any route reads
+ * it, so both stores refuse it the same way with a 400 instead of failing inside a write. Walked
+ * without recursion: the body may be nested deep enough to exhaust the stack.
+ */
+export function unstorableBody(value: unknown): string | null {
+  const stack: { readonly value: unknown; readonly depth: number }[] = [{ value, depth: 0 }];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    if (typeof next.value === 'string') {
+      if (UNSTORABLE_TEXT.test(next.value)) return 'The body has a NUL character or a broken UTF-16 surrogate in a string';
+      continue;
+    }
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    const depth = next.depth + 1;
+    if (depth > MAX_JSON_DEPTH) return `The body nests deeper than ${MAX_JSON_DEPTH} levels`;
+    for (const [key, child] of Object.entries(next.value)) {
+      if (UNSTORABLE_TEXT.test(key)) return 'The body has a NUL character or a broken UTF-16 surrogate in a key';
+      stack.push({ value: child as unknown, depth });
+    }
+  }
+  return null;
 }
 
 const MAX_ISSUES = 10;
@@ -65,6 +98,11 @@ export function toHttpError(error: unknown, bodyLimit: number): HttpError {
   if (isTallyError(error) && error.code === 'busy') return new HttpError(503, 'busy', 'The server is busy: nothing was written; try again in a moment');
   const e = (typeof error === 'object' && error !== null ? error : {}) as FastifyLikeError;
   const code = typeof e.code === 'string' ? e.code : '';
+  // The store's disk is full (SQLite, PostgreSQL's disk_full, the file system): the write rolled
+  // back. Said as such, so the terminal's message points head office at the server's disk.
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === '53100') {
+    return new HttpError(503, 'disk-full', "The server's disk is full: nothing was written, the terminal keeps its entries; head office must free space on the server");
+  }
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   switch (code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

@@ -14,6 +14,7 @@ import {
   sequenceConflictSchema,
   sequencesResponseSchema,
 } from '../../contract/sync.js';
+import { dayReportSchema } from '../../contract/day-report.js';
 import { openApiDocumentSchema, ROUTES, type RouteSpec } from './routes.js';
 
 /** The version of the HTTP API (`/v1/…`), not of the package. */
@@ -27,6 +28,7 @@ const NAMED: readonly (readonly [string, z.ZodType])[] = [
   ['SequenceConflict', sequenceConflictSchema],
   ['Sequences', sequencesResponseSchema],
   ['Health', healthResponseSchema],
+  ['DayReport', dayReportSchema],
   ['Error', errorResponseSchema],
   ['OpenApiDocument', openApiDocumentSchema],
 ];
@@ -36,6 +38,14 @@ type JsonObject = Record<string, unknown>;
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonObject;
   return rest;
+}
+
+/** A query schema as OpenAPI parameters: one per property, each with its own JSON Schema. */
+function queryParameters(schema: z.ZodObject): JsonObject[] {
+  const object = jsonSchema(schema, 'input');
+  const properties = (object['properties'] ?? {}) as Record<string, JsonObject>;
+  const required = new Set((object['required'] ?? []) as string[]);
+  return Object.entries(properties).map(([name, property]) => ({ name, in: 'query', required: required.has(name), schema: property }));
 }
 
 export function buildOpenApiDocument(options: { readonly serverUrl?: string } = {}): JsonObject {
@@ -63,6 +73,7 @@ export function buildOpenApiDocument(options: { readonly serverUrl?: string } = 
       summary: spec.summary,
       description: spec.description,
       security: spec.auth ? [{ terminalCredential: [] }] : [],
+      ...(spec.query ? { parameters: queryParameters(spec.query) } : {}),
       ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(spec.body, 'input') } } } } : {}),
       responses,
     };

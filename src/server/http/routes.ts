@@ -4,6 +4,7 @@
  * exactly these, so the published document cannot miss a route or describe one that is not there.
  */
 import { z } from 'zod';
+import { dayReportQuerySchema, dayReportSchema } from '../../contract/day-report.js';
 import {
   enrolRequestSchema,
   enrolResponseSchema,
@@ -14,8 +15,9 @@ import {
   sequenceConflictSchema,
   sequencesResponseSchema,
 } from '../../contract/sync.js';
+import { cardLookupQuerySchema, memberStateSchema, pullQuerySchema, pullResponseSchema } from '../../contract/pull.js';
 
-export type RouteName = 'health' | 'enrol' | 'push' | 'sequences' | 'openapi';
+export type RouteName = 'health' | 'enrol' | 'push' | 'sequences' | 'pull' | 'member-by-card' | 'day-report' | 'openapi';
 
 export interface Answer {
   readonly description: string;
@@ -31,6 +33,8 @@ export interface RouteSpec {
   /** A terminal's bearer credential (`tly_…`, from enrolment). */
   readonly auth: boolean;
   readonly body?: z.ZodType;
+  /** The query string's parameters (an object of strings; validated like a body). */
+  readonly query?: z.ZodObject;
   readonly answers: Readonly<Record<number, Answer>>;
 }
 
@@ -100,6 +104,48 @@ export const ROUTES: readonly RouteSpec[] = [
     description: 'What the server holds of this terminal: a restored or re-installed terminal asks before it pushes.',
     auth: true,
     answers: { 200: { description: 'The last sequence number per epoch (none yet: an empty list)', schema: sequencesResponseSchema }, ...AUTH },
+  },
+  {
+    name: 'pull',
+    method: 'GET',
+    url: '/v1/pull',
+    summary: 'Changes since a cursor, one page',
+    description:
+      'Member records, counter transactions, transfers (with the lots they granted and drew) and events booked anywhere in the chain after `cursor`, in commit order, at most `limit` entries per page cut on a commit boundary. Apply the page and its `cursor` together; ask again while `more`. What the caller booked itself is left out unless `own=1` (after a restore). Phone and e-mail of members enrolled at another store are withheld (`contactWithheld`).',
+    auth: true,
+    query: pullQuerySchema,
+    answers: { 200: { description: 'One page of changes', schema: pullResponseSchema }, 400: error('The query is not valid: nothing was read'), ...AUTH },
+  },
+  {
+    name: 'member-by-card',
+    method: 'GET',
+    url: '/v1/members/by-card',
+    summary: "The state of the member holding a card",
+    description: "For a card the terminal has never seen, scanned at the counter: the member's record, transactions, transfers and events (as in a pull page), so a member enrolled at another store is served at once.",
+    auth: true,
+    query: cardLookupQuerySchema,
+    answers: {
+      200: { description: "The member's whole state", schema: memberStateSchema },
+      400: error('The query is not valid: nothing was read'),
+      ...AUTH,
+      404: error('No member holds this card'),
+    },
+  },
+  {
+    name: 'day-report',
+    method: 'GET',
+    url: '/v1/day-report',
+    summary: "The caller's end-of-day figures",
+    description:
+      "The calling terminal's figures for one local day of its store (`day`, YYYY-MM-DD, in the store's time zone), from what it pushed: sales, returns, points issued, redeemed, expired, donated, members enrolled and the rest defined in src/contract/day-report.ts. `tally eod` compares them with its own ledger's.",
+    auth: true,
+    query: dayReportQuerySchema,
+    answers: {
+      200: { description: "The day's figures as the server holds them (`unsynced` is null: only the terminal knows it)", schema: dayReportSchema },
+      400: error('`day` is missing, not YYYY-MM-DD, or not a day of the calendar (or another parameter was given): nothing was read'),
+      ...AUTH,
+      503: error('The server has no program yet: try again once head office has published one'),
+    },
   },
   {
     name: 'openapi',

@@ -8,8 +8,11 @@
  * terminals and enrolment codes are small reference tables; nothing on the push path touches rows
  * of two members in one statement that would need a cross-shard lock beyond the batch's members.
  */
+import type { DayReport } from '../../contract/day-report.js';
 import type { PushItem, PushStatus } from '../../contract/sync.js';
+import type { MemberState, PullResponse } from '../../contract/pull.js';
 import type { TerminalCertificate } from '../../core/card-code/member-qr.js';
+import type { PullRequest } from './pull.js';
 
 export interface StoreRecord {
   readonly id: string;
@@ -84,6 +87,15 @@ export interface MemberView {
   readonly erasedAt: number | null;
 }
 
+export interface DayReportRequest {
+  readonly storeId: string;
+  readonly terminalId: string;
+  /** YYYY-MM-DD in the store's time zone. */
+  readonly day: string;
+  /** The program's currency: money figures count only in it. */
+  readonly currency: string;
+}
+
 export interface ServerStore {
   /**
    * Creates or upgrades the schema (idempotent): every pending migration in one transaction; a
@@ -142,9 +154,21 @@ export interface ServerStore {
   /** The last sequence number held for each epoch of a terminal. */
   lastSeqs(storeId: string, terminalId: string): Promise<{ readonly epoch: number; readonly lastSeq: number }[]>;
 
+  /** One page of changes after the request's cursor (src/contract/pull.ts, ./pull.ts). */
+  pull(request: PullRequest): Promise<PullResponse>;
+  /** The whole state of the member holding this card (for a card a terminal has never seen), or undefined. */
+  memberStateByCard(code: string, caller: { readonly storeId: string; readonly terminalId: string }): Promise<MemberState | undefined>;
+
   member(memberId: string): Promise<MemberView | undefined>;
   memberIdForCard(code: string): Promise<string | undefined>;
   alerts(limit: number): Promise<AlertRecord[]>;
   /** Ledger checks for tests and `tally-server verify`: balances equal the journal, every unit balances. */
   verify(): Promise<{ readonly ok: boolean; readonly problems: readonly string[] }>;
+
+  /**
+   * One terminal's end-of-day report for a local day of its store (src/contract/day-report.ts
+   * defines the figures), from one consistent read of what that terminal pushed — never entries
+   * the server or other terminals booked. Undefined when the store is unknown.
+   */
+  dayReport(request: DayReportRequest): Promise<DayReport | undefined>;
 }

@@ -6,6 +6,7 @@ Commands:
   init               create a terminal database: --program FILE --store ID --terminal ID (--program-key ID:PUBLICKEY | --demo) [--time-zone ZONE]
   enrol              enrol this terminal with the central server (creates the ledger): --server URL --code CODE
   sync               push the outbox to the server (exit 0 only when everything is acknowledged)
+  eod                end of day: sync, check, the day's figures beside the server's, then a backup: [--day YYYY-MM-DD] [--out FILE] [--print] [--backup-dir DIR]
   program install    install a newer version of the program, signed by a trusted program key: --program FILE
   program sign       sign a program with the program key (head office's job): --program FILE --signing-key FILE --out FILE
   member add         enrol a customer: --card CODE [--card CODE…] [--name] [--phone] [--email] [--birthday YYYY-MM-DD|MM-DD] [--consent] [--pin-stdin]
@@ -61,6 +62,8 @@ const DETAILS: Record<string, string> = {
   checkout: 'Books a sale in one durable transaction. The same --txn with the same details returns the first result; with other details it is refused. Redeeming points needs a proof the program takes: a spend code from the member\'s app, their PIN on standard input, or the cashier who checked them.',
   return: 'Reverses points in proportion to the eligible spend returned, at the rate the sale earned. A full return gives back redeemed points.',
   verify: 'Exit status 1 when any invariant is broken; each problem is listed.',
+  eod:
+    "Pushes and pulls everything, checks the ledger (as verify does), then prints the day's figures (the store's local day; default today) from this ledger beside the server's for this terminal, marking every one that differs. --out FILE writes the report as JSON (a new file), --print queues it on the receipt printer. Only a clean end of day (everything on the server, ledger OK, every figure agreeing) writes a backup, into --backup-dir (default: a folder beside the ledger, <ledger>.backups/). Exit status 1, with the report still shown and marked not confirmed, when the server cannot be reached, entries remain unsynced, the check fails or figures differ. A terminal not enrolled with a server gets a local-only report (and its backup) and exits 0.",
 };
 
 export function commandHelp(name: string): string {

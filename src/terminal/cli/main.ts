@@ -34,6 +34,9 @@ import { restoreLedger } from '../ledger/files.js';
 import { pendingCount } from '../ledger/outbox.js';
 import { enrolTerminal } from '../sync/enrol.js';
 import { syncNow } from '../sync/sync.js';
+import { lookUpUnknownCard } from '../sync/card-lookup.js';
+import { defaultBackupDir, endOfDay, eodLines, eodSlip } from '../sync/eod.js';
+import { dayKeySchema } from '../../contract/day-report.js';
 import { FileSecretStore, secretsDirFor } from '../trust/secret-store.js';
 import { LoyaltyService, type CheckoutResult, type MemberSummary, type ServiceOptions } from '../loyalty-service.js';
 import type { SpendProof } from '../../contract/commands.js';
@@ -72,6 +75,7 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
   'program sign': { program: { type: 'string' }, 'signing-key': { type: 'string' }, out: { type: 'string' } },
   enrol: { server: { type: 'string' }, code: { type: 'string' } },
   sync: {},
+  eod: { day: { type: 'string' }, out: { type: 'string' }, print: { type: 'boolean' }, 'backup-dir': { type: 'string' } },
   'member add': {
     card: { type: 'string', multiple: true },
     name: { type: 'string' },
@@ -391,9 +395,9 @@ async function withService<T>(
   ctx: RunContext,
   readonly: boolean,
   fn: (service: LoyaltyService, format: Formatter, printing: Printing | null) => T | Promise<T>,
-  options: { readonly printAfter?: boolean } = {},
+  options: { readonly printAfter?: boolean; readonly check?: 'auto' | 'full' } = {},
 ): Promise<T> {
-  const ledger = openLedger(ctx, { readonly });
+  const ledger = openLedger(ctx, { readonly, ...(options.check ? { check: options.check } : {}) });
   const printing = readonly ? null : new Printing(ledger, { clock: ctx.clock });
   try {
     const service = serviceFor(ctx, ledger, printing ? { onSlip: printing.sink } : {});
@@ -419,6 +423,9 @@ async function withService<T>(
     ledger.close();
   }
 }
+
+/** Commands whose --card may name a member enrolled at another counter. */
+const CARD_COMMANDS: ReadonlySet<string> = new Set(['balance', 'quote', 'checkout', 'donate', 'action', 'membership sell', 'membership renew', 'member update', 'member show', 'member pin', 'member erase', 'adjust', 'history', 'qr issue']);
 
 /** A terminal certificate is renewed at least yearly (plus a month's grace to do it). */
 const MAX_CERTIFICATE_DAYS = 400;
@@ -480,6 +487,10 @@ function checkoutLines(r: CheckoutResult, f: Formatter, title: string): string[]
 
 async function run(name: string, options: Options, ctx: RunContext): Promise<number> {
   const { out } = ctx;
+  // A card never seen here: an enrolled terminal asks the server first (briefly; offline it goes on).
+  if (typeof options.card === 'string' && CARD_COMMANDS.has(name)) {
+    await lookUpUnknownCard(ctx.db, options.card, { secrets: () => new FileSecretStore(secretsDirFor(ctx.db)), now: Date.now });
+  }
   switch (name) {
     case 'init': {
       const programPath = required(options, 'program');
@@ -551,6 +562,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         const total = pendingCount(ledger.db);
         if (!ctx.json) ctx.io.stdout(`Pushing ${total} outbox ${total === 1 ? 'entry' : 'entries'} to the server…`);
         let shown = -1;
+        let pulled = -1;
         const r = await syncNow(ledger, secrets, {
           now: Date.now,
           onProgress: (p) => {
@@ -560,16 +572,61 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
               ctx.io.stdout(`  ${p.acknowledged} of ${p.total} acknowledged (${percent}%)`);
             }
           },
+          onPullProgress: (p) => {
+            if (!ctx.json && p.percent >= pulled + 10) {
+              if (pulled < 0) ctx.io.stdout('Pulling changes from the server…');
+              pulled = p.percent;
+              ctx.io.stdout(`  ${p.entries} ${p.entries === 1 ? 'entry' : 'entries'} in ${p.pages} ${p.pages === 1 ? 'page' : 'pages'} (${p.percent}%)`);
+            }
+          },
         });
         const lines = [
           r.push.remaining === 0 ? `Everything is on the server (${r.push.acknowledged} ${r.push.acknowledged === 1 ? 'entry' : 'entries'} acknowledged)` : `${r.push.remaining} entries still waiting; sync again`,
           ...r.push.conflicts.map((c) => `! The server holds a different ${c.entity} ${c.id}: head office has an alert to look at`),
+          `Up to date with the server: ${r.pull.members} ${r.pull.members === 1 ? 'member' : 'members'} and ${r.pull.transfers} ${r.pull.transfers === 1 ? 'transfer' : 'transfers'} from other counters`,
+          ...r.pull.cardConflicts.map((code) => `! Card ${code} belongs to another member here: head office has an alert to look at`),
         ];
         out(lines, r);
         return r.push.remaining === 0 && r.push.conflicts.length === 0 ? 0 : 1;
       } finally {
         ledger.close();
       }
+    }
+    case 'eod': {
+      const day = optional(options, 'day');
+      if (day !== undefined && !dayKeySchema.safeParse(day).success) throw new UsageError(`--day is a day of the calendar written YYYY-MM-DD, got "${day}"`);
+      const outShown = optional(options, 'out');
+      const outFile = outShown === undefined ? undefined : resolve(ctx.io.cwd, outShown);
+      // Refused before anything is done: a typo must not cost a sync and a backup first.
+      if (outFile !== undefined) {
+        refuseLedgerFiles(outFile, ctx.db);
+        if (existsSync(outFile)) throw new TallyError('invalid-input', `${outShown} already exists; output files are never overwritten: choose a new name`);
+      }
+      const backupShown = optional(options, 'backup-dir');
+      const backupDir = backupShown === undefined ? defaultBackupDir(ctx.db) : resolve(ctx.io.cwd, backupShown);
+      // The full integrity check, as tally verify runs it: the day's backup must be of a sound file.
+      return withService(
+        ctx,
+        false,
+        async (service, f, printing) => {
+          const printer = options.print === true ? printing!.printers.receiptPrinter() : undefined;
+          if (options.print === true && !printer) throw new TallyError('invalid-input', 'No printer configured for --print: add one with tally printer add');
+          const outcome = await endOfDay(service.ledger, new FileSecretStore(secretsDirFor(ctx.db)), { ...(day !== undefined ? { day } : {}), clock: ctx.clock, wallClock: Date.now, backupDir });
+          const shown = (absolute: string): string => (backupShown === undefined && absolute.startsWith(ctx.db) ? `${ctx.dbShown}${absolute.slice(ctx.db.length)}` : absolute);
+          out(eodLines(outcome, { lang: ctx.lang, money: (n) => f.money(n), path: shown }), outcome);
+          if (outFile !== undefined) {
+            writeNewFile(outFile, `${JSON.stringify(outcome, null, 2)}\n`, ctx.db);
+            if (!ctx.json) ctx.io.stdout(printable(ctx.lang === 'ko' ? `보고서 저장: ${outShown}` : `Report written to ${outShown}`));
+          }
+          if (printer) {
+            const now = ctx.clock();
+            printing!.queue.enqueue(printer.id, eodSlip(outcome, service.ledger, now), { now });
+          }
+          if (!outcome.clean) ctx.io.stderr(printable(`tally: end of day ${outcome.day} not confirmed: ${outcome.problems.map((p) => p.en).join('; ')}`));
+          return outcome.clean ? 0 : 1;
+        },
+        { check: 'full' },
+      );
     }
     case 'program sign': {
       // Head office's tool (the server's job later): checks the program, then signs it with the program key.

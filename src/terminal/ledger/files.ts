@@ -91,6 +91,8 @@ export function restoreLedger(from: string, to: string, wallNow: number, prepare
     prepareTarget();
     writeLedgerCopy(source, to, (copy) => {
       copy.prepare('UPDATE terminal SET epoch = ?, next_seq = 1, restore_pending = 0 WHERE singleton = 1').run(epoch);
+      // What was booked after the backup is on the server only now: the next pull asks for it too.
+      if (copy.prepare(`SELECT 1 FROM pragma_table_info('sync_state') WHERE name = 'repull_own'`).pluck().get() === 1) copy.prepare('UPDATE sync_state SET repull_own = 1').run();
     });
   } finally {
     source.close();

@@ -264,6 +264,8 @@ export class Ledger {
         ledger.transaction(() => {
           const { epoch } = ledger!.sequence();
           db.prepare('UPDATE terminal SET epoch = ?, next_seq = 1, restore_pending = 0 WHERE restore_pending = 1').run(nextEpoch(epoch, Date.now()));
+          // What this terminal booked after the backup is on the server only now: the next pull asks for it.
+          db.prepare('UPDATE sync_state SET repull_own = 1').run();
         });
       }
       return ledger;
@@ -458,6 +460,7 @@ export class Ledger {
     const current = this.member(id);
     if (!current) throw new TallyError('unknown-member', `Unknown member ${id}`);
     if (current.erasedAt !== null) throw new TallyError('member-erased', 'This member was erased; their details cannot be set again');
+    this.refuseWithheld(id, 'their details and cards');
     const next = { ...current, ...changes };
     const newCards = [...new Set(addCards)].filter((code) => !current.cards.includes(code));
     const changed = newCards.length > 0 || (['name', 'phone', 'email', 'birthday', 'marketingConsent'] as const).some((k) => next[k] !== current[k]);
@@ -481,6 +484,17 @@ export class Ledger {
     return this.member(id)!;
   }
 
+  /**
+   * A member enrolled at another store arrives here without phone and e-mail (src/contract/pull.ts):
+   * a new version written here would wipe them on the server, so such changes are made at the
+   * member's home store.
+   */
+  private refuseWithheld(memberId: string, what: string): void {
+    if (this.stmt('SELECT contact_withheld FROM members WHERE id = ?').pluck().get(memberId) === 1) {
+      throw new TallyError('invalid-input', `This member enrolled at another store: ${what} are changed there (this terminal does not hold all of their details)`);
+    }
+  }
+
   /** The member's PIN hash (see pin.ts), or null when they have none. */
   pinHash(memberId: string): { hash: string | null; failures: number } {
     const row = this.stmt('SELECT pin_hash, pin_failures FROM members WHERE id = ?').get(memberId) as { pin_hash: string | null; pin_failures: number } | undefined;
@@ -493,6 +507,7 @@ export class Ledger {
     const current = this.member(memberId);
     if (!current) throw new TallyError('unknown-member', `Unknown member ${memberId}`);
     if (current.erasedAt !== null) throw new TallyError('member-erased', 'This member was erased');
+    this.refuseWithheld(memberId, 'their PIN');
     const version = current.version + 1;
     this.stmt('UPDATE members SET pin_hash = ?, pin_failures = 0, version = ?, updated_at = ? WHERE id = ?').run(hash, version, now, memberId);
     this.outbox('member', memberId, version, now);

@@ -5,8 +5,7 @@
  * so the newest version is sent once and acknowledges every older row of that member.
  */
 import type { PushItem, SyncEvent, SyncMember, SyncTransaction, SyncTransfer } from '../../contract/sync.js';
-import type { TransactionKind } from './ledger.js';
-import type { SqliteDatabase } from './sqlite.js';
+import type { SqliteDatabase, SqliteStatement } from './sqlite.js';
 
 export interface PendingRow {
   /** The outbox row ids this item acknowledges when the server has it. */
@@ -24,190 +23,154 @@ interface OutboxRow {
   entity_version: number | null;
 }
 
-interface TransferRow {
-  id: string;
-  terminal_id: string;
-  epoch: number;
-  seq: number;
-  kind: string;
-  unit: 'points' | 'money';
-  amount: number;
-  debit_account: string;
-  credit_account: string;
-  member_id: string;
-  business_key: string;
-  period_kind: string | null;
-  period: string | null;
-  transaction_id: string | null;
-  store_id: string;
-  pos_txn_id: string | null;
-  cashier: string | null;
-  money_amount: number | null;
-  currency: string;
-  program_id: string;
-  program_version: number;
-  earn_rate_points: number | null;
-  earn_rate_per: number | null;
-  effective_at: number;
-  booked_at: number;
-  local_time: string;
-  detail: string;
-}
-
 export function pendingCount(db: SqliteDatabase): number {
   return db.prepare('SELECT count(*) FROM outbox WHERE acked_at IS NULL').pluck().get() as number;
 }
 
-function transferItem(db: SqliteDatabase, id: string): SyncTransfer | undefined {
-  const t = db.prepare('SELECT * FROM transfers WHERE id = ?').get(id) as TransferRow | undefined;
-  if (!t) return undefined;
-  const lotsGranted = (db.prepare('SELECT id, points, earned_at, expires_at FROM lots WHERE transfer_id = ? ORDER BY rowid').all(id) as { id: string; points: number; earned_at: number; expires_at: number | null }[]).map((l) => ({
-    id: l.id,
-    points: l.points,
-    earnedAt: l.earned_at,
-    expiresAt: l.expires_at,
-  }));
-  const lotsDrawn = (db.prepare('SELECT lot_id, points FROM lot_draws WHERE transfer_id = ? ORDER BY lot_id').all(id) as { lot_id: string; points: number }[]).map((d) => ({ lotId: d.lot_id, points: d.points }));
-  return {
-    id: t.id,
-    storeId: t.store_id,
-    terminalId: t.terminal_id,
-    epoch: t.epoch,
-    seq: t.seq,
-    kind: t.kind,
-    unit: t.unit,
-    amount: t.amount,
-    debitAccount: t.debit_account,
-    creditAccount: t.credit_account,
-    memberId: t.member_id,
-    businessKey: t.business_key,
-    periodKind: t.period_kind,
-    period: t.period,
-    transactionId: t.transaction_id,
-    posTxnId: t.pos_txn_id,
-    cashier: t.cashier,
-    moneyAmount: t.money_amount,
-    currency: t.currency,
-    programId: t.program_id,
-    programVersion: t.program_version,
-    earnRatePoints: t.earn_rate_points,
-    earnRatePer: t.earn_rate_per,
-    effectiveAt: t.effective_at,
-    bookedAt: t.booked_at,
-    localTime: t.local_time,
-    detail: JSON.parse(t.detail) as Record<string, unknown>,
-    lotsGranted,
-    lotsDrawn,
-  };
+/**
+ * Statements of the read path, prepared once per database: a push reads a batch every few
+ * milliseconds, and preparing costs more than running these lookups.
+ */
+const statements = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>();
+
+function stmt(db: SqliteDatabase, sql: string): SqliteStatement {
+  let cache = statements.get(db);
+  if (!cache) {
+    cache = new Map();
+    statements.set(db, cache);
+  }
+  let s = cache.get(sql);
+  if (!s) {
+    s = db.prepare(sql);
+    cache.set(sql, s);
+  }
+  return s;
 }
 
-function transactionItem(db: SqliteDatabase, id: string): SyncTransaction | undefined {
-  const t = db.prepare('SELECT * FROM transactions WHERE id = ?').get(id) as
-    | { id: string; store_id: string; terminal_id: string; kind: TransactionKind; txn_id: string; member_id: string; original_id: string | null; request_hash: string; request: string; record: string; result: string; cashier: string | null; created_at: number }
-    | undefined;
-  if (!t) return undefined;
-  return {
-    id: t.id,
-    storeId: t.store_id,
-    terminalId: t.terminal_id,
-    kind: t.kind,
-    txnId: t.txn_id,
-    memberId: t.member_id,
-    originalId: t.original_id,
-    requestHash: t.request_hash,
-    request: JSON.parse(t.request) as unknown,
-    record: JSON.parse(t.record) as unknown,
-    result: JSON.parse(t.result) as unknown,
-    cashier: t.cashier,
-    createdAt: t.created_at,
-  };
+/*
+ * Each entry is read as the JSON of its push item, made by SQLite (json_object over the columns,
+ * the stored JSON columns embedded as they are), one statement per entity for the whole batch
+ * (`json_each(?)` of the ids, each an indexed lookup), and parsed once per entity. Reading the rows
+ * into JavaScript and building the objects there cost three times as much (a push reads a batch of
+ * up to 1,000 entries every few milliseconds). The field names are the contract's
+ * (src/contract/sync.ts); the server validates every item, and outbox.test.ts holds these to it.
+ *
+ * A transfer's lots are found through the lots' primary key: the lots a transfer grants are
+ * `<transfer id>:<n>` (src/core/rules/plan.ts; the server and every terminal derive time-driven
+ * lots by that rule). The lots table has no index on transfer_id, and a scan per transfer made a
+ * push quadratic in the ledger's size; a credit of the member's points that finds no lot this way
+ * is looked up by a scan (transfersLotsByScan), so a lot named otherwise would still be sent.
+ */
+const TRANSFER_JSON = `SELECT json_object(
+    'id', t.id, 'storeId', t.store_id, 'terminalId', t.terminal_id, 'epoch', t.epoch, 'seq', t.seq, 'kind', t.kind, 'unit', t.unit,
+    'amount', t.amount, 'debitAccount', t.debit_account, 'creditAccount', t.credit_account, 'memberId', t.member_id,
+    'businessKey', t.business_key, 'periodKind', t.period_kind, 'period', t.period, 'transactionId', t.transaction_id,
+    'posTxnId', t.pos_txn_id, 'cashier', t.cashier, 'moneyAmount', t.money_amount, 'currency', t.currency,
+    'programId', t.program_id, 'programVersion', t.program_version, 'earnRatePoints', t.earn_rate_points,
+    'earnRatePer', t.earn_rate_per, 'effectiveAt', t.effective_at, 'bookedAt', t.booked_at, 'localTime', t.local_time,
+    'detail', json(t.detail),
+    'lotsGranted', (SELECT json_group_array(json_object('id', l.id, 'points', l.points, 'earnedAt', l.earned_at, 'expiresAt', l.expires_at) ORDER BY l.rowid)
+                    FROM lots l WHERE l.id >= t.id || ':' AND l.id < t.id || ';' AND l.transfer_id = t.id),
+    'lotsDrawn', (SELECT json_group_array(json_object('lotId', d.lot_id, 'points', d.points) ORDER BY d.lot_id) FROM lot_draws d WHERE d.transfer_id = t.id))
+  FROM json_each(?) k CROSS JOIN transfers t ON t.id = k.value`;
+
+const TRANSFER_LOTS_BY_SCAN = `SELECT json_group_array(json_object('id', id, 'points', points, 'earnedAt', earned_at, 'expiresAt', expires_at) ORDER BY rowid)
+  FROM lots WHERE transfer_id = ?`;
+
+const TRANSACTION_JSON = `SELECT json_object(
+    'id', t.id, 'storeId', t.store_id, 'terminalId', t.terminal_id, 'kind', t.kind, 'txnId', t.txn_id, 'memberId', t.member_id,
+    'originalId', t.original_id, 'requestHash', t.request_hash, 'request', json(t.request), 'record', json(t.record),
+    'result', json(t.result), 'cashier', t.cashier, 'createdAt', t.created_at)
+  FROM json_each(?) k CROSS JOIN transactions t ON t.id = k.value`;
+
+const EVENT_JSON = `SELECT json_object(
+    'id', e.id, 'memberId', e.member_id, 'kind', e.kind, 'period', e.period, 'businessKey', e.business_key,
+    'terminalId', e.terminal_id, 'detail', json(e.detail), 'bookedAt', e.booked_at)
+  FROM json_each(?) k CROSS JOIN events e ON e.id = k.value`;
+
+const MEMBER_JSON = `SELECT json_object(
+    'id', m.id, 'version', m.version, 'name', m.name, 'phone', m.phone, 'email', m.email, 'birthday', m.birthday,
+    'marketingConsent', json(CASE m.marketing_consent WHEN 1 THEN 'true' ELSE 'false' END), 'enrolledAt', m.enrolled_at,
+    'enrolledBy', m.enrolled_by, 'qrRef', m.qr_ref, 'pinHash', m.pin_hash, 'erasedAt', m.erased_at, 'updatedAt', m.updated_at,
+    'cards', (SELECT json_group_array(c.code ORDER BY c.added_at, c.code) FROM card_codes c WHERE c.member_id = m.id))
+  FROM json_each(?) k CROSS JOIN members m ON m.id = k.value`;
+
+/** The items `sql` makes for `ids`, by id (an id the ledger does not have is simply absent). */
+function itemsById<T extends { readonly id: string }>(db: SqliteDatabase, sql: string, ids: readonly string[]): Map<string, T> {
+  if (ids.length === 0) return new Map();
+  const texts = stmt(db, sql).pluck().all(JSON.stringify(ids)) as string[];
+  return new Map((JSON.parse(`[${texts.join(',')}]`) as T[]).map((item) => [item.id, item]));
 }
 
-function eventItem(db: SqliteDatabase, id: string): SyncEvent | undefined {
-  const e = db.prepare('SELECT * FROM events WHERE id = ?').get(id) as
-    | { id: string; member_id: string; kind: string; period: string; business_key: string; terminal_id: string; detail: string; booked_at: number }
-    | undefined;
-  if (!e) return undefined;
-  return { id: e.id, memberId: e.member_id, kind: e.kind, period: e.period, businessKey: e.business_key, terminalId: e.terminal_id, detail: JSON.parse(e.detail) as Record<string, unknown>, bookedAt: e.booked_at };
+function transferItems(db: SqliteDatabase, ids: readonly string[]): Map<string, SyncTransfer> {
+  const transfers = itemsById<SyncTransfer>(db, TRANSFER_JSON, ids);
+  for (const [id, t] of transfers) {
+    if (t.lotsGranted.length === 0 && t.unit === 'points' && t.creditAccount === `member:${t.memberId}`) {
+      const lots = JSON.parse(stmt(db, TRANSFER_LOTS_BY_SCAN).pluck().get(id) as string) as SyncTransfer['lotsGranted'];
+      if (lots.length > 0) transfers.set(id, { ...t, lotsGranted: lots });
+    }
+  }
+  return transfers;
 }
 
-function memberItem(db: SqliteDatabase, id: string): SyncMember | undefined {
-  const m = db.prepare('SELECT * FROM members WHERE id = ?').get(id) as
-    | {
-        id: string;
-        version: number;
-        name: string | null;
-        phone: string | null;
-        email: string | null;
-        birthday: string | null;
-        marketing_consent: number;
-        enrolled_at: number;
-        enrolled_by: string;
-        qr_ref: string | null;
-        pin_hash: string | null;
-        erased_at: number | null;
-        updated_at: number;
-      }
-    | undefined;
-  if (!m) return undefined;
-  const cards = db.prepare('SELECT code FROM card_codes WHERE member_id = ? ORDER BY added_at, code').pluck().all(id) as string[];
-  return {
-    id: m.id,
-    version: m.version,
-    name: m.name,
-    phone: m.phone,
-    email: m.email,
-    birthday: m.birthday,
-    marketingConsent: m.marketing_consent === 1,
-    enrolledAt: m.enrolled_at,
-    enrolledBy: m.enrolled_by,
-    qrRef: m.qr_ref,
-    pinHash: m.pin_hash,
-    erasedAt: m.erased_at,
-    updatedAt: m.updated_at,
-    cards,
-  };
+function missing(row: OutboxRow): never {
+  throw new Error(`outbox row ${row.id} names ${row.entity} ${row.entity_id}, which the ledger does not have`);
 }
 
 /**
- * Up to `limit` pending items, oldest first. A member with several pending rows appears once, at
- * its first row, with its current record, acknowledging all of them.
+ * Up to `limit` pending items, oldest first (after outbox row `after`, when given: the push reads
+ * the next batch while the server applies the current one). A member with several pending rows
+ * appears once, at its first row, with its current record, acknowledging all of them (among the
+ * first `4 × limit` pending rows; later ones are acknowledged with the next push of that member).
  */
-export function pendingItems(db: SqliteDatabase, limit: number): PendingRow[] {
-  const rows = db.prepare('SELECT id, entity, entity_id, entity_version FROM outbox WHERE acked_at IS NULL ORDER BY id LIMIT ?').all(limit * 4) as OutboxRow[];
-  const out: PendingRow[] = [];
+export function pendingItems(db: SqliteDatabase, limit: number, after = 0): PendingRow[] {
+  const page = stmt(db, 'SELECT id, entity, entity_id, entity_version FROM outbox WHERE acked_at IS NULL AND id > ? ORDER BY id LIMIT ?');
+  const chosen: { readonly row: OutboxRow; readonly outboxIds: number[] }[] = [];
   const members = new Map<string, number[]>();
-  for (const row of rows) {
-    if (out.length >= limit) break;
-    if (row.entity === 'member') {
-      const seen = members.get(row.entity_id);
-      if (seen) {
-        seen.push(row.id);
+  // Read a page at a time: repeated member rows are rare, so one page of `limit` rows is the usual batch.
+  let last = after;
+  let budget = limit * 4;
+  reading: while (chosen.length < limit && budget > 0) {
+    const want = Math.min(limit, budget);
+    const rows = page.all(last, want) as OutboxRow[];
+    for (const row of rows) {
+      if (chosen.length >= limit) break reading;
+      last = row.id;
+      budget -= 1;
+      if (row.entity === 'member') {
+        const seen = members.get(row.entity_id);
+        if (seen) {
+          seen.push(row.id);
+          continue;
+        }
+        const ids = [row.id];
+        members.set(row.entity_id, ids);
+        chosen.push({ row, outboxIds: ids });
         continue;
       }
-      const member = memberItem(db, row.entity_id);
-      if (!member) throw new Error(`outbox row ${row.id} names member ${row.entity_id}, which the ledger does not have`);
-      const ids = [row.id];
-      members.set(row.entity_id, ids);
-      out.push({ outboxIds: ids, item: { entity: 'member', member }, epoch: null, seq: null });
-      continue;
+      chosen.push({ row, outboxIds: [row.id] });
     }
-    if (row.entity === 'transfer') {
-      const transfer = transferItem(db, row.entity_id);
-      if (!transfer) throw new Error(`outbox row ${row.id} names transfer ${row.entity_id}, which the ledger does not have`);
-      out.push({ outboxIds: [row.id], item: { entity: 'transfer', transfer }, epoch: transfer.epoch, seq: transfer.seq });
-    } else if (row.entity === 'transaction') {
-      const transaction = transactionItem(db, row.entity_id);
-      if (!transaction) throw new Error(`outbox row ${row.id} names transaction ${row.entity_id}, which the ledger does not have`);
-      out.push({ outboxIds: [row.id], item: { entity: 'transaction', transaction }, epoch: null, seq: null });
-    } else {
-      const event = eventItem(db, row.entity_id);
-      if (!event) throw new Error(`outbox row ${row.id} names event ${row.entity_id}, which the ledger does not have`);
-      out.push({ outboxIds: [row.id], item: { entity: 'event', event }, epoch: null, seq: null });
-    }
+    if (rows.length < want) break;
   }
-  // Later rows of a member already in the batch, beyond the rows read: acknowledged with it next time.
-  return out;
+  const idsOf = (entity: OutboxRow['entity']): string[] => chosen.filter((c) => c.row.entity === entity).map((c) => c.row.entity_id);
+  const transfers = transferItems(db, idsOf('transfer'));
+  const transactions = itemsById<SyncTransaction>(db, TRANSACTION_JSON, idsOf('transaction'));
+  const events = itemsById<SyncEvent>(db, EVENT_JSON, idsOf('event'));
+  const memberRecords = itemsById<SyncMember>(db, MEMBER_JSON, idsOf('member'));
+  return chosen.map(({ row, outboxIds }): PendingRow => {
+    switch (row.entity) {
+      case 'transfer': {
+        const transfer = transfers.get(row.entity_id) ?? missing(row);
+        return { outboxIds, item: { entity: 'transfer', transfer }, epoch: transfer.epoch, seq: transfer.seq };
+      }
+      case 'transaction':
+        return { outboxIds, item: { entity: 'transaction', transaction: transactions.get(row.entity_id) ?? missing(row) }, epoch: null, seq: null };
+      case 'event':
+        return { outboxIds, item: { entity: 'event', event: events.get(row.entity_id) ?? missing(row) }, epoch: null, seq: null };
+      case 'member':
+        return { outboxIds, item: { entity: 'member', member: memberRecords.get(row.entity_id) ?? missing(row) }, epoch: null, seq: null };
+    }
+  });
 }
 
 /** Marks outbox rows acknowledged (the server holds their entries); never un-marks. */

@@ -34,7 +34,12 @@ export function verifyLedger(db: SqliteDatabase): VerifyReport {
     (r: { id: string; balance: number; computed: number }) => `account ${r.id}: cached balance ${r.balance}, transfers say ${r.computed}`,
   );
   report(
-    all<{ id: string; balance: number }>(`SELECT id, balance FROM accounts WHERE kind = 'member-points' AND balance < 0`),
+    // Below zero only through another counter's spending pulled from the server (two counters spent
+    // the same points offline); this terminal never books a member below zero itself.
+    all<{ id: string; balance: number }>(
+      `SELECT a.id, a.balance FROM accounts a WHERE a.kind = 'member-points' AND a.balance < 0
+       AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.debit_account = a.id AND t.pulled = 1)`,
+    ),
     (r: { id: string; balance: number }) => `account ${r.id}: negative balance ${r.balance}`,
   );
   // Debits equal credits: every unit's balances sum to zero.
@@ -56,6 +61,7 @@ export function verifyLedger(db: SqliteDatabase): VerifyReport {
   report(
     all<{ terminal_id: string; epoch: number; n: number; lo: number; hi: number }>(`
       SELECT terminal_id, epoch, count(*) AS n, min(seq) AS lo, max(seq) AS hi FROM transfers
+      WHERE (store_id, terminal_id) = (SELECT store_id, terminal_id FROM terminal)
       GROUP BY terminal_id, epoch HAVING min(seq) <> 1 OR max(seq) <> count(*)`),
     (r: { terminal_id: string; epoch: number; n: number; lo: number; hi: number }) =>
       `terminal ${r.terminal_id} epoch ${r.epoch}: ${r.n} transfers numbered ${r.lo}…${r.hi}, the sequence has gaps`,
@@ -122,7 +128,10 @@ export function verifyLedger(db: SqliteDatabase): VerifyReport {
       (r: { entity_id: string }) => `outbox: row for ${entity} ${r.entity_id}, which does not exist`,
     );
     report(
-      all<{ id: string }>(`SELECT x.id FROM ${table} x WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.entity = '${entity}' AND o.entity_id = x.id)`),
+      // Rows pulled from the server are there already (a pulled member changed here has one since).
+      all<{ id: string }>(
+        `SELECT x.id FROM ${table} x WHERE x.pulled = 0 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.entity = '${entity}' AND o.entity_id = x.id)`,
+      ),
       (r: { id: string }) => `${entity} ${r.id}: has no outbox row, it would never reach the server`,
     );
   }

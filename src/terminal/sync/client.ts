@@ -5,6 +5,7 @@
  * data (the outbox stays as it was).
  */
 import type { z } from 'zod';
+import { dayReportSchema, type DayReport } from '../../contract/day-report.js';
 import {
   enrolResponseSchema,
   errorResponseSchema,
@@ -17,6 +18,7 @@ import {
   type PushRequest,
   type PushResponse,
 } from '../../contract/sync.js';
+import { memberStateSchema, pullResponseSchema, type MemberState, type PullResponse } from '../../contract/pull.js';
 import { TallyError } from '../../core/errors.js';
 
 export interface SyncClientOptions {
@@ -102,6 +104,31 @@ export class SyncClient {
     const { status, json } = await this.call('GET', 'v1/sequences');
     if (status !== 200) throw this.refusal(status, json, 'the sequence query');
     return new Map(this.parse(sequencesResponseSchema, json, 'the sequence query').sequences.map((s) => [s.epoch, s.lastSeq]));
+  }
+
+  /** The server's end-of-day figures of this terminal for a day of its store (YYYY-MM-DD). */
+  async dayReport(day: string): Promise<DayReport> {
+    const { status, json } = await this.call('GET', `v1/day-report?day=${encodeURIComponent(day)}`);
+    if (status !== 200) throw this.refusal(status, json, 'the end-of-day report');
+    return this.parse(dayReportSchema, json, 'the end-of-day report');
+  }
+
+  async pull(query: { readonly cursor: string | null; readonly limit?: number; readonly own: boolean }): Promise<PullResponse> {
+    const params = new URLSearchParams();
+    if (query.cursor !== null) params.set('cursor', query.cursor);
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.own) params.set('own', '1');
+    const { status, json } = await this.call('GET', `v1/pull?${params.toString()}`);
+    if (status !== 200) throw this.refusal(status, json, 'a pull');
+    return this.parse(pullResponseSchema, json, 'a pull');
+  }
+
+  /** The state of the member holding `code`, or null when no member holds it. */
+  async memberByCard(code: string): Promise<MemberState | null> {
+    const { status, json } = await this.call('GET', `v1/members/by-card?${new URLSearchParams({ code }).toString()}`);
+    if (status === 404) return null;
+    if (status !== 200) throw this.refusal(status, json, 'the card lookup');
+    return this.parse(memberStateSchema, json, 'the card lookup');
   }
 
   async push(request: PushRequest): Promise<PushAnswer> {

@@ -9,6 +9,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { SecretStore } from '../trust/secret-store.js';
 import { SyncClient } from './client.js';
 import { SYNC_CREDENTIAL } from './enrol.js';
+import { pullChanges, type PullProgress, type PullReport } from './pull.js';
 import { pushOutbox, type PushProgress, type PushReport } from './push.js';
 
 export interface SyncSettings {
@@ -32,12 +33,19 @@ export function syncSettings(ledger: Ledger, secrets: SecretStore): SyncSettings
 export interface SyncOutcome {
   readonly serverTime: number;
   readonly push: PushReport;
+  readonly pull: PullReport;
 }
 
 export async function syncNow(
   ledger: Ledger,
   secrets: SecretStore,
-  options: { readonly now: () => number; readonly client?: SyncClient; readonly onProgress?: (progress: PushProgress) => void },
+  options: {
+    readonly now: () => number;
+    readonly client?: SyncClient;
+    readonly onProgress?: (progress: PushProgress) => void;
+    readonly onPullProgress?: (progress: PullProgress) => void;
+    readonly pullLimit?: number;
+  },
 ): Promise<SyncOutcome> {
   const settings = syncSettings(ledger, secrets);
   const client = options.client ?? new SyncClient({ baseUrl: settings.serverUrl, credential: settings.credential });
@@ -47,8 +55,14 @@ export async function syncNow(
   try {
     const serverTime = await client.health();
     const push = await pushOutbox(ledger, client, { now: options.now, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+    // Pushed first: what the server sends back then already counts this terminal's own entries.
+    const pull = await pullChanges(ledger, client, {
+      now: options.now,
+      ...(options.onPullProgress ? { onProgress: options.onPullProgress } : {}),
+      ...(options.pullLimit !== undefined ? { limit: options.pullLimit } : {}),
+    });
     record(push.remaining === 0 ? null : `${push.remaining} entries still waiting`);
-    return { serverTime, push };
+    return { serverTime, push, pull };
   } catch (error) {
     record(error instanceof Error ? error.message.slice(0, 500) : String(error));
     throw error;

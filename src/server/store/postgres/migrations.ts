@@ -265,6 +265,32 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         FOR EACH ROW EXECUTE FUNCTION tally_refuse_change('members are never deleted (an erasure is a new version)');
     `,
   },
+  {
+    version: 2,
+    description: 'server: change stamps terminals pull by',
+    sql: `
+      -- Each booked row and member version carries the id of the transaction that wrote it. A pull
+      -- returns only stamps below the oldest transaction still running (pg_snapshot_xmin), so a
+      -- push that commits late can never slip in behind a cursor a terminal already holds.
+      ALTER TABLE members ADD COLUMN change_xid xid8 NOT NULL DEFAULT pg_current_xact_id();
+      ALTER TABLE transactions ADD COLUMN change_xid xid8 NOT NULL DEFAULT pg_current_xact_id();
+      ALTER TABLE transfers ADD COLUMN change_xid xid8 NOT NULL DEFAULT pg_current_xact_id();
+      ALTER TABLE events ADD COLUMN change_xid xid8 NOT NULL DEFAULT pg_current_xact_id();
+      CREATE INDEX members_change_xid ON members (change_xid);
+      CREATE INDEX transactions_change_xid ON transactions (change_xid);
+      CREATE INDEX transfers_change_xid ON transfers (change_xid);
+      CREATE INDEX events_change_xid ON events (change_xid);
+
+      CREATE FUNCTION tally_member_restamp() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        NEW.change_xid := pg_current_xact_id();
+        RETURN NEW;
+      END
+      $fn$;
+      CREATE TRIGGER members_restamp BEFORE UPDATE ON members
+        FOR EACH ROW EXECUTE FUNCTION tally_member_restamp();
+    `,
+  },
 ];
 
 export const PG_LATEST_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

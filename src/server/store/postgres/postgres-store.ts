@@ -46,6 +46,7 @@ import { alertFromRow, enrolmentCodeFromRow, programFromRow, sameStore, storeFro
 import { bytes, int, intOrNull, text, textOrNull, type Row } from '../rows.js';
 import type {
   AlertRecord,
+  DayReportRequest,
   EnrolmentCodeRecord,
   MemberView,
   ProgramRecord,
@@ -56,6 +57,11 @@ import type {
   TerminalRecord,
 } from '../store.js';
 import { VERIFY_QUERIES, verifyReport } from '../verify-checks.js';
+import { readMemberState, readPullPage, type PullRequest } from '../pull.js';
+import type { MemberState, PullResponse } from '../../../contract/pull.js';
+import { PostgresPullReader } from './pull-reader.js';
+import type { DayReport } from '../../../contract/day-report.js';
+import { postgresDayReport } from './day-report.js';
 import { openPgPool, sqlState, type PgClient, type PgOptions, type PgPool } from './driver.js';
 import { PG_LATEST_VERSION, PG_MIGRATIONS } from './migrations.js';
 
@@ -696,6 +702,16 @@ export class PostgresServerStore implements ServerStore {
     return { id: memberId, version: int(row, 'version'), name: textOrNull(row, 'name'), cards, balance: int(row, 'balance'), erasedAt: intOrNull(row, 'erased_at') };
   }
 
+  async pull(request: PullRequest): Promise<PullResponse> {
+    return readPullPage(new PostgresPullReader(this.pool), request);
+  }
+
+  async memberStateByCard(code: string, caller: { readonly storeId: string; readonly terminalId: string }): Promise<MemberState | undefined> {
+    const memberId = await this.memberIdForCard(code);
+    if (memberId === undefined) return undefined;
+    return readMemberState(new PostgresPullReader(this.pool), memberId, caller);
+  }
+
   async memberIdForCard(code: string): Promise<string | undefined> {
     const [row] = await q(this.pool, 'tally-card', 'SELECT member_id FROM card_index WHERE code = $1', [code]);
     return row ? text(row, 'member_id') : undefined;
@@ -713,6 +729,10 @@ export class PostgresServerStore implements ServerStore {
       for (const sql of VERIFY_QUERIES) rows.push(await q(c, null, sql));
       return { commit: true, value: verifyReport(rows) };
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
+  async dayReport(request: DayReportRequest): Promise<DayReport | undefined> {
+    return postgresDayReport(this.pool, request);
   }
 
   /** Tests only: raw rows (the shared suite counts rows to prove a refused batch wrote nothing). */

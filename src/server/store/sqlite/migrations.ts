@@ -256,6 +256,40 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
         BEGIN SELECT RAISE(ABORT, 'members are never deleted (an erasure is a new version)'); END;
     `,
   },
+  {
+    version: 2,
+    description: 'server: the change log terminals pull from',
+    sql: `
+      -- One row per booked entry and per member version, in commit order (pushes are serialised on
+      -- SQLite): a terminal's pull cursor is a position in this log. Filled by triggers, so no
+      -- write path can forget it.
+      CREATE TABLE changes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        member_id TEXT NOT NULL,
+        entity TEXT NOT NULL CHECK (entity IN ('member', 'transaction', 'transfer', 'event')),
+        entity_id TEXT NOT NULL
+      ) STRICT;
+      CREATE TRIGGER changes_append_only BEFORE UPDATE ON changes
+        BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
+      CREATE TRIGGER changes_no_delete BEFORE DELETE ON changes
+        BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
+      CREATE TRIGGER members_changed_insert AFTER INSERT ON members
+        BEGIN INSERT INTO changes (member_id, entity, entity_id) VALUES (NEW.member_id, 'member', NEW.member_id); END;
+      CREATE TRIGGER members_changed_update AFTER UPDATE ON members
+        BEGIN INSERT INTO changes (member_id, entity, entity_id) VALUES (NEW.member_id, 'member', NEW.member_id); END;
+      CREATE TRIGGER transactions_changed AFTER INSERT ON transactions
+        BEGIN INSERT INTO changes (member_id, entity, entity_id) VALUES (NEW.member_id, 'transaction', NEW.id); END;
+      CREATE TRIGGER transfers_changed AFTER INSERT ON transfers
+        BEGIN INSERT INTO changes (member_id, entity, entity_id) VALUES (NEW.member_id, 'transfer', NEW.id); END;
+      CREATE TRIGGER events_changed AFTER INSERT ON events
+        BEGIN INSERT INTO changes (member_id, entity, entity_id) VALUES (NEW.member_id, 'event', NEW.id); END;
+      -- Entries pushed before this version: logged once, in the order they were received.
+      INSERT INTO changes (member_id, entity, entity_id) SELECT member_id, 'member', member_id FROM members ORDER BY stored_at, member_id;
+      INSERT INTO changes (member_id, entity, entity_id) SELECT member_id, 'transaction', id FROM transactions ORDER BY received_at, member_id, id;
+      INSERT INTO changes (member_id, entity, entity_id) SELECT member_id, 'transfer', id FROM transfers ORDER BY received_at, store_id, terminal_id, epoch, seq;
+      INSERT INTO changes (member_id, entity, entity_id) SELECT member_id, 'event', id FROM events ORDER BY received_at, member_id, id;
+    `,
+  },
 ];
 
 export const SQLITE_LATEST_VERSION = SQLITE_MIGRATIONS.at(-1)?.version ?? 0;

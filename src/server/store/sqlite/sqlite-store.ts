@@ -32,6 +32,7 @@ import { alertFromRow, enrolmentCodeFromRow, programFromRow, sameStore, storeFro
 import { bytes, int, intOrNull, text, textOrNull, type Row } from '../rows.js';
 import type {
   AlertRecord,
+  DayReportRequest,
   EnrolmentCodeRecord,
   MemberView,
   ProgramRecord,
@@ -42,6 +43,11 @@ import type {
   TerminalRecord,
 } from '../store.js';
 import { VERIFY_QUERIES, verifyReport } from '../verify-checks.js';
+import { readMemberState, readPullPage, type PullRequest } from '../pull.js';
+import type { MemberState, PullResponse } from '../../../contract/pull.js';
+import { SqlitePullReader } from './pull-reader.js';
+import type { DayReport } from '../../../contract/day-report.js';
+import { sqliteDayReport } from './day-report.js';
 import { openServerSqlite, type SqliteDatabase, type SqliteStatement } from './driver.js';
 import { SQLITE_LATEST_VERSION, SQLITE_MIGRATIONS } from './migrations.js';
 
@@ -468,6 +474,16 @@ export class SqliteServerStore implements ServerStore {
     return { id: memberId, version: int(row, 'version'), name: textOrNull(row, 'name'), cards, balance: int(row, 'balance'), erasedAt: intOrNull(row, 'erased_at') };
   }
 
+  async pull(request: PullRequest): Promise<PullResponse> {
+    return readPullPage(new SqlitePullReader(this.db), request);
+  }
+
+  async memberStateByCard(code: string, caller: { readonly storeId: string; readonly terminalId: string }): Promise<MemberState | undefined> {
+    const memberId = await this.memberIdForCard(code);
+    if (memberId === undefined) return undefined;
+    return readMemberState(new SqlitePullReader(this.db), memberId, caller);
+  }
+
   async memberIdForCard(code: string): Promise<string | undefined> {
     const row = this.get('SELECT member_id FROM card_index WHERE code = ?', code);
     return row ? text(row, 'member_id') : undefined;
@@ -481,6 +497,10 @@ export class SqliteServerStore implements ServerStore {
     // One read transaction, synchronous: every check sees the same state and no push interleaves.
     const rows = this.db.transaction(() => VERIFY_QUERIES.map((sql) => this.db.prepare(sql).all() as Row[])).deferred();
     return verifyReport(rows);
+  }
+
+  async dayReport(request: DayReportRequest): Promise<DayReport | undefined> {
+    return sqliteDayReport(this.db, request);
   }
 
   /** Tests only: raw rows (the shared suite counts rows to prove a refused batch wrote nothing). */

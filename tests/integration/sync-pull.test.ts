@@ -1,0 +1,194 @@
+/**
+ * Pull with real processes on loopback: three counters of two stores and the central server. A
+ * member enrolled at store A is served at store B after a sync, without their phone and e-mail
+ * (which only store A's counters get); two counters spending the same points offline both keep
+ * their sale, and after syncing every counter and the server show the same (negative) balance,
+ * every ledger still verifies, and the server names the overdrawn lot; a terminal restored from an
+ * old backup gets back what it booked after the backup.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO, stripNotices, tempDir } from '../support/ledger-fixture.js';
+import { http, serverCli, serverCliJson, startServer, type ServerProcess } from '../support/server-process.js';
+
+const { dir, cleanup } = tempDir('tally-pull-');
+const data = join(dir, 'server-data');
+const TALLY = join(REPO, 'bin', 'tally.js');
+const CARD = '2900000000025';
+let server: ServerProcess;
+
+function tally(db: string, args: readonly string[]): { status: number | null; stdout: string; error: string } {
+  const env = { ...process.env };
+  delete env['TALLY_ALLOW_CLOCK_OVERRIDE'];
+  const run = spawnSync(process.execPath, [TALLY, '--db', db, ...args], { cwd: dir, encoding: 'utf8', env, timeout: 60_000 });
+  return { status: run.status, stdout: run.stdout, error: stripNotices(run.stderr) };
+}
+
+function ok<T>(db: string, args: readonly string[]): T {
+  const run = tally(db, ['--json', ...args]);
+  expect(run.error, run.stdout).toBe('');
+  expect(run.status).toBe(0);
+  return JSON.parse(run.stdout) as T;
+}
+
+const admin = <T>(...args: string[]): T => serverCliJson<T>(['--data', data, ...args]);
+const lane = (name: string): string => join(dir, name, 'ledger.sqlite');
+const balance = (db: string): number => ok<{ balance: number }>(db, ['balance', '--card', CARD]).balance;
+const verified = (db: string): { ok: boolean; problems: string[] } => JSON.parse(tally(db, ['--json', 'verify']).stdout) as { ok: boolean; problems: string[] };
+
+function sync(db: string): string {
+  const run = tally(db, ['sync']);
+  expect(run.error, run.stdout).toBe('');
+  expect(run.status).toBe(0);
+  return run.stdout;
+}
+
+beforeAll(async () => {
+  const program = JSON.parse(readFileSync(join(REPO, 'resources', 'programs', 'sporting-goods-usd.json'), 'utf8')) as { cardCodes: { verifyKeys: unknown[] } };
+  program.cardCodes.verifyKeys = [];
+  writeFileSync(join(dir, 'program.json'), JSON.stringify(program));
+  admin('init', '--program', join(dir, 'program.json'));
+  admin('store', 'create', '--id', 'STORE-A', '--name', 'Downtown', '--time-zone', 'America/New_York');
+  admin('store', 'create', '--id', 'STORE-B', '--name', 'Airport', '--time-zone', 'America/New_York');
+  server = await startServer(['--data', data, '--port', '0']);
+  for (const [store, terminal] of [['STORE-A', 'A1'], ['STORE-A', 'A2'], ['STORE-B', 'B1']] as const) {
+    const code = admin<{ code: string }>('terminal', 'code', '--store', store, '--terminal', terminal).code;
+    expect(tally(lane(terminal), ['enrol', '--server', server.url, '--code', code]).status).toBe(0);
+  }
+}, 90_000);
+
+afterAll(async () => {
+  await server?.stop();
+  cleanup();
+});
+
+describe('pull', () => {
+  it("serves a member enrolled at another store after a sync, without the member's phone and e-mail", () => {
+    ok(lane('A1'), ['member', 'add', '--card', CARD, '--name', 'Kim Minji', '--phone', '010-2222-3333', '--email', 'minji@example.com']);
+    ok(lane('A1'), ['checkout', '--card', CARD, '--amount', '90000', '--txn', 'A1-0001']);
+    sync(lane('A1'));
+    const out = sync(lane('B1'));
+    expect(out).toMatch(/^Up to date with the server: 1 member and \d+ transfers from other counters$/m);
+    const points = balance(lane('A1'));
+    expect(points).toBeGreaterThan(0);
+    expect(balance(lane('B1'))).toBe(points);
+    expect(verified(lane('B1'))).toEqual(expect.objectContaining({ ok: true }));
+    const readB = new Database(lane('B1'), { readonly: true });
+    try {
+      expect(readB.prepare('SELECT name, phone, email, contact_withheld FROM members').all()).toEqual([{ name: 'Kim Minji', phone: null, email: null, contact_withheld: 1 }]);
+    } finally {
+      readB.close();
+    }
+    // B1 must not write the record back (it would wipe the phone on the server).
+    const update = tally(lane('B1'), ['member', 'update', '--card', CARD, '--name', 'Kim M.']);
+    expect(update.status).not.toBe(0);
+    expect(update.error).toMatch(/enrolled at another store: their details and cards are changed there/);
+    // A counter of the member's own store gets everything.
+    sync(lane('A2'));
+    const readA2 = new Database(lane('A2'), { readonly: true });
+    try {
+      expect(readA2.prepare('SELECT phone, email, contact_withheld FROM members').get()).toEqual({ phone: '010-2222-3333', email: 'minji@example.com', contact_withheld: 0 });
+    } finally {
+      readA2.close();
+    }
+    // B1 earns for the member at its own counter, and A1 sees it after both sync.
+    ok(lane('B1'), ['checkout', '--card', CARD, '--amount', '20000', '--txn', 'B1-0001']);
+    sync(lane('B1'));
+    sync(lane('A1'));
+    expect(balance(lane('A1'))).toBe(balance(lane('B1')));
+    expect(admin<{ balance: number }>('member', 'show', '--card', CARD).balance).toBe(balance(lane('A1')));
+  });
+
+  it('asks the server about a card it has never seen, at the counter, before any sync', () => {
+    const card = '2900000000032';
+    ok(lane('A1'), ['member', 'add', '--card', card, '--name', 'Park Jiho']);
+    ok(lane('A1'), ['checkout', '--card', card, '--amount', '30000', '--txn', 'A1-L001']);
+    sync(lane('A1'));
+    // B1 has not synced since: the checkout itself fetches the member from the server.
+    const sale = ok<{ balance: number }>(lane('B1'), ['checkout', '--card', card, '--amount', '10000', '--txn', 'B1-L001']);
+    expect(sale.balance).toBeGreaterThan(0);
+    sync(lane('B1'));
+    sync(lane('A1'));
+    expect(ok<{ balance: number }>(lane('A1'), ['balance', '--card', card]).balance).toBe(admin<{ balance: number }>('member', 'show', '--card', card).balance);
+    expect(ok<{ balance: number }>(lane('A1'), ['balance', '--card', card]).balance).toBe(ok<{ balance: number }>(lane('B1'), ['balance', '--card', card]).balance);
+    // A card nobody holds is still unknown, after asking.
+    const unknown = tally(lane('B1'), ['balance', '--card', '2900000000049']);
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.error).toMatch(/Card not recognised/);
+    expect(verified(lane('B1'))).toEqual(expect.objectContaining({ ok: true, problems: [] }));
+  });
+
+  it('keeps both of two offline spends of the same points: every counter and the server agree, ledgers verify, the server names the overdraft', () => {
+    // Both counters offline (nothing synced in between), each spends all it sees on $10-off rewards.
+    const spendAll = (terminal: string): number => {
+      let n = 0;
+      while (balance(lane(terminal)) >= 300) {
+        n += 1;
+        ok(lane(terminal), ['checkout', '--card', CARD, '--amount', '2000', '--txn', `${terminal}-S${n}`, '--reward', 'ten-off', '--checked-by', 'Lee']);
+      }
+      return n;
+    };
+    expect(spendAll('A1')).toBeGreaterThan(0);
+    expect(spendAll('B1')).toBeGreaterThan(0);
+    sync(lane('A1'));
+    sync(lane('B1'));
+    sync(lane('A1'));
+    sync(lane('A2'));
+    const server = admin<{ balance: number }>('member', 'show', '--card', CARD).balance;
+    expect(server).toBeLessThan(0);
+    for (const terminal of ['A1', 'A2', 'B1']) {
+      expect(balance(lane(terminal)), terminal).toBe(server);
+      expect(verified(lane(terminal)), terminal).toEqual(expect.objectContaining({ ok: true, problems: [] }));
+    }
+    const run = serverCli(['--json', '--data', data, 'verify']);
+    expect(run.status).toBe(1);
+    const check = JSON.parse(run.stdout) as { ok: boolean; problems: string[] };
+    expect(check.problems.length).toBeGreaterThan(0);
+    expect(check.problems.every((p) => /overdrawn by \d+ points/.test(p))).toBe(true);
+    // The terminal itself still never spends below zero.
+    const again = tally(lane('A1'), ['checkout', '--card', CARD, '--amount', '2000', '--txn', 'A1-0003', '--reward', 'ten-off', '--checked-by', 'Lee']);
+    expect(again.status).not.toBe(0);
+  });
+
+  it('a terminal restored from an old backup gets back what it booked after the backup, and agrees with the server', () => {
+    const backup = join(dir, 'A1-backup.sqlite');
+    ok(lane('A1'), ['backup', '--to', backup]);
+    ok(lane('A1'), ['checkout', '--card', CARD, '--amount', '50000', '--txn', 'A1-0004']);
+    sync(lane('A1'));
+    const restored = join(dir, 'A1-restored', 'ledger.sqlite');
+    // The secrets (credential, signing key) are kept apart from the ledger: put back beside it.
+    const restore = tally(restored, ['restore', '--from', backup]);
+    expect(restore.status, restore.error).toBe(0);
+    spawnSync('cp', ['-a', `${lane('A1')}.secrets`, `${restored}.secrets`]);
+    sync(restored);
+    expect(balance(restored)).toBe(admin<{ balance: number }>('member', 'show', '--card', CARD).balance);
+    expect(verified(restored)).toEqual(expect.objectContaining({ ok: true, problems: [] }));
+    // It books on in its new epoch, and the server takes it.
+    ok(restored, ['checkout', '--card', CARD, '--amount', '10000', '--txn', 'A1-0005']);
+    sync(restored);
+    expect(balance(restored)).toBe(admin<{ balance: number }>('member', 'show', '--card', CARD).balance);
+  });
+});
+
+describe('the pull routes refuse what they should, clearly, and read nothing', () => {
+  const credential = (): string => (JSON.parse(readFileSync(join(`${lane('B1')}.secrets`, 'sync-credential.json'), 'utf8')) as { credential: string }).credential;
+
+  it('401 without a credential; 400 for a bad cursor, limit or an unknown parameter; 404 for an unknown card', async () => {
+    expect((await http(server.url, { path: '/v1/pull' })).status).toBe(401);
+    expect((await http(server.url, { path: `/v1/members/by-card?code=${CARD}` })).status).toBe(401);
+    for (const query of ['cursor=abc', 'cursor=-1', 'limit=0', 'limit=100000', 'own=yes', 'since=1']) {
+      const answer = await http(server.url, { path: `/v1/pull?${query}`, credential: credential() });
+      expect(answer.status, query).toBe(400);
+      expect(answer.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'invalid', message: expect.stringMatching(/^The query is not valid: /) });
+    }
+    const unknown = await http(server.url, { path: '/v1/members/by-card?code=2900000000999', credential: credential() });
+    expect(unknown.status).toBe(404);
+    const known = await http(server.url, { path: `/v1/members/by-card?code=${CARD}`, credential: credential() });
+    expect(known.status).toBe(200);
+    // Store B's terminal reads store A's member without phone and e-mail.
+    expect(known.json<{ members: { member: { phone: string | null }; contactWithheld: boolean }[] }>().members).toEqual([expect.objectContaining({ contactWithheld: true, member: expect.objectContaining({ phone: null, email: null }) })]);
+  });
+});
