@@ -51,6 +51,7 @@ export class HttpError extends Error {
 export const MAX_JSON_DEPTH = 64;
 
 /** A NUL character or a UTF-16 surrogate without its pair: PostgreSQL's text and jsonb refuse both. */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
 const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
