@@ -117,13 +117,13 @@ export const checkoutArgs = z.strictObject({
 export const quoteArgs = checkoutArgs.omit({ txnId: true, cashier: true, proof: true });
 
 export const returnArgs = z.union([
-  z.strictObject({ originalTxnId: txnIdSchema, returnId: txnIdSchema, all: z.literal(true), originalTerminal: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'is a terminal id').optional(), cashier: plainText(64).optional() }),
-  z.strictObject({ originalTxnId: txnIdSchema, returnId: txnIdSchema, amount: pointsSchema, originalTerminal: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'is a terminal id').optional(), cashier: plainText(64).optional() }),
+  z.strictObject({ originalTxnId: txnIdSchema, returnId: txnIdSchema, all: z.literal(true), originalTerminal: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'is a terminal id').optional(), originalStore: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'is a store id').optional(), cashier: plainText(64).optional() }),
+  z.strictObject({ originalTxnId: txnIdSchema, returnId: txnIdSchema, amount: pointsSchema, originalTerminal: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'is a terminal id').optional(), originalStore: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'is a store id').optional(), cashier: plainText(64).optional() }),
   z.strictObject({
     originalTxnId: txnIdSchema,
     returnId: txnIdSchema,
     lines: z.array(z.strictObject({ sku: plainText(64), quantity: pointsSchema })).min(1),
-    originalTerminal: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'is a terminal id').optional(),
+    originalTerminal: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'is a terminal id').optional(), originalStore: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'is a store id').optional(),
     cashier: plainText(64).optional(),
   }),
 ]);

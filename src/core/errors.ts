@@ -26,6 +26,7 @@ export type TallyErrorCode =
   | 'proof-required'
   | 'proof-refused'
   | 'spend-limit'
+  | 'offline-limit'
   | 'untrusted-program'
   | 'member-erased'
   | 'busy'

@@ -57,7 +57,25 @@ import type { SlipData } from '../core/receipt/slip.js';
 import { slipFromCommand } from './printing/slip-data.js';
 import { hashPin, MAX_PIN_FAILURES, pinMatches } from './trust/pin.js';
 
+/**
+ * What allowed a spend at an enrolled terminal: a hold the server granted for it (online), or the
+ * offline budget the server granted this terminal in advance. Recorded on the transaction, so the
+ * server can post the hold, and count offline spends against the budget, when it arrives.
+ */
+export type SpendingAuthority =
+  | { readonly kind: 'hold'; readonly holdId: string; readonly points: number }
+  | { readonly kind: 'offline'; readonly grantId: string; readonly points: number };
+
+/**
+ * Decides, inside a spending command's transaction, whether `points` may be spent for the member
+ * now; throws a `TallyError` to refuse (nothing is written). A terminal not enrolled with a server
+ * has none (its program's proofs and limits are all there is).
+ */
+export type SpendingGate = (memberId: string, points: number, now: Instant) => SpendingAuthority;
+
 export interface ServiceOptions {
+  /** See SpendingGate. */
+  readonly spendingGate?: SpendingGate;
   /** The time bookings carry. Tests and demos may set it (`--now`); see `clockOverridden`. */
   readonly clock?: () => Instant;
   /** The real time: what member QR codes and spend codes expire against. Never overridable. */
@@ -226,6 +244,7 @@ export class LoyaltyService {
   private readonly newId: () => string;
   private readonly random: (size: number) => Uint8Array;
   private readonly onSlip: ServiceOptions['onSlip'];
+  private spendingGate: SpendingGate | undefined;
 
   constructor(
     readonly ledger: Ledger,
@@ -237,6 +256,7 @@ export class LoyaltyService {
     this.newId = options.newId ?? newUuidV7;
     this.random = options.random ?? ((size) => new Uint8Array(randomBytes(size)));
     this.onSlip = options.onSlip;
+    this.spendingGate = options.spendingGate;
   }
 
   private context(now: Instant): RuleContext {
@@ -354,11 +374,13 @@ export class LoyaltyService {
         const planned = plan(this.ledger.memberState(id), ctx);
         const spent = pointsSpent(planned.transfers, id);
         let proof: VerifiedProof | null = null;
+        let authority: SpendingAuthority | null = null;
         if (spent > 0) {
           proof = spec.proof ? this.verifyProof(id, spec.proof.offered, spec.proof.found()) : null;
           const { timeZone } = this.ledger.terminal;
           const today = localDateOf(now, timeZone);
           checkSpending(ctx.program, { points: spent, spentToday: this.ledger.pointsSpent(id, startOfLocalDay(today, timeZone), startOfLocalDay(addDays(today, 1), timeZone)), proof: proof?.kind ?? null });
+          authority = this.spendingGate ? this.spendingGate(id, spent, now) : null;
         }
         const transactionId = this.newId();
         const firstSeq = this.ledger.sequence().nextSeq;
@@ -366,7 +388,8 @@ export class LoyaltyService {
         const bookedPreview = planned.transfers.map((t, i) => ({ id: t.id, kind: t.kind, unit: t.unit, amount: t.amount, seq: firstSeq + i }));
         const balance = this.ledger.balance(id) + planned.transfers.reduce((sum, t) => sum + (t.credit === `member:${id}` ? t.amount : t.debit === `member:${id}` ? -t.amount : 0), 0);
         const result = { txnId, memberId: id, balance, transfers: bookedPreview, replayed: false, ...planned.result(bookedPreview, balance) } as unknown as R;
-        const stored = proof === null ? spec.stored : { ...(spec.stored as Record<string, unknown>), proof: { kind: proof.kind, ...(proof.cashier !== undefined ? { cashier: proof.cashier } : {}) } };
+        const withProof = proof === null ? spec.stored : { ...(spec.stored as Record<string, unknown>), proof: { kind: proof.kind, ...(proof.cashier !== undefined ? { cashier: proof.cashier } : {}) } };
+        const stored = authority === null ? withProof : { ...(withProof as Record<string, unknown>), authority };
         const booked = this.ledger.book(planned, {
           now,
           cashier: spec.cashier,
@@ -376,6 +399,7 @@ export class LoyaltyService {
           throw new TallyError('ledger-invariant', `${spec.kind} ${txnId}: the ledger booked something other than planned; nothing was written`);
         }
         if (proof?.tokenId !== undefined) this.ledger.useSpendCode(proof.tokenId, id, transactionId, now);
+        if (authority?.kind === 'offline') this.ledger.recordOfflineSpend(transactionId, authority.grantId, id, spent);
         if (this.onSlip) {
           const { storeId, terminalId, demo } = this.ledger.terminal;
           this.onSlip(
@@ -578,6 +602,27 @@ export class LoyaltyService {
     }).quote;
   }
 
+  /** Sets (or clears) the gate the next spending commands pass (see SpendingGate). */
+  useSpendingGate(gate: SpendingGate | undefined): void {
+    this.spendingGate = gate;
+  }
+
+  /**
+   * Who a checkout or donation would spend points for, and how many (0: none), without writing: an
+   * enrolled terminal asks the server for a hold of that many before the command itself runs. The
+   * command plans again inside its transaction; the gate then refuses anything beyond the hold.
+   */
+  spendPreview(request: { readonly kind: 'checkout'; readonly args: CheckoutArgs } | { readonly kind: 'donation'; readonly args: DonateArgs }): { readonly memberId: string; readonly points: number } {
+    if (request.kind === 'donation') {
+      const input = parseInput(donateArgs, request.args, 'donation');
+      return { memberId: this.memberIdForCard(input.card), points: input.points };
+    }
+    const input = parseInput(checkoutArgs, request.args, 'checkout');
+    if (!input.redeem) return { memberId: this.memberIdForCard(input.card), points: 0 };
+    const quote = this.quote({ card: input.card, basket: input.basket, redeem: input.redeem, ...(input.useBonusDay ? { useBonusDay: input.useBonusDay } : {}) });
+    return { memberId: this.memberIdForCard(input.card), points: quote.redemption.chosen?.points ?? 0 };
+  }
+
   /** The CLI's plain amount as a basket in the program's currency. */
   amountBasket(amount: number): ReturnType<typeof amountBasket> {
     return amountBasket(amount, this.ledger.program.currency);
@@ -622,9 +667,13 @@ export class LoyaltyService {
 
   returnSale(args: ReturnArgs): ReturnResult {
     const input = parseInput(returnArgs, args, 'return');
-    const sale = this.ledger.findTransaction('checkout', input.originalTxnId, input.originalTerminal);
-    if (!sale) throw new TallyError('unknown-transaction', `No sale ${input.originalTxnId} on this terminal${input.originalTerminal ? ` (${input.originalTerminal})` : ''}; check the receipt's transaction number`);
-    const { originalTerminal: _terminal, cashier, ...request } = input;
+    // A sale made at another counter or store is here once pulled from the server (sync first).
+    const sale = this.ledger.findTransaction('checkout', input.originalTxnId, input.originalTerminal, input.originalStore);
+    if (!sale) {
+      const where = input.originalTerminal || input.originalStore ? ` (${[input.originalStore, input.originalTerminal].filter(Boolean).join('/')})` : ' on this terminal';
+      throw new TallyError('unknown-transaction', `No sale ${input.originalTxnId}${where}; check the receipt's transaction number (a sale from another counter is known here after a sync)`);
+    }
+    const { originalTerminal: _terminal, originalStore: _store, cashier, ...request } = input;
     return this.command<ReturnResult>({ kind: 'return', txnId: input.returnId, request, stored: request, cashier: cashier ?? null, memberId: () => sale.memberId }, (member, ctx) => {
       const previous = this.ledger.returnsOf(sale.id).map((r) => r.record as ReturnRecord);
       const returnRequest = 'amount' in input ? { returnId: input.returnId, amount: input.amount } : 'lines' in input ? { returnId: input.returnId, lines: input.lines } : { returnId: input.returnId, all: true as const };

@@ -289,7 +289,7 @@ describe('tally-server over HTTP (embedded SQLite)', () => {
       components: { schemas: Record<string, { properties?: Record<string, unknown>; additionalProperties?: unknown }>; securitySchemes: Record<string, { type: string; scheme: string }> };
     }>();
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/openapi.json', '/v1/day-report', '/v1/enrol', '/v1/health', '/v1/members/by-card', '/v1/pull', '/v1/push', '/v1/sequences']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/openapi.json', '/v1/day-report', '/v1/enrol', '/v1/health', '/v1/holds', '/v1/holds/void', '/v1/members/by-card', '/v1/offline-budget', '/v1/pull', '/v1/push', '/v1/sequences']);
     // Query parameters are documented from the same schema the server validates them with.
     const pullOp = (doc.paths['/v1/pull']!['get'] as unknown as { parameters: { name: string; in: string; required: boolean }[] });
     expect(pullOp.parameters.map((p) => [p.name, p.in, p.required])).toEqual([['cursor', 'query', false], ['limit', 'query', false], ['own', 'query', false]]);

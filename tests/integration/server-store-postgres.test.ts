@@ -9,6 +9,7 @@ import { PG_LATEST_VERSION } from '../../src/server/store/postgres/migrations.js
 import { text } from '../../src/server/store/rows.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { serverPullSuite } from './server-pull.suite.js';
+import { serverSpendingSuite } from './server-spending.suite.js';
 import { serverStoreSuite } from './server-store.suite.js';
 
 let database: TestDatabase | undefined;
@@ -47,13 +48,21 @@ serverPullSuite('PostgreSQL', {
     return { restore: async () => void (await store.query(`DELETE FROM schema_migrations WHERE version = ${future} RETURNING version`)) };
   },
 });
+serverSpendingSuite('PostgreSQL', {
+  open: () => openPostgresServerStore({ connectionString: url() }),
+  markNewer: async (store) => {
+    const future = PG_LATEST_VERSION + 1;
+    await store.query(`INSERT INTO schema_migrations (version, description, applied_at) VALUES (${future}, 'from the future', 0) RETURNING version`);
+    return { restore: async () => void (await store.query(`DELETE FROM schema_migrations WHERE version = ${future} RETURNING version`)) };
+  },
+});
 
 /**
  * Every table is classified. Member-keyed tables are distributed by member_id in Citus: member_id
  * must be in their primary key and in every unique constraint or index (Citus cannot enforce one
  * without the distribution column). A new table fails this test until it is added to a list.
  */
-const MEMBER_KEYED = ['members', 'member_cards', 'transfers', 'lots', 'lot_draws', 'transactions', 'events', 'member_balances'];
+const MEMBER_KEYED = ['members', 'member_cards', 'transfers', 'lots', 'lot_draws', 'transactions', 'events', 'member_balances', 'holds', 'offline_spends'];
 /** Small, read on every request, written rarely: Citus reference tables (a copy on every node). */
 const REFERENCE = ['stores', 'programs', 'terminals', 'enrolment_codes'];
 /** Neither: each with the reason. */
@@ -62,6 +71,7 @@ const OTHER: Record<string, string> = {
   resent_transfers: 'per-terminal push bookkeeping: coordinator-local (or distributed by terminal)',
   card_index: 'keyed by card code (unique codes cannot be enforced on a member-distributed table): distributed by code',
   alerts: 'for managers, written rarely: coordinator-local',
+  offline_grants: 'one row per terminal and budget period: coordinator-local (or distributed by terminal)',
   schema_migrations: 'the schema version: coordinator-local',
 };
 /** Tables that hold a member_id but are deliberately not keyed by it. */

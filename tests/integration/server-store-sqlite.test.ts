@@ -7,6 +7,7 @@ import { openSqliteServerStore } from '../../src/server/store/sqlite/sqlite-stor
 import { TABLES } from '../support/server-store-fixtures.js';
 import { tempDir } from '../support/ledger-fixture.js';
 import { serverPullSuite } from './server-pull.suite.js';
+import { serverSpendingSuite } from './server-spending.suite.js';
 import { serverStoreSuite } from './server-store.suite.js';
 
 const { dir, cleanup } = tempDir('tally-server-store-');
@@ -30,6 +31,13 @@ serverStoreSuite('SQLite', {
   },
 });
 serverPullSuite('SQLite', {
+  open: () => openSqliteServerStore(path),
+  markNewer: async () => {
+    setUserVersion(SQLITE_LATEST_VERSION + 1);
+    return { restore: async () => setUserVersion(SQLITE_LATEST_VERSION) };
+  },
+});
+serverSpendingSuite('SQLite', {
   open: () => openSqliteServerStore(path),
   markNewer: async () => {
     setUserVersion(SQLITE_LATEST_VERSION + 1);

@@ -49,10 +49,17 @@ function sync(db: string): string {
 beforeAll(async () => {
   const program = JSON.parse(readFileSync(join(REPO, 'resources', 'programs', 'sporting-goods-usd.json'), 'utf8')) as { cardCodes: { verifyKeys: unknown[] } };
   program.cardCodes.verifyKeys = [];
+  // Small offline limits, so the test reaches them: 900 points per member per terminal and period.
+  (program as unknown as { spending: Record<string, unknown> }).spending = {
+    ...(program as unknown as { spending?: Record<string, unknown> }).spending,
+    offline: { budgetPoints: 1500, budgetHours: 24, perTransaction: 600, perMember: 900, snapshotMaxAgeHours: 72, holdSeconds: 60 },
+  };
   writeFileSync(join(dir, 'program.json'), JSON.stringify(program));
   admin('init', '--program', join(dir, 'program.json'));
   admin('store', 'create', '--id', 'STORE-A', '--name', 'Downtown', '--time-zone', 'America/New_York');
   admin('store', 'create', '--id', 'STORE-B', '--name', 'Airport', '--time-zone', 'America/New_York');
+  // Store B keeps the program's budget; store A gives each terminal its own, larger one.
+  admin('store', 'budget', '--id', 'STORE-A', '--points', '2000');
   server = await startServer(['--data', data, '--port', '0']);
   for (const [store, terminal] of [['STORE-A', 'A1'], ['STORE-A', 'A2'], ['STORE-B', 'B1']] as const) {
     const code = admin<{ code: string }>('terminal', 'code', '--store', store, '--terminal', terminal).code;
@@ -94,6 +101,10 @@ describe('pull', () => {
     } finally {
       readA2.close();
     }
+    // A return at store B of a sale made at store A: the original sale was pulled with the member.
+    const before = balance(lane('B1'));
+    const returned = ok<{ balance: number }>(lane('B1'), ['return', '--txn', 'A1-0001', '--store', 'STORE-A', '--terminal', 'A1', '--return-id', 'B1-R0001', '--amount', '10000']);
+    expect(returned.balance).toBeLessThan(before);
     // B1 earns for the member at its own counter, and A1 sees it after both sync.
     ok(lane('B1'), ['checkout', '--card', CARD, '--amount', '20000', '--txn', 'B1-0001']);
     sync(lane('B1'));
@@ -121,26 +132,60 @@ describe('pull', () => {
     expect(verified(lane('B1'))).toEqual(expect.objectContaining({ ok: true, problems: [] }));
   });
 
-  it('keeps both of two offline spends of the same points: every counter and the server agree, ledgers verify, the server names the overdraft', () => {
-    // Both counters offline (nothing synced in between), each spends all it sees on $10-off rewards.
-    const spendAll = (terminal: string): number => {
-      let n = 0;
-      while (balance(lane(terminal)) >= 300) {
-        n += 1;
-        ok(lane(terminal), ['checkout', '--card', CARD, '--amount', '2000', '--txn', `${terminal}-S${n}`, '--reward', 'ten-off', '--checked-by', 'Lee']);
+  it('online, a spend holds the points on the server first: a second counter cannot spend them again', () => {
+    // A1 spends everything it can, online: each spend is held, booked and pushed at once.
+    let n = 0;
+    while (balance(lane('A1')) >= 300) {
+      n += 1;
+      ok(lane('A1'), ['checkout', '--card', CARD, '--amount', '2000', '--txn', `A1-H${n}`, '--reward', 'ten-off', '--checked-by', 'Lee']);
+    }
+    expect(n).toBeGreaterThan(0);
+    const server = admin<{ balance: number }>('member', 'show', '--card', CARD).balance;
+    expect(server).toBe(balance(lane('A1')));
+    // B1 has not synced since: it still shows the old balance, but the server refuses the hold.
+    expect(balance(lane('B1'))).toBeGreaterThanOrEqual(300);
+    const refused = tally(lane('B1'), ['checkout', '--card', CARD, '--amount', '2000', '--txn', 'B1-H1', '--reward', 'ten-off', '--checked-by', 'Park']);
+    expect(refused.status).not.toBe(0);
+    expect(refused.error.trim()).toBe(`tally: The server shows ${server} points available for this member, counting what other counters hold (this spends 300): nothing was written`);
+    sync(lane('B1'));
+    expect(balance(lane('B1'))).toBe(server);
+  });
+
+  it('offline, two counters may spend the same points only within their budgets: all agree after syncing, ledgers verify, the overdraft is reported per store', async () => {
+    // Points to spend, known to both counters before the link goes down.
+    ok(lane('A1'), ['checkout', '--card', CARD, '--amount', '70000', '--txn', 'A1-0100']);
+    sync(lane('A1'));
+    sync(lane('B1'));
+    const before = balance(lane('B1'));
+    // Enough for one counter to reach its offline limit, not for both.
+    expect(before).toBeGreaterThanOrEqual(1200);
+    expect(before).toBeLessThan(1800);
+    const port = new URL(server.url).port;
+    await server.stop();
+    // Both offline: each spends until the program's offline limit per member stops it (900 points).
+    const spendOffline = (terminal: string): string => {
+      for (let n = 1; n <= 10; n += 1) {
+        const run = tally(lane(terminal), ['checkout', '--card', CARD, '--amount', '2000', '--txn', `${terminal}-O${n}`, '--reward', 'ten-off', '--checked-by', 'Lee']);
+        if (run.status !== 0) return run.error;
       }
-      return n;
+      throw new Error('the offline limit never stopped the spending');
     };
-    expect(spendAll('A1')).toBeGreaterThan(0);
-    expect(spendAll('B1')).toBeGreaterThan(0);
+    try {
+      expect(spendOffline('A1')).toMatch(/^tally: This member can spend 0 more points at this terminal while offline \(900 per budget period\): the server cannot be reached/);
+      expect(spendOffline('B1')).toMatch(/^tally: This member can spend 0 more points at this terminal while offline \(900 per budget period\)/);
+    } finally {
+      server = await startServer(['--data', data, '--port', port]);
+    }
     sync(lane('A1'));
     sync(lane('B1'));
     sync(lane('A1'));
     sync(lane('A2'));
-    const server = admin<{ balance: number }>('member', 'show', '--card', CARD).balance;
-    expect(server).toBeLessThan(0);
+    const onServer = admin<{ balance: number }>('member', 'show', '--card', CARD).balance;
+    expect(onServer).toBeLessThan(0);
+    // Within budget: never below minus what was spent offline.
+    expect(onServer).toBeGreaterThanOrEqual(-1800);
     for (const terminal of ['A1', 'A2', 'B1']) {
-      expect(balance(lane(terminal)), terminal).toBe(server);
+      expect(balance(lane(terminal)), terminal).toBe(onServer);
       expect(verified(lane(terminal)), terminal).toEqual(expect.objectContaining({ ok: true, problems: [] }));
     }
     const run = serverCli(['--json', '--data', data, 'verify']);
@@ -148,7 +193,14 @@ describe('pull', () => {
     const check = JSON.parse(run.stdout) as { ok: boolean; problems: string[] };
     expect(check.problems.length).toBeGreaterThan(0);
     expect(check.problems.every((p) => /overdrawn by \d+ points/.test(p))).toBe(true);
-    // The terminal itself still never spends below zero.
+    const risk = admin<{ storeId: string; grantedPoints: number; spentOffline: number; overdrawnMembers: number; overdraftPoints: number }[]>('risk');
+    expect(risk.find((r) => r.storeId === 'STORE-A')).toMatchObject({ grantedPoints: 4000, spentOffline: 900 });
+    expect(risk.find((r) => r.storeId === 'STORE-B')).toMatchObject({ grantedPoints: 1500, spentOffline: 900 });
+    expect(risk.reduce((sum, r) => sum + r.overdraftPoints, 0)).toBe(-onServer);
+    expect(risk.reduce((sum, r) => sum + r.overdrawnMembers, 0)).toBe(1);
+    const alerts = admin<{ kind: string }[]>('alerts');
+    expect(alerts.some((a) => a.kind === 'offline-budget-exceeded' || a.kind === 'hold-not-posted')).toBe(false);
+    // A terminal itself still never spends below zero.
     const again = tally(lane('A1'), ['checkout', '--card', CARD, '--amount', '2000', '--txn', 'A1-0003', '--reward', 'ten-off', '--checked-by', 'Lee']);
     expect(again.status).not.toBe(0);
   });

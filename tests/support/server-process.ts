@@ -35,8 +35,10 @@ export function serverEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.
   return env;
 }
 
-export async function startServer(args: readonly string[], env: NodeJS.ProcessEnv = serverEnv(), timeoutMs = 20_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [SERVER_BIN, 'serve', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+/** `wrap`: a command the server runs under, e.g. `['nsenter', '-t', PID, '-m', '--']` (another mount namespace). */
+export async function startServer(args: readonly string[], env: NodeJS.ProcessEnv = serverEnv(), timeoutMs = 20_000, wrap: readonly string[] = []): Promise<ServerProcess> {
+  const command = [...wrap, process.execPath, SERVER_BIN, 'serve', ...args];
+  const child = spawn(command[0]!, command.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8');

@@ -32,6 +32,9 @@ export const TABLES = [
   'events',
   'member_balances',
   'alerts',
+  'holds',
+  'offline_grants',
+  'offline_spends',
 ] as const;
 
 /** Row counts of every table: equal before and after means nothing was written. */

@@ -14,6 +14,16 @@ const id = z
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes (e.g. "gold-3x-day")');
 const minor = z.number().int('must be a whole number of minor units').nonnegative('must not be negative');
 const positive = z.number().int('must be a whole number').positive('must be greater than zero');
+
+/** Offline spending at an enrolled terminal, unless the program says otherwise (see `spending.offline`). */
+export const DEFAULT_OFFLINE = {
+  budgetPoints: 20_000,
+  budgetHours: 24,
+  perTransaction: 5_000,
+  perMember: 5_000,
+  snapshotMaxAgeHours: 72,
+  holdSeconds: 120,
+} as const;
 const localized = z.strictObject({ en: z.string().min(1), ko: z.string().min(1) });
 const dayKey = z.string().refine((s) => parseDayKey(s) !== undefined, 'must be a date as YYYY-MM-DD');
 
@@ -219,8 +229,27 @@ export const programSchema = z
         perVisit: positive.optional(),
         /** The most points a member may spend in one local day at this terminal. */
         perDay: positive.optional(),
+        /**
+         * Spending at a terminal enrolled with a server. Online, every spend first takes a hold on
+         * the server (`holdSeconds`), so two counters cannot spend the same points. Offline, a spend
+         * goes ahead only within what the server granted the terminal in advance: `budgetPoints`
+         * per `budgetHours` for the whole terminal (a store can set its own on the server), at most
+         * `perTransaction` in one spend and `perMember` per member in one budget period, and only
+         * while what the terminal knows of the member is at most `snapshotMaxAgeHours` old. The
+         * worst case a chain can lose in a period is the sum of the budgets granted in it.
+         */
+        offline: z
+          .strictObject({
+            budgetPoints: z.number().int().nonnegative().default(DEFAULT_OFFLINE.budgetPoints),
+            budgetHours: z.number().int().min(1).max(168).default(DEFAULT_OFFLINE.budgetHours),
+            perTransaction: positive.default(DEFAULT_OFFLINE.perTransaction),
+            perMember: positive.default(DEFAULT_OFFLINE.perMember),
+            snapshotMaxAgeHours: z.number().int().min(1).max(720).default(DEFAULT_OFFLINE.snapshotMaxAgeHours),
+            holdSeconds: z.number().int().min(10).max(3600).default(DEFAULT_OFFLINE.holdSeconds),
+          })
+          .default({ ...DEFAULT_OFFLINE }),
       })
-      .default({ proofs: ['spend-code', 'pin'], withoutProofUpTo: 0 }),
+      .default({ proofs: ['spend-code', 'pin'], withoutProofUpTo: 0, offline: { ...DEFAULT_OFFLINE } }),
     /** A denylist distributed with the program: lost or stolen cards, leaked QR codes, retired terminal keys. */
     revoked: z
       .strictObject({

@@ -46,3 +46,49 @@ export function checkSpending(program: Program, facts: SpendFacts): void {
   const given = facts.proof === null ? '' : ` (${PROOF_WORDS[facts.proof]} is not one this program takes)`;
   throw new TallyError('proof-required', `Spending points needs ${accepted}${given}: a scanned card or receipt QR code only identifies the member; nothing was written`);
 }
+
+/** What the server granted this terminal for spending while offline (see `spending.offline`). */
+export interface OfflineGrant {
+  readonly id: string;
+  readonly points: number;
+  readonly perTransaction: number;
+  readonly perMember: number;
+  readonly snapshotMaxAgeMs: number;
+  /** On the server's clock. */
+  readonly expiresAt: number;
+}
+
+export interface OfflineSpendFacts {
+  readonly points: number;
+  /** The current time on the server's clock, as this terminal estimates it. */
+  readonly serverNow: number;
+  /** How old what this terminal knows of the member is (null: never synced). */
+  readonly snapshotAgeMs: number | null;
+  /** Points spent offline under this grant: at this terminal, and by this member at this terminal. */
+  readonly spentUnderGrant: number;
+  readonly memberSpentUnderGrant: number;
+}
+
+/**
+ * Throws `offline-limit` when an offline spend is beyond what the server granted. The message says
+ * which limit and what is left, so the cashier can offer what is possible (or earn only).
+ */
+export function checkOfflineSpending(grant: OfflineGrant | null, facts: OfflineSpendFacts): void {
+  if (facts.points <= 0) return;
+  const tail = 'the server cannot be reached, so points can be spent only within what it allowed this terminal in advance; nothing was written';
+  if (grant === null) throw new TallyError('offline-limit', `This terminal has no offline budget from the server yet (sync once while online): ${tail}`);
+  if (facts.serverNow >= grant.expiresAt) throw new TallyError('offline-limit', `This terminal's offline budget expired (sync to get a new one): ${tail}`);
+  if (facts.snapshotAgeMs === null || facts.snapshotAgeMs > grant.snapshotMaxAgeMs) {
+    const hours = Math.round(grant.snapshotMaxAgeMs / 3_600_000);
+    throw new TallyError('offline-limit', `This terminal last heard from the server more than ${hours} hours ago, so the member's points may have been spent elsewhere: ${tail}`);
+  }
+  if (facts.points > grant.perTransaction) throw new TallyError('offline-limit', `At most ${grant.perTransaction} points can be spent in one visit while offline (this spends ${facts.points}): ${tail}`);
+  if (facts.memberSpentUnderGrant + facts.points > grant.perMember) {
+    const left = Math.max(0, grant.perMember - facts.memberSpentUnderGrant);
+    throw new TallyError('offline-limit', `This member can spend ${left} more points at this terminal while offline (${grant.perMember} per budget period): ${tail}`);
+  }
+  if (facts.spentUnderGrant + facts.points > grant.points) {
+    const left = Math.max(0, grant.points - facts.spentUnderGrant);
+    throw new TallyError('offline-limit', `This terminal's offline budget has ${left} points left (of ${grant.points}): ${tail}`);
+  }
+}

@@ -8,11 +8,13 @@ Commands:
   program publish    sign and publish a newer version of the program: --program FILE
   store create       a store: --id ID --name NAME [--time-zone ZONE] (default: the program's)
   store list         the stores
+  store budget       a store's own offline spending budget per terminal and budget period: --id ID (--points N | --program-default)
   terminal code      a one-time enrolment code for a terminal, shown once: --store ID --terminal ID [--valid-hours N] (default 24)
   terminal list      the enrolled terminals: [--store ID]
   terminal revoke    refuse a terminal's credential from now on: --store ID --terminal ID
   member show        a member as the server holds them: --card CODE | --member ID
   alerts             what needs a manager (pushed entries that contradict what the server holds): [--limit N]
+  risk               per store: offline budgets granted and not expired, what was spent offline under them, members below zero
   verify             recompute every balance and check every ledger invariant
 
 Options for every command:

@@ -49,11 +49,13 @@ const COMMANDS: Record<string, NonNullable<ParseArgsConfig['options']>> = {
   'program publish': { program: { type: 'string' } },
   'store create': { id: { type: 'string' }, name: { type: 'string' }, 'time-zone': { type: 'string' } },
   'store list': {},
+  'store budget': { id: { type: 'string' }, points: { type: 'string' }, 'program-default': { type: 'boolean' } },
   'terminal code': { store: { type: 'string' }, terminal: { type: 'string' }, 'valid-hours': { type: 'string' } },
   'terminal list': { store: { type: 'string' } },
   'terminal revoke': { store: { type: 'string' }, terminal: { type: 'string' } },
   'member show': { card: { type: 'string' }, member: { type: 'string' } },
   alerts: { limit: { type: 'string' } },
+  risk: {},
   verify: {},
 };
 
@@ -375,6 +377,33 @@ async function run(name: string, options: Options, ctx: Context): Promise<number
         return 0;
       });
     }
+    case 'store budget': {
+      const id = required(options, 'id');
+      const points = optional(options, 'points');
+      const programDefault = options['program-default'] === true;
+      if ((points === undefined) === !programDefault) throw new UsageError('give --points N (this store\'s offline budget per terminal and period) or --program-default');
+      const value = points === undefined ? null : wholeNumber(points, '--points', 0, 1_000_000_000);
+      return withStore(ctx, async (store) => {
+        if (!(await store.setStoreOfflineBudget(id, value))) throw new TallyError('invalid-input', `No store ${id}: create it first (tally-server store create)`);
+        out(
+          [value === null ? `Store ${id}: offline budget as the program says (from each terminal's next budget period)` : `Store ${id}: offline budget ${value} points per terminal and period (from each terminal's next budget period)`],
+          { storeId: id, offlineBudgetPoints: value },
+        );
+        return 0;
+      });
+    }
+    case 'risk':
+      return withStore(ctx, async (store) => {
+        const rows = await store.riskReport(ctx.clock());
+        out(
+          [
+            'store                 budgets granted   spent offline   members below zero   overdraft points',
+            ...rows.map((r) => `${r.storeId.padEnd(20)}  ${String(r.grantedPoints).padStart(15)}   ${String(r.spentOffline).padStart(13)}   ${String(r.overdrawnMembers).padStart(18)}   ${String(r.overdraftPoints).padStart(16)}`),
+          ],
+          rows,
+        );
+        return 0;
+      });
     case 'verify':
       return withStore(ctx, async (store) => {
         const result = await store.verify();

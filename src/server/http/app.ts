@@ -17,7 +17,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Fastify from 'fastify';
 import type { z } from 'zod';
-import { fromBase64Url } from '../../core/card-code/base64url.js';
+import { fromBase64Url, toBase64Url } from '../../core/card-code/base64url.js';
 import { certifyTerminalKey } from '../../core/card-code/member-qr.js';
 import { parseProgramFile } from '../../core/program/parse.js';
 import type { Program } from '../../core/program/schema.js';
@@ -38,6 +38,8 @@ import { RefusalTally, type RefusalSummary } from './refusals.js';
 import { route } from './routes.js';
 import { dayReportQuerySchema } from '../../contract/day-report.js';
 import { cardLookupQuerySchema, pullQuerySchema } from '../../contract/pull.js';
+import { holdRequestSchema, voidHoldRequestSchema } from '../../contract/spending.js';
+import { randomBytes } from 'node:crypto';
 
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 /** Entries per pull page when the terminal does not say. */
@@ -215,6 +217,50 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     if (parsedProgram?.key !== key) parsedProgram = { key, program: parseProgramFile(record.text, `${record.id} version ${record.version}`).program };
     return parsedProgram.program;
   };
+
+  const spendingTerms = async (): Promise<Program['spending']['offline']> => {
+    const current = await store.currentProgram();
+    if (!current) throw new HttpError(503, 'not-ready', 'This server is not initialised yet (tally-server init --program FILE)');
+    return programOf(current).spending.offline;
+  };
+
+  register('hold', async (request, reply) => {
+    const terminal = caller(request);
+    const body = parse(holdRequestSchema, request.body);
+    const terms = await spendingTerms();
+    const now = clock();
+    const outcome = await store.createHold({ ...body, storeId: terminal.storeId, terminalId: terminal.terminalId, now, expiresAt: now + terms.holdSeconds * 1000 });
+    if (!outcome.ok) {
+      return refuse(request, reply, new HttpError(409, 'insufficient', `The member has ${Math.max(0, outcome.available)} points available, counting what other counters hold: nothing was held`, { available: outcome.available }));
+    }
+    return { holdId: outcome.holdId, points: outcome.points, expiresAt: outcome.expiresAt, serverTime: now };
+  });
+
+  register('hold-void', async (request) => {
+    const terminal = caller(request);
+    const body = parse(voidHoldRequestSchema, request.body);
+    return { state: await store.voidHold({ ...body, storeId: terminal.storeId, terminalId: terminal.terminalId, now: clock() }) };
+  });
+
+  register('offline-budget', async (request) => {
+    const terminal = caller(request);
+    const terms = await spendingTerms();
+    const now = clock();
+    const grant = await store.offlineGrant({
+      storeId: terminal.storeId,
+      terminalId: terminal.terminalId,
+      now,
+      newId: toBase64Url(options.random ? options.random(12) : new Uint8Array(randomBytes(12))),
+      terms: {
+        points: terms.budgetPoints,
+        perTransaction: terms.perTransaction,
+        perMember: terms.perMember,
+        snapshotMaxAgeMs: terms.snapshotMaxAgeHours * 3_600_000,
+        periodMs: terms.budgetHours * 3_600_000,
+      },
+    });
+    return { grant, serverTime: now };
+  });
 
   register('enrol', async (request) => {
     const body = parse(enrolRequestSchema, request.body);

@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'not-ready'
   | 'busy'
   | 'disk-full'
+  | 'insufficient'
   | 'internal';
 
 export interface ErrorBody {

@@ -15,9 +15,10 @@ import {
   sequenceConflictSchema,
   sequencesResponseSchema,
 } from '../../contract/sync.js';
+import { holdRefusedSchema, holdRequestSchema, holdResponseSchema, offlineBudgetResponseSchema, voidHoldRequestSchema, voidHoldResponseSchema } from '../../contract/spending.js';
 import { cardLookupQuerySchema, memberStateSchema, pullQuerySchema, pullResponseSchema } from '../../contract/pull.js';
 
-export type RouteName = 'health' | 'enrol' | 'push' | 'sequences' | 'pull' | 'member-by-card' | 'day-report' | 'openapi';
+export type RouteName = 'health' | 'enrol' | 'push' | 'sequences' | 'pull' | 'member-by-card' | 'hold' | 'hold-void' | 'offline-budget' | 'day-report' | 'openapi';
 
 export interface Answer {
   readonly description: string;
@@ -146,6 +147,42 @@ export const ROUTES: readonly RouteSpec[] = [
       ...AUTH,
       503: error('The server has no program yet: try again once head office has published one'),
     },
+  },
+  {
+    name: 'hold',
+    method: 'POST',
+    url: '/v1/holds',
+    summary: "Hold a member's points for one spend",
+    description:
+      "Online, a terminal holds the points a spend needs before booking it: granted when the member's balance less every other unexpired hold covers it. The hold expires on the server's clock (the program's `spending.offline.holdSeconds`); the push that brings the spend (its transaction names the hold) posts it. The same hold id again answers the same.",
+    auth: true,
+    body: holdRequestSchema,
+    answers: {
+      200: { description: 'Held until `expiresAt` (server clock)', schema: holdResponseSchema },
+      ...BAD_BODY,
+      ...AUTH,
+      409: { description: 'Not enough points, counting what other counters hold: nothing was held; `available` says how many are', schema: holdRefusedSchema },
+    },
+  },
+  {
+    name: 'hold-void',
+    method: 'POST',
+    url: '/v1/holds/void',
+    summary: 'Give a hold back',
+    description: 'The counter did not book the spend: a hold of the caller that is still held and not expired is voided; otherwise the answer says what became of it (posted, expired, voided, unknown).',
+    auth: true,
+    body: voidHoldRequestSchema,
+    answers: { 200: { description: 'What the hold is now', schema: voidHoldResponseSchema }, ...BAD_BODY, ...AUTH },
+  },
+  {
+    name: 'offline-budget',
+    method: 'POST',
+    url: '/v1/offline-budget',
+    summary: "The terminal's offline spending budget",
+    description:
+      "What the terminal may let members spend while it cannot reach the server, for one budget period: the unexpired grant, else a new one (the program's `spending.offline`, or the store's own budget set with `tally-server store budget`). Budgets of one terminal never overlap, so the most a chain can lose in a period is the sum of the budgets granted in it.",
+    auth: true,
+    answers: { 200: { description: 'The current grant, with the server clock', schema: offlineBudgetResponseSchema }, ...AUTH, 503: error('The server has no program yet') },
   },
   {
     name: 'openapi',

@@ -1,13 +1,12 @@
 /**
  * Reading a pull page (src/contract/pull.ts), shared by both stores: each adapter supplies a
- * `PullReader` for its dialect (where the change stamps come from, how rows are fetched in bulk),
- * and this module decides what a page holds, cuts it on a stamp boundary, leaves out what the
- * terminal booked itself, withholds contact details from other stores and turns rows into the
- * contract's shapes.
+ * `PullReader` for its dialect (where the change stamps come from, how entities are fetched in bulk
+ * and shaped for the contract), and this module decides what a page holds, cuts it on a stamp
+ * boundary, leaves out what the terminal booked itself and withholds contact details from other
+ * stores.
  */
 import type { PulledMember, PullResponse } from '../../contract/pull.js';
-import type { SyncEvent, SyncMember, SyncTransaction, SyncTransfer } from '../../contract/sync.js';
-import { int, intOrNull, json, text, textOrNull, type Row } from './rows.js';
+import { MAX_PUSH_ITEMS, type SyncEvent, type SyncMember, type SyncTransaction, type SyncTransfer } from '../../contract/sync.js';
 
 export type ChangeEntity = 'member' | 'transaction' | 'transfer' | 'event';
 
@@ -24,26 +23,39 @@ export interface EntityKey {
   readonly id: string;
 }
 
-/** What a store adapter reads for a pull; rows are the adapter's, columns as named below. */
+/** A member's current record, with the store of the member's enrolment (null when none is held). */
+export interface StoredMember {
+  readonly record: SyncMember;
+  readonly homeStore: string | null;
+}
+
+/** An event with the store it was booked at (the contract's event does not name it). */
+export interface StoredEvent {
+  readonly storeId: string;
+  readonly event: SyncEvent;
+}
+
+/**
+ * What a store adapter reads for a pull, already in the contract's shapes (each adapter builds them
+ * the cheapest way its dialect allows). Entities come back in any order; one not held is left out.
+ */
 export interface PullReader {
+  /**
+   * True when every change row has a stamp of its own (SQLite's change log) rather than one stamp
+   * per commit (PostgreSQL): a page cut by stamps alone could then split one push (see pageChanges).
+   */
+  readonly stampPerRow: boolean;
   /** Changes after `after` (all when null) in stamp order, at most `limit` rows, only stamps safe to hand out. */
   changes(after: bigint | null, limit: number): Promise<ChangeRow[]>;
   /** Every change with exactly this stamp (one PostgreSQL transaction can write many rows). */
   changesAt(stamp: bigint): Promise<ChangeRow[]>;
   /** The newest stamp (for progress; 0 when empty). */
   latest(): Promise<bigint>;
-  /** member_id, record (JSON text), home_store (the store of the member's enrolment, or null). */
-  members(ids: readonly string[]): Promise<Row[]>;
-  /** Transaction rows, with request, record and result as JSON text. */
-  transactions(keys: readonly EntityKey[]): Promise<Row[]>;
-  /** Transfer rows, detail as JSON text. */
-  transfers(keys: readonly EntityKey[]): Promise<Row[]>;
-  /** Lots granted by these transfers: member_id, id, transfer_id, points, earned_at, expires_at. */
-  lots(transfers: readonly EntityKey[]): Promise<Row[]>;
-  /** Draws made by these transfers: member_id, lot_id, transfer_id, points. */
-  draws(transfers: readonly EntityKey[]): Promise<Row[]>;
-  /** Event rows, detail as JSON text. */
-  events(keys: readonly EntityKey[]): Promise<Row[]>;
+  members(ids: readonly string[]): Promise<StoredMember[]>;
+  transactions(keys: readonly EntityKey[]): Promise<SyncTransaction[]>;
+  /** Transfers with the lots each granted (by lot id) and the draws it made (by lot id). */
+  transfers(keys: readonly EntityKey[]): Promise<SyncTransfer[]>;
+  events(keys: readonly EntityKey[]): Promise<StoredEvent[]>;
 }
 
 export interface PullRequest {
@@ -57,17 +69,55 @@ export interface PullRequest {
 }
 
 /**
+ * How far past a page's end pageChanges looks for the member records its entries need: one push
+ * writes at most MAX_PUSH_ITEMS rows, its members last.
+ */
+export const MEMBER_LOOKAHEAD = MAX_PUSH_ITEMS;
+
+/** Members whose entries `rows` hold without a row for the member itself. */
+function membersWithout(rows: readonly ChangeRow[]): Set<string> {
+  const named = new Set<string>();
+  const present = new Set<string>();
+  for (const r of rows) (r.entity === 'member' ? present : named).add(r.memberId);
+  for (const id of present) named.delete(id);
+  return named;
+}
+
+/**
  * The changes of one page: up to `limit` rows, ending on a stamp boundary, so that a page never
  * holds half of what one server transaction wrote. A single stamp larger than the limit is taken
  * whole (a page may then exceed the limit; one push is at most a few thousand rows).
+ *
+ * Where every row has its own stamp (SQLite), a cut can still fall inside one push, and a push
+ * writes its members after their transactions and transfers: the page would hold the entries of a
+ * member whose record comes only on the next page, which a terminal that never saw the member must
+ * refuse — and would refuse again on every retry of the same page. So the page is extended past the
+ * cut up to the last record of such a member found within MEMBER_LOOKAHEAD rows (nothing is sent
+ * twice, and the cursor still only moves forward). A member not found there is one the terminal
+ * received on an earlier page (or its own).
  */
 export async function pageChanges(reader: PullReader, cursor: bigint | null, limit: number): Promise<{ rows: ChangeRow[]; more: boolean }> {
   const rows = await reader.changes(cursor, limit + 1);
   if (rows.length <= limit) return { rows, more: false };
   const next = rows[limit]!.stamp;
   const kept = rows.slice(0, limit).filter((r) => r.stamp !== next);
-  if (kept.length > 0) return { rows: kept, more: true };
-  return { rows: await reader.changesAt(next), more: true };
+  if (kept.length === 0) return { rows: await reader.changesAt(next), more: true };
+  if (!reader.stampPerRow) return { rows: kept, more: true };
+  let page = kept;
+  let more = true;
+  // Each round either extends the page or stops; the rows it adds may name members further on.
+  for (let missing = membersWithout(page); missing.size > 0 && more; missing = membersWithout(page)) {
+    const ahead = await reader.changes(page[page.length - 1]!.stamp, MEMBER_LOOKAHEAD);
+    let end = -1;
+    ahead.forEach((r, i) => {
+      if (r.entity === 'member' && missing.has(r.memberId)) end = i;
+    });
+    if (end < 0) break;
+    page = [...page, ...ahead.slice(0, end + 1)];
+    // Rows after the new end: known when the look-ahead saw some, else only if it was cut short.
+    more = ahead.length > end + 1 || ahead.length === MEMBER_LOOKAHEAD;
+  }
+  return { rows: page, more };
 }
 
 const keyOf = (memberId: string, id: string): string => `${memberId}\u0000${id}`;
@@ -85,97 +135,19 @@ function unique(rows: readonly ChangeRow[], entity: ChangeEntity): EntityKey[] {
   return keys;
 }
 
-function inOrder<T>(keys: readonly EntityKey[], rows: readonly Row[], convert: (row: Row) => T): T[] {
-  const byKey = new Map(rows.map((r) => [keyOf(text(r, 'member_id'), text(r, 'id')), r]));
+/** `entities` in the order of `keys` (the change log's), those not held left out. */
+function inOrder<T>(keys: readonly EntityKey[], entities: readonly T[], key: (entity: T) => string): T[] {
+  const byKey = new Map(entities.map((e) => [key(e), e]));
   return keys.flatMap((k) => {
-    const row = byKey.get(keyOf(k.memberId, k.id));
-    return row ? [convert(row)] : [];
+    const entity = byKey.get(keyOf(k.memberId, k.id));
+    return entity === undefined ? [] : [entity];
   });
 }
 
-const ownRow = (request: Pick<PullRequest, 'storeId' | 'terminalId'>, row: Row): boolean => text(row, 'store_id') === request.storeId && text(row, 'terminal_id') === request.terminalId;
-
-export function memberFromRow(row: Row, callerStore: string): PulledMember {
-  const member = json(row, 'record') as SyncMember;
-  const home = textOrNull(row, 'home_store');
-  if (home === callerStore || member.erasedAt !== null) return { member, contactWithheld: false };
+export function memberForCaller(stored: StoredMember, callerStore: string): PulledMember {
+  const member = stored.record;
+  if (stored.homeStore === callerStore || member.erasedAt !== null) return { member, contactWithheld: false };
   return { member: { ...member, phone: null, email: null }, contactWithheld: true };
-}
-
-export function transactionFromRow(r: Row): SyncTransaction {
-  return {
-    id: text(r, 'id'),
-    storeId: text(r, 'store_id'),
-    terminalId: text(r, 'terminal_id'),
-    kind: text(r, 'kind') as SyncTransaction['kind'],
-    txnId: text(r, 'txn_id'),
-    memberId: text(r, 'member_id'),
-    originalId: textOrNull(r, 'original_id'),
-    requestHash: text(r, 'request_hash'),
-    request: json(r, 'request'),
-    record: json(r, 'record'),
-    result: json(r, 'result'),
-    cashier: textOrNull(r, 'cashier'),
-    createdAt: int(r, 'created_at'),
-  };
-}
-
-export function transferFromRow(r: Row, lots: readonly Row[], draws: readonly Row[]): SyncTransfer {
-  return {
-    id: text(r, 'id'),
-    storeId: text(r, 'store_id'),
-    terminalId: text(r, 'terminal_id'),
-    epoch: int(r, 'epoch'),
-    seq: int(r, 'seq'),
-    kind: text(r, 'kind'),
-    unit: text(r, 'unit') as SyncTransfer['unit'],
-    amount: int(r, 'amount'),
-    debitAccount: text(r, 'debit_account'),
-    creditAccount: text(r, 'credit_account'),
-    memberId: text(r, 'member_id'),
-    businessKey: text(r, 'business_key'),
-    periodKind: textOrNull(r, 'period_kind'),
-    period: textOrNull(r, 'period'),
-    transactionId: textOrNull(r, 'transaction_id'),
-    posTxnId: textOrNull(r, 'pos_txn_id'),
-    cashier: textOrNull(r, 'cashier'),
-    moneyAmount: intOrNull(r, 'money_amount'),
-    currency: text(r, 'currency'),
-    programId: text(r, 'program_id'),
-    programVersion: int(r, 'program_version'),
-    earnRatePoints: intOrNull(r, 'earn_rate_points'),
-    earnRatePer: intOrNull(r, 'earn_rate_per'),
-    effectiveAt: int(r, 'effective_at'),
-    bookedAt: int(r, 'booked_at'),
-    localTime: text(r, 'local_time'),
-    detail: json(r, 'detail') as Record<string, unknown>,
-    lotsGranted: lots.map((l) => ({ id: text(l, 'id'), points: int(l, 'points'), earnedAt: int(l, 'earned_at'), expiresAt: intOrNull(l, 'expires_at') })),
-    lotsDrawn: draws.map((d) => ({ lotId: text(d, 'lot_id'), points: int(d, 'points') })),
-  };
-}
-
-export function eventFromRow(r: Row): SyncEvent {
-  return {
-    id: text(r, 'id'),
-    memberId: text(r, 'member_id'),
-    kind: text(r, 'kind'),
-    period: text(r, 'period'),
-    businessKey: text(r, 'business_key'),
-    terminalId: text(r, 'terminal_id'),
-    detail: json(r, 'detail') as Record<string, unknown>,
-    bookedAt: int(r, 'booked_at'),
-  };
-}
-
-function grouped(rows: readonly Row[], column: string): Map<string, Row[]> {
-  const map = new Map<string, Row[]>();
-  for (const r of rows) {
-    const k = keyOf(text(r, 'member_id'), text(r, column));
-    const list = map.get(k);
-    if (list) list.push(r);
-    else map.set(k, [r]);
-  }
-  return map;
 }
 
 /** The entities named by `rows`, read and shaped for the contract (own entries left out unless asked). */
@@ -184,30 +156,23 @@ export async function readEntities(reader: PullReader, rows: readonly ChangeRow[
   const transactionKeys = unique(rows, 'transaction');
   const transferKeys = unique(rows, 'transfer');
   const eventKeys = unique(rows, 'event');
-  const [memberRows, transactionRows, transferRows, eventRows] = await Promise.all([
+  const [members, transactions, transfers, events] = await Promise.all([
     memberIds.length > 0 ? reader.members(memberIds) : [],
     transactionKeys.length > 0 ? reader.transactions(transactionKeys) : [],
     transferKeys.length > 0 ? reader.transfers(transferKeys) : [],
     eventKeys.length > 0 ? reader.events(eventKeys) : [],
   ]);
-  const wanted = (row: Row): boolean => request.own || !ownRow(request, row);
-  const transfersWanted = transferRows.filter(wanted);
-  const wantedKeys = transfersWanted.map((r) => ({ memberId: text(r, 'member_id'), id: text(r, 'id') }));
-  const [lotRows, drawRows] = wantedKeys.length > 0 ? await Promise.all([reader.lots(wantedKeys), reader.draws(wantedKeys)]) : [[], []];
-  const lotsBy = grouped(lotRows, 'transfer_id');
-  const drawsBy = grouped(drawRows, 'transfer_id');
-  const byMember = new Map(memberRows.map((r) => [text(r, 'member_id'), r]));
+  const wanted = (storeId: string, terminalId: string): boolean => request.own || storeId !== request.storeId || terminalId !== request.terminalId;
+  const byMember = new Map(members.map((m) => [m.record.id, m]));
+  const entityKey = (e: { readonly memberId: string; readonly id: string }): string => keyOf(e.memberId, e.id);
   return {
     members: memberIds.flatMap((id) => {
-      const row = byMember.get(id);
-      return row ? [memberFromRow(row, request.storeId)] : [];
+      const stored = byMember.get(id);
+      return stored ? [memberForCaller(stored, request.storeId)] : [];
     }),
-    transactions: inOrder(transactionKeys, transactionRows.filter(wanted), transactionFromRow),
-    transfers: inOrder(transferKeys, transfersWanted, (r) => {
-      const k = keyOf(text(r, 'member_id'), text(r, 'id'));
-      return transferFromRow(r, lotsBy.get(k) ?? [], drawsBy.get(k) ?? []);
-    }),
-    events: inOrder(eventKeys, eventRows.filter(wanted), eventFromRow),
+    transactions: inOrder(transactionKeys, transactions.filter((t) => wanted(t.storeId, t.terminalId)), entityKey),
+    transfers: inOrder(transferKeys, transfers.filter((t) => wanted(t.storeId, t.terminalId)), entityKey),
+    events: inOrder(eventKeys, events.filter((e) => wanted(e.storeId, e.event.terminalId)), (e) => entityKey(e.event)).map((e) => e.event),
   };
 }
 

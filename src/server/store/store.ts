@@ -13,6 +13,7 @@ import type { PushItem, PushStatus } from '../../contract/sync.js';
 import type { MemberState, PullResponse } from '../../contract/pull.js';
 import type { TerminalCertificate } from '../../core/card-code/member-qr.js';
 import type { PullRequest } from './pull.js';
+import type { GrantTerms, HoldOutcome, HoldRequestRecord, OfflineGrantRecord, RiskRow, VoidOutcome } from './spending.js';
 
 export interface StoreRecord {
   readonly id: string;
@@ -158,6 +159,21 @@ export interface ServerStore {
   pull(request: PullRequest): Promise<PullResponse>;
   /** The whole state of the member holding this card (for a card a terminal has never seen), or undefined. */
   memberStateByCard(code: string, caller: { readonly storeId: string; readonly terminalId: string }): Promise<MemberState | undefined>;
+
+  /**
+   * A hold on a member's points for one online spend: granted when the member's balance less the
+   * other unexpired holds covers it (the same hold id again answers the same), else refused with what
+   * is available. Posted by the push that brings the spend (its transaction names the hold).
+   */
+  createHold(hold: HoldRequestRecord): Promise<HoldOutcome>;
+  /** Voids a hold of the caller's that is still held and not expired; otherwise says what became of it. */
+  voidHold(key: { readonly memberId: string; readonly holdId: string; readonly storeId: string; readonly terminalId: string; readonly now: number }): Promise<VoidOutcome>;
+  /** The terminal's offline budget for now: the unexpired one, else a new one on these terms (a store's own budget wins). */
+  offlineGrant(request: { readonly storeId: string; readonly terminalId: string; readonly now: number; readonly newId: string; readonly terms: GrantTerms }): Promise<OfflineGrantRecord>;
+  /** A store's own offline budget per terminal (null: the program's); false for an unknown store. */
+  setStoreOfflineBudget(storeId: string, points: number | null): Promise<boolean>;
+  /** Per store: unexpired budgets, what was spent offline under them, and members below zero. */
+  riskReport(now: number): Promise<RiskRow[]>;
 
   member(memberId: string): Promise<MemberView | undefined>;
   memberIdForCard(code: string): Promise<string | undefined>;

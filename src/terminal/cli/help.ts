@@ -17,7 +17,7 @@ Commands:
   balance            points, tier and expiring points: --card CODE
   quote              what a basket would earn and what can be redeemed: --card CODE (--amount N | --basket FILE) [--redeem-points N | --reward ID] [--bonus-day ID]
   checkout           book a sale: --card CODE (--amount N | --basket FILE) --txn POS-ID [--redeem-points N | --reward ID] [--bonus-day ID] [--cashier NAME] [--spend-code CODE | --pin-stdin | --checked-by NAME]
-  return             reverse a sale: --txn ORIGINAL-POS-ID --return-id ID (--amount N | --line SKU:QTY… | --lines FILE | --all) [--terminal ID]
+  return             reverse a sale: --txn ORIGINAL-POS-ID --return-id ID (--amount N | --line SKU:QTY… | --lines FILE | --all) [--terminal ID] [--store ID] (a sale of another counter or store: after a sync)
   action             record a bonus action: --card CODE --action ID [--ref REFERENCE] [--id ID]
   donate             give points to a charity: --card CODE --charity ID --points N --id ID [--spend-code CODE | --pin-stdin | --checked-by NAME]
   membership sell    sell a paid membership: --card CODE --plan ID --txn POS-ID [--fee N]

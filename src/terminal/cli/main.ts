@@ -35,6 +35,7 @@ import { pendingCount } from '../ledger/outbox.js';
 import { enrolTerminal } from '../sync/enrol.js';
 import { syncNow } from '../sync/sync.js';
 import { lookUpUnknownCard } from '../sync/card-lookup.js';
+import { authoriseSpend } from '../sync/spending.js';
 import { defaultBackupDir, endOfDay, eodLines, eodSlip } from '../sync/eod.js';
 import { dayKeySchema } from '../../contract/day-report.js';
 import { FileSecretStore, secretsDirFor } from '../trust/secret-store.js';
@@ -113,7 +114,7 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     'pin-stdin': { type: 'boolean' },
     'checked-by': { type: 'string' },
   },
-  return: { txn: { type: 'string' }, 'return-id': { type: 'string' }, amount: { type: 'string' }, all: { type: 'boolean' }, line: { type: 'string', multiple: true }, lines: { type: 'string' }, terminal: { type: 'string' }, cashier: { type: 'string' } },
+  return: { txn: { type: 'string' }, 'return-id': { type: 'string' }, amount: { type: 'string' }, all: { type: 'boolean' }, line: { type: 'string', multiple: true }, lines: { type: 'string' }, terminal: { type: 'string' }, store: { type: 'string' }, cashier: { type: 'string' } },
   action: { card: { type: 'string' }, action: { type: 'string' }, ref: { type: 'string' }, id: { type: 'string' }, cashier: { type: 'string' } },
   donate: {
     card: { type: 'string' },
@@ -424,6 +425,24 @@ async function withService<T>(
   }
 }
 
+/**
+ * A command that may spend points: at an enrolled terminal it first takes a hold on the server (or,
+ * with no answer, goes on within the offline budget), and afterwards pushes the spend at once (which
+ * posts the hold) or gives the hold back when nothing was booked.
+ */
+async function spendingCommand<R extends { readonly replayed: boolean }>(ctx: RunContext, service: LoyaltyService, preview: Parameters<LoyaltyService['spendPreview']>[0], run: () => R): Promise<R> {
+  const authorised = await authoriseSpend(service, preview, { secrets: new FileSecretStore(secretsDirFor(ctx.db)) });
+  let result: R;
+  try {
+    result = run();
+  } catch (error) {
+    await authorised.settle({ booked: false });
+    throw error;
+  }
+  await authorised.settle({ booked: !result.replayed });
+  return result;
+}
+
 /** Commands whose --card may name a member enrolled at another counter. */
 const CARD_COMMANDS: ReadonlySet<string> = new Set(['balance', 'quote', 'checkout', 'donate', 'action', 'membership sell', 'membership renew', 'member update', 'member show', 'member pin', 'member erase', 'adjust', 'history', 'qr issue']);
 
@@ -730,7 +749,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         const bonusDay = optional(options, 'bonus-day');
         const cashier = optional(options, 'cashier');
         const proof = await spendProofFrom(options, ctx);
-        const r = service.checkout({
+        const args = {
           ...(proof ? { proof } : {}),
           card: required(options, 'card'),
           txnId: required(options, 'txn'),
@@ -738,7 +757,8 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
           ...(redeem ? { redeem } : {}),
           ...(bonusDay ? { useBonusDay: bonusDay } : {}),
           ...(cashier ? { cashier } : {}),
-        });
+        };
+        const r = await spendingCommand(ctx, service, { kind: 'checkout', args }, () => service.checkout(args));
         out(checkoutLines(r, f, `Checkout ${r.txnId}${r.replayed ? ' (already booked; nothing new written)' : ''}`), r);
         return 0;
       });
@@ -762,7 +782,14 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         }
         const terminal = optional(options, 'terminal');
         const cashier = optional(options, 'cashier');
-        const common = { originalTxnId: required(options, 'txn'), returnId: required(options, 'return-id'), ...(terminal ? { originalTerminal: terminal } : {}), ...(cashier ? { cashier } : {}) };
+        const store = optional(options, 'store');
+        const common = {
+          originalTxnId: required(options, 'txn'),
+          returnId: required(options, 'return-id'),
+          ...(terminal ? { originalTerminal: terminal } : {}),
+          ...(store ? { originalStore: store } : {}),
+          ...(cashier ? { cashier } : {}),
+        };
         const r = service.returnSale(all ? { ...common, all: true } : amount !== undefined ? { ...common, amount: wholeNumber(amount, 'Amount') } : { ...common, lines: lines ?? [] });
         out(
           [
@@ -802,8 +829,8 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         const cashier = optional(options, 'cashier');
         const charity = required(options, 'charity');
         const proof = await spendProofFrom(options, ctx);
-        const r = service.donate({
-          ...(proof ? { proof } : {}), card: required(options, 'card'), charityId: charity, points: wholeNumber(required(options, 'points'), 'Points to donate'), donationId: required(options, 'id'), ...(cashier ? { cashier } : {}) });
+        const args = { ...(proof ? { proof } : {}), card: required(options, 'card'), charityId: charity, points: wholeNumber(required(options, 'points'), 'Points to donate'), donationId: required(options, 'id'), ...(cashier ? { cashier } : {}) };
+        const r = await spendingCommand(ctx, service, { kind: 'donation', args }, () => service.donate(args));
         const charityName = f.program.charities.find((c) => c.id === charity)?.name[f.lang] ?? charity;
         out([`Donated ${f.points(r.points)} to ${charityName}${r.replayed ? ' (already booked)' : ''}`, `Balance: ${f.points(r.balance)}`], r);
         return 0;

@@ -6,6 +6,7 @@
 import { closeSync, existsSync, openSync } from 'node:fs';
 import type { VerifyKey } from '../../core/card-code/member-qr.js';
 import { TallyError } from '../../core/errors.js';
+import type { OfflineGrant } from '../../core/rules/spending.js';
 import { accountKind, accountUnit, memberAccount, memberSpendAccount, periodKeyText, transactionKeyText, type PlannedEvent, type PlannedTransfer } from '../../core/ledger-model.js';
 import { parseProgramFile, parseProgramText } from '../../core/program/parse.js';
 import type { Program } from '../../core/program/schema.js';
@@ -556,6 +557,43 @@ export class Ledger {
     this.stmt('INSERT INTO spend_codes (token_id, member_id, transaction_id, used_at) VALUES (?, ?, ?, ?)').run(tokenId, memberId, transactionId, now);
   }
 
+  /** The newest offline budget the server granted this terminal, with the server clock's offset then. */
+  offlineGrant(): (OfflineGrant & { readonly serverOffsetMs: number }) | null {
+    const row = this.stmt('SELECT * FROM offline_grants ORDER BY received_at DESC, rowid DESC LIMIT 1').get() as
+      | { id: string; points: number; per_transaction: number; per_member: number; snapshot_max_age_ms: number; expires_at: number; server_offset_ms: number }
+      | undefined;
+    if (!row) return null;
+    return { id: row.id, points: row.points, perTransaction: row.per_transaction, perMember: row.per_member, snapshotMaxAgeMs: row.snapshot_max_age_ms, expiresAt: row.expires_at, serverOffsetMs: row.server_offset_ms };
+  }
+
+  /** Keeps a grant from the server (the same grant again is a no-op). Call inside `transaction`. */
+  saveOfflineGrant(grant: OfflineGrant & { readonly grantedAt: number }, serverOffsetMs: number, now: Instant): void {
+    this.stmt(
+      `INSERT INTO offline_grants (id, points, per_transaction, per_member, snapshot_max_age_ms, granted_at, expires_at, server_offset_ms, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    ).run(grant.id, grant.points, grant.perTransaction, grant.perMember, grant.snapshotMaxAgeMs, grant.grantedAt, grant.expiresAt, serverOffsetMs, now);
+  }
+
+  /** Points spent offline under a grant: by everyone at this terminal, and by one member. */
+  offlineSpent(grantId: string, memberId: string): { readonly total: number; readonly member: number } {
+    const row = this.stmt('SELECT coalesce(sum(points), 0) AS total, coalesce(sum(CASE WHEN member_id = ? THEN points END), 0) AS member FROM offline_spends WHERE grant_id = ?').get(memberId, grantId) as {
+      total: number;
+      member: number;
+    };
+    return row;
+  }
+
+  /** Books an offline spend against its grant; call inside the command's `transaction`. */
+  recordOfflineSpend(transactionId: string, grantId: string, memberId: string, points: number): void {
+    this.stmt('INSERT INTO offline_spends (transaction_id, grant_id, member_id, points) VALUES (?, ?, ?, ?)').run(transactionId, grantId, memberId, points);
+  }
+
+  /** When a pull last reached the end of the server's feed (null: never), and whether this terminal is enrolled. */
+  syncFreshness(): { readonly enrolled: boolean; readonly pullCompleteAt: number | null } {
+    const row = this.stmt('SELECT pull_complete_at FROM sync_state WHERE singleton = 1').get() as { pull_complete_at: number | null } | undefined;
+    return { enrolled: row !== undefined, pullCompleteAt: row?.pull_complete_at ?? null };
+  }
+
   /** Points the member spent (redeemed or donated) on this terminal in [from, to). */
   pointsSpent(memberId: string, from: Instant, to: Instant): number {
     return this.stmt(`SELECT coalesce(sum(amount), 0) FROM transfers WHERE member_id = ? AND kind IN ('redeem', 'donation') AND booked_at >= ? AND booked_at < ?`)
@@ -640,8 +678,8 @@ export class Ledger {
     };
   }
 
-  findTransaction(kind: TransactionKind, txnId: string, terminalId = this.config.terminalId): TransactionRow | undefined {
-    const row = this.stmt('SELECT * FROM transactions WHERE store_id = ? AND terminal_id = ? AND kind = ? AND txn_id = ?').get(this.config.storeId, terminalId, kind, txnId) as TransactionDbRow | undefined;
+  findTransaction(kind: TransactionKind, txnId: string, terminalId = this.config.terminalId, storeId = this.config.storeId): TransactionRow | undefined {
+    const row = this.stmt('SELECT * FROM transactions WHERE store_id = ? AND terminal_id = ? AND kind = ? AND txn_id = ?').get(storeId, terminalId, kind, txnId) as TransactionDbRow | undefined;
     return row ? toTransaction(row) : undefined;
   }
 

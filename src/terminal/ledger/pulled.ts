@@ -17,7 +17,7 @@ import type { MemberState } from '../../contract/pull.js';
 import type { SyncTransfer } from '../../contract/sync.js';
 import { TallyError } from '../../core/errors.js';
 import { accountKind, accountUnit } from '../../core/ledger-model.js';
-import type { SqliteDatabase } from './sqlite.js';
+import type { SqliteDatabase, SqliteStatement } from './sqlite.js';
 
 export type PulledEntities = MemberState;
 
@@ -37,8 +37,98 @@ const memberOf = (account: string): string | null => {
   return null;
 };
 
+/** The statements applyPulled runs, prepared once per connection (a pull runs it for every page). */
+interface PullStatements {
+  readonly localMember: SqliteStatement;
+  readonly insertMember: SqliteStatement;
+  readonly updateMember: SqliteStatement;
+  readonly memberExists: SqliteStatement;
+  readonly cardOwner: SqliteStatement;
+  readonly insertCard: SqliteStatement;
+  readonly dropCards: SqliteStatement;
+  readonly insertAccount: SqliteStatement;
+  readonly transactionExists: SqliteStatement;
+  readonly insertTransaction: SqliteStatement;
+  readonly transferExists: SqliteStatement;
+  readonly insertTransfer: SqliteStatement;
+  readonly insertLot: SqliteStatement;
+  readonly lotExists: SqliteStatement;
+  readonly insertDraw: SqliteStatement;
+  readonly moveBalances: SqliteStatement;
+  readonly moveLot: SqliteStatement;
+  readonly eventExists: SqliteStatement;
+  readonly insertEvent: SqliteStatement;
+}
+
+const prepared = new WeakMap<SqliteDatabase, PullStatements>();
+
+function statements(db: SqliteDatabase): PullStatements {
+  const held = prepared.get(db);
+  if (held) return held;
+  const made: PullStatements = {
+    localMember: db.prepare('SELECT version, erased_at FROM members WHERE id = ?'),
+    // Inserted unless the member is here already (then the version decides, below): one statement
+    // for a new member instead of a look-up and an insert.
+    insertMember: db.prepare(
+      `INSERT INTO members (id, name, phone, email, birthday, marketing_consent, enrolled_at, enrolled_by, version, updated_at, qr_ref, pin_hash, erased_at, contact_withheld, pulled)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (id) DO NOTHING`,
+    ),
+    updateMember: db.prepare(
+      `UPDATE members SET name = ?, phone = ?, email = ?, birthday = ?, marketing_consent = ?, version = ?,
+         updated_at = ?, qr_ref = ?, pin_hash = ?, erased_at = ?, contact_withheld = ? WHERE id = ?`,
+    ),
+    memberExists: db.prepare('SELECT 1 FROM members WHERE id = ?').pluck(),
+    cardOwner: db.prepare('SELECT member_id FROM card_codes WHERE code = ?').pluck(),
+    insertCard: db.prepare('INSERT INTO card_codes (code, member_id, added_at) VALUES (?, ?, ?) ON CONFLICT (code) DO NOTHING'),
+    dropCards: db.prepare('DELETE FROM card_codes WHERE member_id = ?'),
+    insertAccount: db.prepare('INSERT OR IGNORE INTO accounts (id, kind, unit, member_id) VALUES (?, ?, ?, ?)'),
+    transactionExists: db.prepare('SELECT 1 FROM transactions WHERE id = ? OR (store_id = ? AND terminal_id = ? AND kind = ? AND txn_id = ?)').pluck(),
+    // "Here already" is the same id or the same (store, terminal, kind, POS id): either is skipped;
+    // any other clash (none is expected) fails the page as a plain insert would.
+    insertTransaction: db.prepare(
+      `INSERT INTO transactions (id, store_id, terminal_id, kind, txn_id, member_id, original_id, request_hash, request, record, result, cashier, created_at, pulled)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+       ON CONFLICT (id) DO NOTHING ON CONFLICT (store_id, terminal_id, kind, txn_id) DO NOTHING`,
+    ),
+    transferExists: db.prepare('SELECT 1 FROM transfers WHERE id = ? OR business_key = ?').pluck(),
+    // The same id or business key is skipped; a clash on (terminal, epoch, seq) is not (it fails the page).
+    insertTransfer: db.prepare(
+      `INSERT INTO transfers (id, terminal_id, epoch, seq, kind, unit, amount, debit_account, credit_account, member_id, business_key, period_kind, period,
+         transaction_id, store_id, pos_txn_id, cashier, money_amount, currency, program_id, program_version, earn_rate_points, earn_rate_per,
+         effective_at, booked_at, local_time, detail, pulled)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+       ON CONFLICT (id) DO NOTHING ON CONFLICT (business_key) DO NOTHING`,
+    ),
+    // A lot drawn before it arrived here starts with those draws off (as on the server).
+    insertLot: db.prepare(
+      `INSERT OR IGNORE INTO lots (id, member_id, transfer_id, points, remaining, earned_at, expires_at)
+       VALUES (?, ?, ?, ?, ? - (SELECT coalesce(sum(points), 0) FROM lot_draws WHERE lot_id = ?), ?, ?)`,
+    ),
+    lotExists: db.prepare('SELECT 1 FROM lots WHERE id = ?').pluck(),
+    insertDraw: db.prepare('INSERT OR IGNORE INTO lot_draws (transfer_id, lot_id, points) VALUES (?, ?, ?)'),
+    // Every account the page moved, in one statement: `[[account, delta], …]`.
+    moveBalances: db.prepare(`UPDATE accounts SET balance = balance + (j.value ->> 1) FROM json_each(?) AS j WHERE accounts.id = (j.value ->> 0)`),
+    moveLot: db.prepare('UPDATE lots SET remaining = remaining + ? WHERE id = ?'),
+    eventExists: db.prepare('SELECT 1 FROM events WHERE id = ? OR business_key = ?').pluck(),
+    insertEvent: db.prepare(
+      `INSERT INTO events (id, member_id, kind, period, business_key, terminal_id, detail, booked_at, pulled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
+       ON CONFLICT (id) DO NOTHING ON CONFLICT (business_key) DO NOTHING`,
+    ),
+  };
+  prepared.set(db, made);
+  return made;
+}
+
+/*
+ * Cost: a first pull of a chain applies millions of rows, so each row is one statement where it can
+ * be — an insert that skips what is here already rather than a look-up and an insert, members and
+ * accounts known to be here remembered for the page, balances moved in one statement per page.
+ * What ends up in the ledger, and every refusal, is what the plain sequence (look up; if absent,
+ * check the member, then insert) gives.
+ */
 export function applyPulled(db: SqliteDatabase, entities: PulledEntities, now: number): AppliedCounts {
   if (!db.inTransaction) throw new Error('applyPulled runs inside the ledger transaction that moves the cursor');
+  const s = statements(db);
   db.prepare('INSERT INTO pull_applying (singleton) VALUES (1)').run();
   // A pulled return may name its original sale later in the same page; checked at commit.
   db.pragma('defer_foreign_keys = ON');
@@ -48,95 +138,69 @@ export function applyPulled(db: SqliteDatabase, entities: PulledEntities, now: n
   let transfers = 0;
   let events = 0;
 
-  const localMember = db.prepare('SELECT version, erased_at FROM members WHERE id = ?');
-  const insertMember = db.prepare(
-    `INSERT INTO members (id, name, phone, email, birthday, marketing_consent, enrolled_at, enrolled_by, version, updated_at, qr_ref, pin_hash, erased_at, contact_withheld, pulled)
-     VALUES (@id, @name, @phone, @email, @birthday, @consent, @enrolledAt, @enrolledBy, @version, @updatedAt, @qrRef, @pinHash, @erasedAt, @withheld, 1)`,
-  );
-  const updateMember = db.prepare(
-    `UPDATE members SET name = @name, phone = @phone, email = @email, birthday = @birthday, marketing_consent = @consent, version = @version,
-       updated_at = @updatedAt, qr_ref = @qrRef, pin_hash = @pinHash, erased_at = @erasedAt, contact_withheld = @withheld WHERE id = @id`,
-  );
-  const cardOwner = db.prepare('SELECT member_id FROM card_codes WHERE code = ?').pluck();
-  const insertCard = db.prepare('INSERT INTO card_codes (code, member_id, added_at) VALUES (?, ?, ?)');
-  const dropCards = db.prepare('DELETE FROM card_codes WHERE member_id = ?');
-  const insertAccount = db.prepare('INSERT OR IGNORE INTO accounts (id, kind, unit, member_id) VALUES (?, ?, ?, ?)');
+  /** Members this page found or wrote here (they cannot go away inside the transaction). */
+  const present = new Set<string>();
+  const memberHere = (id: string): boolean => {
+    if (present.has(id)) return true;
+    if (s.memberExists.get(id) === undefined) return false;
+    present.add(id);
+    return true;
+  };
+  /** Accounts this page made sure of. */
+  const ensured = new Set<string>();
   const ensureAccount = (id: string): void => {
-    insertAccount.run(id, accountKind(id), accountUnit(id), memberOf(id));
+    if (ensured.has(id)) return;
+    s.insertAccount.run(id, accountKind(id), accountUnit(id), memberOf(id));
+    ensured.add(id);
   };
 
   for (const { member: m, contactWithheld } of entities.members) {
-    const local = localMember.get(m.id) as { version: number; erased_at: number | null } | undefined;
-    if (local && (local.version >= m.version || local.erased_at !== null)) continue;
-    const params = {
-      id: m.id,
-      name: m.name,
-      phone: m.phone,
-      email: m.email,
-      birthday: m.birthday,
-      consent: m.marketingConsent ? 1 : 0,
-      enrolledAt: m.enrolledAt,
-      enrolledBy: m.enrolledBy,
-      version: m.version,
-      updatedAt: m.updatedAt,
-      qrRef: m.qrRef,
-      pinHash: m.pinHash,
-      erasedAt: m.erasedAt,
-      withheld: contactWithheld ? 1 : 0,
-    };
-    if (local) {
-      if (m.erasedAt !== null) {
-        db.pragma('secure_delete = ON');
-        updateMember.run(params);
-        dropCards.run(m.id);
-        db.pragma('secure_delete = OFF');
-      } else updateMember.run(params);
-    } else {
-      insertMember.run(params);
+    const consent = m.marketingConsent ? 1 : 0;
+    const withheld = contactWithheld ? 1 : 0;
+    const inserted =
+      s.insertMember.run(m.id, m.name, m.phone, m.email, m.birthday, consent, m.enrolledAt, m.enrolledBy, m.version, m.updatedAt, m.qrRef, m.pinHash, m.erasedAt, withheld).changes > 0;
+    present.add(m.id);
+    if (inserted) {
       ensureAccount(`member:${m.id}`);
       ensureAccount(`member-spend:${m.id}`);
+    } else {
+      const local = s.localMember.get(m.id) as { version: number; erased_at: number | null };
+      if (local.version >= m.version || local.erased_at !== null) continue;
+      const update = (): void => {
+        s.updateMember.run(m.name, m.phone, m.email, m.birthday, consent, m.version, m.updatedAt, m.qrRef, m.pinHash, m.erasedAt, withheld, m.id);
+      };
+      if (m.erasedAt !== null) {
+        db.pragma('secure_delete = ON');
+        update();
+        s.dropCards.run(m.id);
+        db.pragma('secure_delete = OFF');
+      } else update();
     }
     members += 1;
     if (m.erasedAt !== null) continue;
     for (const code of m.cards) {
-      const owner = cardOwner.get(code) as string | undefined;
-      if (owner === m.id) continue;
-      if (owner !== undefined) {
-        cardConflicts.push(code);
-        continue;
-      }
-      insertCard.run(code, m.id, now);
+      if (s.insertCard.run(code, m.id, now).changes > 0) continue;
+      const owner = s.cardOwner.get(code) as string;
+      if (owner !== m.id) cardConflicts.push(code);
     }
   }
 
-  const transactionExists = db.prepare('SELECT 1 FROM transactions WHERE id = ? OR (store_id = ? AND terminal_id = ? AND kind = ? AND txn_id = ?)').pluck();
-  const memberExists = db.prepare('SELECT 1 FROM members WHERE id = ?').pluck();
-  const insertTransaction = db.prepare(
-    `INSERT INTO transactions (id, store_id, terminal_id, kind, txn_id, member_id, original_id, request_hash, request, record, result, cashier, created_at, pulled)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-  );
   const unknownMember = (id: string, what: string): TallyError =>
     new TallyError('database-corrupt', `The server sent ${what} for member ${id} without the member's record: nothing of this page was applied; sync again, and tell support if it repeats`);
   for (const t of entities.transactions) {
-    if (transactionExists.get(t.id, t.storeId, t.terminalId, t.kind, t.txnId) !== undefined) continue;
-    if (memberExists.get(t.memberId) === undefined) throw unknownMember(t.memberId, `transaction ${t.id}`);
-    insertTransaction.run(t.id, t.storeId, t.terminalId, t.kind, t.txnId, t.memberId, t.originalId, t.requestHash, JSON.stringify(t.request ?? null), JSON.stringify(t.record ?? null), JSON.stringify(t.result ?? null), t.cashier, t.createdAt);
-    transactions += 1;
+    if (!memberHere(t.memberId)) {
+      // Refused unless it is here already (an entry here names its member, so that is only another
+      // member's entry with the same POS transaction).
+      if (s.transactionExists.get(t.id, t.storeId, t.terminalId, t.kind, t.txnId) !== undefined) continue;
+      throw unknownMember(t.memberId, `transaction ${t.id}`);
+    }
+    const inserted = s.insertTransaction.run(
+      t.id, t.storeId, t.terminalId, t.kind, t.txnId, t.memberId, t.originalId, t.requestHash,
+      JSON.stringify(t.request ?? null), JSON.stringify(t.record ?? null), JSON.stringify(t.result ?? null), t.cashier, t.createdAt,
+    ).changes;
+    transactions += inserted;
   }
 
-  const transferExists = db.prepare('SELECT 1 FROM transfers WHERE id = ? OR business_key = ?').pluck();
-  const insertTransfer = db.prepare(
-    `INSERT INTO transfers (id, terminal_id, epoch, seq, kind, unit, amount, debit_account, credit_account, member_id, business_key, period_kind, period,
-       transaction_id, store_id, pos_txn_id, cashier, money_amount, currency, program_id, program_version, earn_rate_points, earn_rate_per,
-       effective_at, booked_at, local_time, detail, pulled)
-     VALUES (@id, @terminalId, @epoch, @seq, @kind, @unit, @amount, @debitAccount, @creditAccount, @memberId, @businessKey, @periodKind, @period,
-       @transactionId, @storeId, @posTxnId, @cashier, @moneyAmount, @currency, @programId, @programVersion, @earnRatePoints, @earnRatePer,
-       @effectiveAt, @bookedAt, @localTime, @detailText, 1)`,
-  );
-  const drawsOf = db.prepare('SELECT coalesce(sum(points), 0) FROM lot_draws WHERE lot_id = ?').pluck();
-  const insertLot = db.prepare('INSERT OR IGNORE INTO lots (id, member_id, transfer_id, points, remaining, earned_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const lotExists = db.prepare('SELECT 1 FROM lots WHERE id = ?').pluck();
-  const insertDraw = db.prepare('INSERT OR IGNORE INTO lot_draws (transfer_id, lot_id, points) VALUES (?, ?, ?)');
   const balanceDelta = new Map<string, number>();
   const lotDelta = new Map<string, number>();
   const add = (map: Map<string, number>, key: string, delta: number): void => {
@@ -144,11 +208,24 @@ export function applyPulled(db: SqliteDatabase, entities: PulledEntities, now: n
   };
   const applied: SyncTransfer[] = [];
   for (const t of entities.transfers) {
-    if (transferExists.get(t.id, t.businessKey) !== undefined) continue;
-    if (memberExists.get(t.memberId) === undefined) throw unknownMember(t.memberId, `transfer ${t.id}`);
-    ensureAccount(t.debitAccount);
-    ensureAccount(t.creditAccount);
-    insertTransfer.run({ ...t, detailText: JSON.stringify(t.detail) });
+    if (!memberHere(t.memberId)) {
+      if (s.transferExists.get(t.id, t.businessKey) !== undefined) continue;
+      throw unknownMember(t.memberId, `transfer ${t.id}`);
+    }
+    if (!ensured.has(t.debitAccount) || !ensured.has(t.creditAccount)) {
+      // Accounts before the transfer that names them: inserting a parent row while a deferred
+      // foreign key is outstanding makes SQLite scan the child table for it. And only for a transfer
+      // not here already (no empty account is left behind for one that is).
+      if (s.transferExists.get(t.id, t.businessKey) !== undefined) continue;
+      ensureAccount(t.debitAccount);
+      ensureAccount(t.creditAccount);
+    }
+    const inserted = s.insertTransfer.run(
+      t.id, t.terminalId, t.epoch, t.seq, t.kind, t.unit, t.amount, t.debitAccount, t.creditAccount, t.memberId, t.businessKey, t.periodKind, t.period,
+      t.transactionId, t.storeId, t.posTxnId, t.cashier, t.moneyAmount, t.currency, t.programId, t.programVersion, t.earnRatePoints, t.earnRatePer,
+      t.effectiveAt, t.bookedAt, t.localTime, JSON.stringify(t.detail),
+    ).changes > 0;
+    if (!inserted) continue;
     add(balanceDelta, t.debitAccount, -t.amount);
     add(balanceDelta, t.creditAccount, t.amount);
     applied.push(t);
@@ -156,31 +233,26 @@ export function applyPulled(db: SqliteDatabase, entities: PulledEntities, now: n
   }
   // Lots after every transfer of the page: a draw may come before its lot in arrival order.
   for (const t of applied) {
-    for (const lot of t.lotsGranted) {
-      // A lot drawn before it arrived here starts with those draws off (as on the server).
-      insertLot.run(lot.id, t.memberId, t.id, lot.points, lot.points - (drawsOf.get(lot.id) as number), lot.earnedAt, lot.expiresAt);
-    }
+    for (const lot of t.lotsGranted) s.insertLot.run(lot.id, t.memberId, t.id, lot.points, lot.points, lot.id, lot.earnedAt, lot.expiresAt);
   }
   for (const t of applied) {
     for (const d of t.lotsDrawn) {
-      if (lotExists.get(d.lotId) === undefined) {
+      if (s.lotExists.get(d.lotId) === undefined) {
         throw new TallyError('database-corrupt', `The server sent a draw from lot ${d.lotId}, which this terminal does not hold: nothing of this page was applied; sync again, and tell support if it repeats`);
       }
-      if (insertDraw.run(t.id, d.lotId, d.points).changes > 0) add(lotDelta, d.lotId, -d.points);
+      if (s.insertDraw.run(t.id, d.lotId, d.points).changes > 0) add(lotDelta, d.lotId, -d.points);
     }
   }
-  const moveBalance = db.prepare('UPDATE accounts SET balance = balance + ? WHERE id = ?');
-  for (const [account, delta] of balanceDelta) if (delta !== 0) moveBalance.run(delta, account);
-  const moveLot = db.prepare('UPDATE lots SET remaining = remaining + ? WHERE id = ?');
-  for (const [lot, delta] of lotDelta) if (delta !== 0) moveLot.run(delta, lot);
+  const moves = [...balanceDelta].filter(([, delta]) => delta !== 0);
+  if (moves.length > 0) s.moveBalances.run(JSON.stringify(moves));
+  for (const [lot, delta] of lotDelta) if (delta !== 0) s.moveLot.run(delta, lot);
 
-  const eventExists = db.prepare('SELECT 1 FROM events WHERE id = ? OR business_key = ?').pluck();
-  const insertEvent = db.prepare('INSERT INTO events (id, member_id, kind, period, business_key, terminal_id, detail, booked_at, pulled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)');
   for (const e of entities.events) {
-    if (eventExists.get(e.id, e.businessKey) !== undefined) continue;
-    if (memberExists.get(e.memberId) === undefined) throw unknownMember(e.memberId, `event ${e.id}`);
-    insertEvent.run(e.id, e.memberId, e.kind, e.period, e.businessKey, e.terminalId, JSON.stringify(e.detail), e.bookedAt);
-    events += 1;
+    if (!memberHere(e.memberId)) {
+      if (s.eventExists.get(e.id, e.businessKey) !== undefined) continue;
+      throw unknownMember(e.memberId, `event ${e.id}`);
+    }
+    events += s.insertEvent.run(e.id, e.memberId, e.kind, e.period, e.businessKey, e.terminalId, JSON.stringify(e.detail), e.bookedAt).changes;
   }
 
   db.prepare('DELETE FROM pull_applying').run();

@@ -18,6 +18,7 @@ import {
   type PushRequest,
   type PushResponse,
 } from '../../contract/sync.js';
+import { holdRefusedSchema, holdResponseSchema, offlineBudgetResponseSchema, voidHoldResponseSchema, type HoldRequest, type HoldResponse, type OfflineBudgetResponse, type VoidHoldResponse } from '../../contract/spending.js';
 import { memberStateSchema, pullResponseSchema, type MemberState, type PullResponse } from '../../contract/pull.js';
 import { TallyError } from '../../core/errors.js';
 
@@ -129,6 +130,26 @@ export class SyncClient {
     if (status === 404) return null;
     if (status !== 200) throw this.refusal(status, json, 'the card lookup');
     return this.parse(memberStateSchema, json, 'the card lookup');
+  }
+
+  /** A hold for one spend, or how many points are available when the server refuses it. */
+  async hold(request: HoldRequest): Promise<{ readonly ok: true; readonly hold: HoldResponse } | { readonly ok: false; readonly available: number }> {
+    const { status, json } = await this.call('POST', 'v1/holds', request);
+    if (status === 409) return { ok: false, available: this.parse(holdRefusedSchema, json, 'a hold').available };
+    if (status !== 200) throw this.refusal(status, json, 'a hold');
+    return { ok: true, hold: this.parse(holdResponseSchema, json, 'a hold') };
+  }
+
+  async voidHold(memberId: string, holdId: string): Promise<VoidHoldResponse['state']> {
+    const { status, json } = await this.call('POST', 'v1/holds/void', { memberId, holdId });
+    if (status !== 200) throw this.refusal(status, json, 'giving a hold back');
+    return this.parse(voidHoldResponseSchema, json, 'giving a hold back').state;
+  }
+
+  async offlineBudget(): Promise<OfflineBudgetResponse> {
+    const { status, json } = await this.call('POST', 'v1/offline-budget');
+    if (status !== 200) throw this.refusal(status, json, 'the offline budget');
+    return this.parse(offlineBudgetResponseSchema, json, 'the offline budget');
   }
 
   async push(request: PushRequest): Promise<PushAnswer> {

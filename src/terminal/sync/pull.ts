@@ -6,6 +6,7 @@
  */
 import type { Ledger } from '../ledger/ledger.js';
 import { applyPulled } from '../ledger/pulled.js';
+import type { PullResponse } from '../../contract/pull.js';
 import type { SyncClient } from './client.js';
 
 export interface PullProgress {
@@ -45,14 +46,28 @@ export async function pullChanges(
   let transfers = 0;
   const cardConflicts: string[] = [];
   let percent: number;
-  for (let state = start; ; state = pullState(ledger)) {
-    const page = await client.pull({ cursor: state.cursor, own: state.own, ...(options.limit !== undefined ? { limit: options.limit } : {}) });
+  const ask = (state: PullState): Promise<PullResponse> => {
+    const answer = client.pull({ cursor: state.cursor, own: state.own, ...(options.limit !== undefined ? { limit: options.limit } : {}) });
+    // Awaited below unless applying the page before it fails; then its failure is of no interest.
+    answer.catch(() => undefined);
+    return answer;
+  };
+  let next = ask(start);
+  for (;;) {
+    const page = await next;
+    // The next page is asked for before this one is applied, from the cursor this one leaves
+    // behind: the server reads and sends it while this terminal writes (a first pull of a chain is
+    // millions of rows). A page that fails to apply stops the pull; the page asked for is dropped.
+    if (page.more) next = ask({ cursor: page.cursor, own: start.own });
     const now = options.now();
     const applied = ledger.transaction(() => {
       const counts = applyPulled(ledger.db, page, now);
       ledger.db
-        .prepare('UPDATE sync_state SET pull_cursor = ?, pulled_at = ?, repull_own = CASE WHEN ? THEN 0 ELSE repull_own END WHERE singleton = 1')
-        .run(page.cursor, now, page.more ? 0 : 1);
+        .prepare(
+          `UPDATE sync_state SET pull_cursor = @cursor, pulled_at = @now, repull_own = CASE WHEN @done THEN 0 ELSE repull_own END,
+             pull_complete_at = CASE WHEN @done THEN @now ELSE pull_complete_at END WHERE singleton = 1`,
+        )
+        .run({ cursor: page.cursor, now, done: page.more ? 0 : 1 });
       return counts;
     });
     pages += 1;

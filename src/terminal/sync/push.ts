@@ -38,18 +38,21 @@ function itemKey(item: PushItem): string {
 
 /**
  * The batch after `batch` (the pending rows after its last one), read while the server applies
- * `batch`: reading costs the terminal about as long as a tenth of the server's work, and would
+ * `batch`: reading costs the terminal about a tenth of the server's work on a batch, and would
  * otherwise be spent with the server idle. Undefined if it cannot be read now (the loop reads again).
  */
-async function readNext(db: Ledger['db'], batchSize: number, batch: readonly PendingRow[]): Promise<PendingRow[] | undefined> {
-  // The read blocks this thread for milliseconds: let the request go out first.
-  await new Promise((resolve) => setImmediate(resolve));
+function readNext(db: Ledger['db'], batchSize: number, batch: readonly PendingRow[]): PendingRow[] | undefined {
   try {
     return pendingItems(db, batchSize, Math.max(...batch.flatMap((p) => p.outboxIds)));
   } catch {
     return undefined;
   }
 }
+
+/** A push body stays well under the server's 4 MiB limit (the rest of the batch goes in the next one). */
+const MAX_PUSH_BYTES = 3 * 1024 * 1024;
+/** What a transfer, event or member entry is counted as (each is well under this). */
+const ENTRY_BYTES = 4096;
 
 export async function pushOutbox(ledger: Ledger, client: SyncClient, options: { readonly now: () => number; readonly batchSize?: number; readonly onProgress?: (progress: PushProgress) => void }): Promise<PushReport> {
   const db = ledger.db;
@@ -64,7 +67,16 @@ export async function pushOutbox(ledger: Ledger, client: SyncClient, options: { 
     acknowledged += ids.length;
     options.onProgress?.({ acknowledged, total });
   };
+  // Pipelined: while the server applies a batch, the terminal acknowledges the one before (when
+  // the next batch was read ahead) and reads the next. Rows are still acknowledged only from the
+  // server's answer, and before any read that could see them again.
   let readAhead: PendingRow[] | undefined;
+  let unacknowledged: PendingRow[] | undefined;
+  const ackDeferred = (): void => {
+    const rows = unacknowledged;
+    unacknowledged = undefined;
+    if (rows) ack(rows);
+  };
   for (;;) {
     const pending = readAhead ?? pendingItems(db, batchSize);
     readAhead = undefined;
@@ -72,20 +84,30 @@ export async function pushOutbox(ledger: Ledger, client: SyncClient, options: { 
     // Transfers the server already holds (its answer to an earlier push was lost): nothing to resend.
     const held = pending.filter((p) => p.epoch !== null && p.seq !== null && p.seq <= (server.get(p.epoch) ?? 0));
     if (held.length > 0) {
+      ackDeferred();
       ack(held);
       continue;
     }
     const epoch = pending.find((p) => p.epoch !== null)?.epoch ?? ledger.sequence().epoch;
     const batch: PendingRow[] = [];
+    let bytes = 0;
     for (const p of pending) {
       if (p.epoch !== null && p.epoch !== epoch) break;
+      // Under the server's body limit whatever the baskets: a transaction carries its basket and can
+      // be large; the other entries are small and counted at a generous fixed size.
+      const size = p.item.entity === 'transaction' ? JSON.stringify(p.item).length : ENTRY_BYTES;
+      if (batch.length > 0 && bytes + size > MAX_PUSH_BYTES) break;
+      bytes += size;
       batch.push(p);
     }
     const fromSeq = batch.find((p) => p.seq !== null)?.seq ?? (server.get(epoch) ?? 0) + 1;
     const sending = client.push({ epoch, fromSeq, items: batch.map((p) => p.item) });
-    // Handled here and awaited below: a refusal arriving while the next batch is read is not "unhandled".
+    // Handled here and awaited below: a refusal arriving while the terminal writes or reads is not "unhandled".
     sending.catch(() => undefined);
-    const next = batch.length === pending.length ? await readNext(db, batchSize, batch) : undefined;
+    // Both block this thread for milliseconds: let the request go out first.
+    await new Promise((resolve) => setImmediate(resolve));
+    ackDeferred();
+    const next = batch.length === pending.length ? readNext(db, batchSize, batch) : undefined;
     const answer = await sending;
     if (!answer.ok) {
       server.set(epoch, answer.lastSeq);
@@ -107,9 +129,16 @@ export async function pushOutbox(ledger: Ledger, client: SyncClient, options: { 
       }
     }
     if (done.length === 0) throw new TallyError('io-error', 'The server answered a push without naming any of its entries: nothing was acknowledged');
-    ack(done);
-    // Every row up to the batch's last is acknowledged now, so the rows after it are exactly what a fresh read would give.
-    if (next && done.length === batch.length) readAhead = next;
+    // With every item answered, the rows after the batch's last are exactly what a read after
+    // acknowledging it would give: the next batch goes out at once, and this one is acknowledged
+    // while it is on its way.
+    if (next && done.length === batch.length) {
+      readAhead = next;
+      unacknowledged = done;
+    } else {
+      ack(done);
+    }
   }
+  ackDeferred();
   return { acknowledged, total, conflicts, remaining: pendingCount(db) };
 }

@@ -4,6 +4,7 @@
  * recorded in the ledger's sync state for the screens; a failure loses nothing.
  */
 import { z } from 'zod';
+import type { OfflineGrantBody } from '../../contract/spending.js';
 import { TallyError } from '../../core/errors.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { SecretStore } from '../trust/secret-store.js';
@@ -34,6 +35,7 @@ export interface SyncOutcome {
   readonly serverTime: number;
   readonly push: PushReport;
   readonly pull: PullReport;
+  readonly offlineBudget: OfflineGrantBody;
 }
 
 export async function syncNow(
@@ -61,8 +63,12 @@ export async function syncNow(
       ...(options.onPullProgress ? { onProgress: options.onPullProgress } : {}),
       ...(options.pullLimit !== undefined ? { limit: options.pullLimit } : {}),
     });
+    // Last: the budget for spending while the link is down next time (the current one, or a new one).
+    const budget = await client.offlineBudget();
+    const now = options.now();
+    ledger.transaction(() => ledger.saveOfflineGrant(budget.grant, budget.serverTime - now, now));
     record(push.remaining === 0 ? null : `${push.remaining} entries still waiting`);
-    return { serverTime, push, pull };
+    return { serverTime, push, pull, offlineBudget: budget.grant };
   } catch (error) {
     record(error instanceof Error ? error.message.slice(0, 500) : String(error));
     throw error;

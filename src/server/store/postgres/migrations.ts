@@ -291,6 +291,71 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         FOR EACH ROW EXECUTE FUNCTION tally_member_restamp();
     `,
   },
+  {
+    version: 3,
+    description: 'server: holds, offline budgets and the spends booked against them, a store\'s own budget',
+    sql: `
+      ALTER TABLE stores ADD COLUMN offline_budget_points bigint CHECK (offline_budget_points IS NULL OR offline_budget_points >= 0);
+      -- End of day reads one terminal's day: without these it would scan the whole journal.
+      CREATE INDEX transfers_terminal_day ON transfers (store_id, terminal_id, booked_at);
+      CREATE INDEX transactions_terminal_day ON transactions (store_id, terminal_id, created_at);
+      CREATE TABLE holds (
+        member_id text NOT NULL,
+        id text NOT NULL,
+        store_id text NOT NULL,
+        terminal_id text NOT NULL,
+        points bigint NOT NULL CHECK (points > 0),
+        created_at bigint NOT NULL,
+        expires_at bigint NOT NULL CHECK (expires_at > created_at),
+        state text NOT NULL CHECK (state IN ('held', 'posted', 'voided')),
+        resolved_at bigint,
+        transaction_id text,
+        PRIMARY KEY (member_id, id),
+        CHECK ((state = 'held') = (resolved_at IS NULL)),
+        CHECK ((state = 'posted') = (transaction_id IS NOT NULL))
+      );
+      CREATE FUNCTION tally_holds_resolved_once() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        IF OLD.state <> 'held' OR NEW.member_id IS DISTINCT FROM OLD.member_id OR NEW.id IS DISTINCT FROM OLD.id
+           OR NEW.store_id IS DISTINCT FROM OLD.store_id OR NEW.terminal_id IS DISTINCT FROM OLD.terminal_id
+           OR NEW.points IS DISTINCT FROM OLD.points OR NEW.created_at IS DISTINCT FROM OLD.created_at
+           OR NEW.expires_at IS DISTINCT FROM OLD.expires_at OR NEW.resolved_at > OLD.expires_at THEN
+          RAISE EXCEPTION 'a hold is resolved once, before it expires, and its terms never change' USING ERRCODE = 'restrict_violation';
+        END IF;
+        RETURN NEW;
+      END
+      $fn$;
+      CREATE TRIGGER holds_resolved_once BEFORE UPDATE ON holds FOR EACH ROW EXECUTE FUNCTION tally_holds_resolved_once();
+      CREATE TRIGGER holds_no_delete BEFORE DELETE ON holds FOR EACH ROW EXECUTE FUNCTION tally_refuse_change('holds are never deleted');
+      CREATE TABLE offline_grants (
+        store_id text NOT NULL,
+        terminal_id text NOT NULL,
+        id text NOT NULL,
+        points bigint NOT NULL CHECK (points >= 0),
+        per_transaction bigint NOT NULL CHECK (per_transaction > 0),
+        per_member bigint NOT NULL CHECK (per_member > 0),
+        snapshot_max_age_ms bigint NOT NULL CHECK (snapshot_max_age_ms > 0),
+        granted_at bigint NOT NULL,
+        expires_at bigint NOT NULL CHECK (expires_at > granted_at),
+        PRIMARY KEY (store_id, terminal_id, id)
+      );
+      CREATE TRIGGER offline_grants_append_only BEFORE UPDATE OR DELETE ON offline_grants
+        FOR EACH ROW EXECUTE FUNCTION tally_refuse_change('offline grants are append-only');
+      CREATE TABLE offline_spends (
+        member_id text NOT NULL,
+        transaction_id text NOT NULL,
+        store_id text NOT NULL,
+        terminal_id text NOT NULL,
+        grant_id text NOT NULL,
+        points bigint NOT NULL CHECK (points > 0),
+        received_at bigint NOT NULL,
+        PRIMARY KEY (member_id, transaction_id)
+      );
+      CREATE INDEX offline_spends_grant ON offline_spends (store_id, terminal_id, grant_id);
+      CREATE TRIGGER offline_spends_append_only BEFORE UPDATE OR DELETE ON offline_spends
+        FOR EACH ROW EXECUTE FUNCTION tally_refuse_change('offline spends are append-only');
+    `,
+  },
 ];
 
 export const PG_LATEST_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

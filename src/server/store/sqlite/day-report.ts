@@ -10,7 +10,7 @@ import type { SqliteDatabase } from './driver.js';
 
 /**
  * Only the terminal's own rows: the store and terminal the entries were pushed by (the server's own
- * bookings carry its ids). No index serves this scan; it runs once per terminal and day.
+ * bookings carry its ids), through the (store, terminal, time) indexes of schema version 3.
  */
 const TRANSFERS = `SELECT kind, unit, currency, count(*) AS count, sum(amount) AS amount FROM transfers
   WHERE store_id = ? AND terminal_id = ? AND booked_at >= ? AND booked_at < ?

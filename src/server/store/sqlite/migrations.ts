@@ -290,6 +290,72 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       INSERT INTO changes (member_id, entity, entity_id) SELECT member_id, 'event', id FROM events ORDER BY received_at, member_id, id;
     `,
   },
+  {
+    version: 3,
+    description: 'server: holds, offline budgets and the spends booked against them, a store\'s own budget',
+    sql: `
+      ALTER TABLE stores ADD COLUMN offline_budget_points INTEGER CHECK (offline_budget_points IS NULL OR offline_budget_points >= 0);
+      -- A hold on a member's points for one online spend, on the server's clock: posted when the
+      -- spend arrives, voided when the counter gives up, or left to expire; resolved at most once.
+      -- End of day reads one terminal's day: without these it would scan the whole journal.
+      CREATE INDEX transfers_terminal_day ON transfers (store_id, terminal_id, booked_at);
+      CREATE INDEX transactions_terminal_day ON transactions (store_id, terminal_id, created_at);
+      CREATE TABLE holds (
+        member_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        store_id TEXT NOT NULL,
+        terminal_id TEXT NOT NULL,
+        points INTEGER NOT NULL CHECK (points > 0),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL CHECK (expires_at > created_at),
+        state TEXT NOT NULL CHECK (state IN ('held', 'posted', 'voided')),
+        resolved_at INTEGER,
+        transaction_id TEXT,
+        PRIMARY KEY (member_id, id),
+        CHECK ((state = 'held') = (resolved_at IS NULL)),
+        CHECK ((state = 'posted') = (transaction_id IS NOT NULL))
+      ) STRICT, WITHOUT ROWID;
+      CREATE TRIGGER holds_resolved_once BEFORE UPDATE ON holds
+        WHEN OLD.state <> 'held' OR NEW.member_id IS NOT OLD.member_id OR NEW.id IS NOT OLD.id OR NEW.store_id IS NOT OLD.store_id
+          OR NEW.terminal_id IS NOT OLD.terminal_id OR NEW.points IS NOT OLD.points OR NEW.created_at IS NOT OLD.created_at
+          OR NEW.expires_at IS NOT OLD.expires_at OR NEW.resolved_at > OLD.expires_at
+        BEGIN SELECT RAISE(ABORT, 'a hold is resolved once, before it expires, and its terms never change'); END;
+      CREATE TRIGGER holds_no_delete BEFORE DELETE ON holds
+        BEGIN SELECT RAISE(ABORT, 'holds are never deleted'); END;
+      -- What a terminal may let members spend while offline, granted in advance (one at a time).
+      CREATE TABLE offline_grants (
+        store_id TEXT NOT NULL,
+        terminal_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        points INTEGER NOT NULL CHECK (points >= 0),
+        per_transaction INTEGER NOT NULL CHECK (per_transaction > 0),
+        per_member INTEGER NOT NULL CHECK (per_member > 0),
+        snapshot_max_age_ms INTEGER NOT NULL CHECK (snapshot_max_age_ms > 0),
+        granted_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL CHECK (expires_at > granted_at),
+        PRIMARY KEY (store_id, terminal_id, id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TRIGGER offline_grants_append_only BEFORE UPDATE ON offline_grants
+        BEGIN SELECT RAISE(ABORT, 'offline grants are append-only'); END;
+      CREATE TRIGGER offline_grants_no_delete BEFORE DELETE ON offline_grants
+        BEGIN SELECT RAISE(ABORT, 'offline grants are append-only'); END;
+      CREATE TABLE offline_spends (
+        member_id TEXT NOT NULL,
+        transaction_id TEXT NOT NULL,
+        store_id TEXT NOT NULL,
+        terminal_id TEXT NOT NULL,
+        grant_id TEXT NOT NULL,
+        points INTEGER NOT NULL CHECK (points > 0),
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (member_id, transaction_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX offline_spends_grant ON offline_spends (store_id, terminal_id, grant_id);
+      CREATE TRIGGER offline_spends_append_only BEFORE UPDATE ON offline_spends
+        BEGIN SELECT RAISE(ABORT, 'offline spends are append-only'); END;
+      CREATE TRIGGER offline_spends_no_delete BEFORE DELETE ON offline_spends
+        BEGIN SELECT RAISE(ABORT, 'offline spends are append-only'); END;
+    `,
+  },
 ];
 
 export const SQLITE_LATEST_VERSION = SQLITE_MIGRATIONS.at(-1)?.version ?? 0;

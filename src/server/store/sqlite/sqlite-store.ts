@@ -46,6 +46,8 @@ import { VERIFY_QUERIES, verifyReport } from '../verify-checks.js';
 import { readMemberState, readPullPage, type PullRequest } from '../pull.js';
 import type { MemberState, PullResponse } from '../../../contract/pull.js';
 import { SqlitePullReader } from './pull-reader.js';
+import { sqliteCreateHold, sqliteOfflineGrant, sqliteRiskReport, sqliteSettleSpends, sqliteVoidHold } from './spending.js';
+import type { GrantTerms, HoldOutcome, HoldRequestRecord, OfflineGrantRecord, RiskRow, VoidOutcome } from '../spending.js';
 import type { DayReport } from '../../../contract/day-report.js';
 import { sqliteDayReport } from './day-report.js';
 import { openServerSqlite, type SqliteDatabase, type SqliteStatement } from './driver.js';
@@ -85,6 +87,54 @@ export class SqliteServerStore implements ServerStore {
   /** Runs `fn` as one IMMEDIATE transaction (the write lock is taken up front: no upgrade deadlock). */
   private write<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
+  }
+
+  /** Pushes waiting for the next group commit (inPushGroup). */
+  private pushGroup: { readonly apply: () => PushOutcome; readonly resolve: (outcome: PushOutcome) => void; readonly reject: (error: unknown) => void }[] | undefined;
+
+  /**
+   * Applies a push in the next group commit: the pushes that arrive while this thread is busy
+   * (several counters syncing at once) are applied one after the other, each in its own savepoint
+   * (one that throws is rolled back alone and refused), in one IMMEDIATE transaction with one
+   * durable COMMIT, and each is answered only after that commit. One counter gets one push per
+   * commit, as before; fifty no longer queue behind one fsync each (50 terminals: p99 2.7 s → see
+   * bench/sync-load.ts).
+   */
+  private inPushGroup(apply: () => PushOutcome): Promise<PushOutcome> {
+    return new Promise((resolve, reject) => {
+      if (!this.pushGroup) {
+        this.pushGroup = [];
+        setImmediate(() => this.commitPushGroup());
+      }
+      this.pushGroup.push({ apply, resolve, reject });
+    });
+  }
+
+  private commitPushGroup(): void {
+    const group = this.pushGroup ?? [];
+    this.pushGroup = undefined;
+    const outcomes: ({ readonly ok: true; readonly outcome: PushOutcome } | { readonly ok: false; readonly error: unknown })[] = [];
+    try {
+      this.write(() => {
+        for (const push of group) {
+          try {
+            // Nested in the group's transaction, better-sqlite3 runs it as a savepoint.
+            outcomes.push({ ok: true, outcome: this.db.transaction(push.apply)() });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      // The group's transaction failed (busy, disk full, the commit itself): none of it is kept.
+      for (const push of group) push.reject(error);
+      return;
+    }
+    group.forEach((push, i) => {
+      const result = outcomes[i]!;
+      if (result.ok) push.resolve(result.outcome);
+      else push.reject(result.error);
+    });
   }
 
   async migrate(): Promise<void> {
@@ -203,7 +253,32 @@ export class SqliteServerStore implements ServerStore {
 
   async push(batch: PushBatch): Promise<PushOutcome> {
     const sorted = sortBatch(batch);
-    return this.write(() => this.pushInTransaction(batch, sorted));
+    return this.inPushGroup(() => {
+      const outcome = this.pushInTransaction(batch, sorted);
+      // Holds posted and offline spends counted in the same transaction as the spends themselves.
+      if (outcome.ok) sqliteSettleSpends(this.db, batch, outcome);
+      return outcome;
+    });
+  }
+
+  async createHold(hold: HoldRequestRecord): Promise<HoldOutcome> {
+    return this.write(() => sqliteCreateHold(this.db, hold));
+  }
+
+  async voidHold(key: { readonly memberId: string; readonly holdId: string; readonly storeId: string; readonly terminalId: string; readonly now: number }): Promise<VoidOutcome> {
+    return this.write(() => sqliteVoidHold(this.db, key));
+  }
+
+  async offlineGrant(request: { readonly storeId: string; readonly terminalId: string; readonly now: number; readonly newId: string; readonly terms: GrantTerms }): Promise<OfflineGrantRecord> {
+    return this.write(() => sqliteOfflineGrant(this.db, request));
+  }
+
+  async setStoreOfflineBudget(storeId: string, points: number | null): Promise<boolean> {
+    return this.run('UPDATE stores SET offline_budget_points = ? WHERE id = ?', points, storeId) > 0;
+  }
+
+  async riskReport(now: number): Promise<RiskRow[]> {
+    return this.db.transaction(() => sqliteRiskReport(this.db, now)).deferred();
   }
 
   private pushInTransaction(batch: PushBatch, sorted: ReturnType<typeof sortBatch>): PushOutcome {
@@ -444,8 +519,10 @@ export class SqliteServerStore implements ServerStore {
       JSON.stringify(m),
       batch.now,
     );
+    // The member's codes in the card index are among its member_cards rows (both are written
+    // together): found by code, the index's key, instead of a scan of the whole index.
+    this.run('DELETE FROM card_index WHERE code IN (SELECT code FROM member_cards WHERE member_id = ?) AND member_id = ?', m.id, m.id);
     this.run('DELETE FROM member_cards WHERE member_id = ?', m.id);
-    this.run('DELETE FROM card_index WHERE member_id = ?', m.id);
     distinctCards(m).forEach((code, position) => {
       this.run('INSERT INTO member_cards (member_id, code, position) VALUES (?, ?, ?)', m.id, code, position);
       if (this.run('INSERT INTO card_index (code, member_id) VALUES (?, ?) ON CONFLICT DO NOTHING', code, m.id) === 0) {

@@ -1,0 +1,48 @@
+/**
+ * Spending at an enrolled terminal (program `spending.offline`): online, a hold on the server for
+ * each spend, posted when the spend arrives with a push, voided when the counter gives up, or left
+ * to expire on the server's clock; offline, a budget granted in advance. The terminal records on the
+ * transaction what allowed the spend (`authority`), so the server can post the hold or count the
+ * spend against the budget.
+ */
+import { z } from 'zod';
+
+const id = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'is an id (8-64 letters, digits, dashes or underscores)');
+const memberId = z.string().min(1).max(128);
+const points = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const instant = z.number().int().nonnegative();
+
+export const holdRequestSchema = z.strictObject({ memberId, holdId: id, points });
+export const holdResponseSchema = z.strictObject({ holdId: id, points, expiresAt: instant, serverTime: instant });
+/** 409: the member has fewer points than asked, counting what other counters hold. */
+export const holdRefusedSchema = z.strictObject({
+  error: z.strictObject({ code: z.literal('insufficient'), message: z.string() }),
+  available: z.number().int(),
+});
+
+export const voidHoldRequestSchema = z.strictObject({ memberId, holdId: id });
+export const voidHoldResponseSchema = z.strictObject({ state: z.enum(['voided', 'posted', 'expired', 'unknown']) });
+
+export const offlineGrantSchema = z.strictObject({
+  id,
+  points: z.number().int().nonnegative(),
+  perTransaction: points,
+  perMember: points,
+  snapshotMaxAgeMs: points,
+  grantedAt: instant,
+  expiresAt: instant,
+});
+export const offlineBudgetResponseSchema = z.strictObject({ grant: offlineGrantSchema, serverTime: instant });
+
+/** What a transaction's stored request says allowed its spend (src/terminal/loyalty-service.ts). */
+export const spendingAuthoritySchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('hold'), holdId: id, points }),
+  z.strictObject({ kind: z.literal('offline'), grantId: id, points }),
+]);
+
+export type HoldRequest = z.output<typeof holdRequestSchema>;
+export type HoldResponse = z.output<typeof holdResponseSchema>;
+export type OfflineGrantBody = z.output<typeof offlineGrantSchema>;
+export type OfflineBudgetResponse = z.output<typeof offlineBudgetResponseSchema>;
+export type VoidHoldResponse = z.output<typeof voidHoldResponseSchema>;
+export type SpendingAuthorityBody = z.output<typeof spendingAuthoritySchema>;

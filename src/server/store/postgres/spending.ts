@@ -1,0 +1,176 @@
+/**
+ * Holds, offline budgets and risk on PostgreSQL (see ../spending.ts). A hold locks the member's
+ * points balance row first, so two counters asking at once for the same member are served one after
+ * the other and cannot both be granted the same points.
+ */
+import { int, text, type Row } from '../rows.js';
+import { authorisedSpends, type GrantTerms, type HoldOutcome, type HoldRequestRecord, type OfflineGrantRecord, type RiskRow, type VoidOutcome } from '../spending.js';
+import type { PushBatch, PushOutcome } from '../store.js';
+import type { PgClient } from './driver.js';
+
+type Queryable = Pick<PgClient, 'query'>;
+
+async function rows(c: Queryable, sql: string, values: readonly unknown[]): Promise<Row[]> {
+  return (await c.query(sql, [...values])).rows as Row[];
+}
+
+async function available(c: Queryable, memberId: string, now: number, exceptHold: string | null): Promise<number> {
+  const [row] = await rows(
+    c,
+    `SELECT coalesce((SELECT balance FROM member_balances WHERE member_id = $1 AND account = 'member:' || $1), 0)
+          - coalesce((SELECT sum(points) FROM holds WHERE member_id = $1 AND state = 'held' AND expires_at > $2 AND id IS DISTINCT FROM $3), 0) AS available`,
+    [memberId, now, exceptHold],
+  );
+  return row ? int(row, 'available') : 0;
+}
+
+export async function pgCreateHold(c: Queryable, h: HoldRequestRecord): Promise<HoldOutcome> {
+  // The balance row is the member's lock (made at 0 if the member has none yet: verify agrees with 0).
+  await c.query(`INSERT INTO member_balances (member_id, account, balance) VALUES ($1, 'member:' || $1, 0) ON CONFLICT DO NOTHING`, [h.memberId]);
+  await c.query(`SELECT 1 FROM member_balances WHERE member_id = $1 AND account = 'member:' || $1 FOR UPDATE`, [h.memberId]);
+  const [held] = await rows(c, 'SELECT points, expires_at, state, store_id, terminal_id FROM holds WHERE member_id = $1 AND id = $2', [h.memberId, h.holdId]);
+  if (held) {
+    if (text(held, 'store_id') === h.storeId && text(held, 'terminal_id') === h.terminalId && int(held, 'points') === h.points && text(held, 'state') === 'held' && int(held, 'expires_at') > h.now) {
+      return { ok: true, holdId: h.holdId, points: h.points, expiresAt: int(held, 'expires_at') };
+    }
+    return { ok: false, available: await available(c, h.memberId, h.now, h.holdId) };
+  }
+  const left = await available(c, h.memberId, h.now, null);
+  if (left < h.points) return { ok: false, available: left };
+  await c.query(`INSERT INTO holds (member_id, id, store_id, terminal_id, points, created_at, expires_at, state) VALUES ($1, $2, $3, $4, $5, $6, $7, 'held')`, [
+    h.memberId,
+    h.holdId,
+    h.storeId,
+    h.terminalId,
+    h.points,
+    h.now,
+    h.expiresAt,
+  ]);
+  return { ok: true, holdId: h.holdId, points: h.points, expiresAt: h.expiresAt };
+}
+
+export async function pgVoidHold(c: Queryable, k: { memberId: string; holdId: string; storeId: string; terminalId: string; now: number }): Promise<VoidOutcome> {
+  const [held] = await rows(c, 'SELECT state, expires_at FROM holds WHERE member_id = $1 AND id = $2 AND store_id = $3 AND terminal_id = $4 FOR UPDATE', [k.memberId, k.holdId, k.storeId, k.terminalId]);
+  if (!held) return 'unknown';
+  const state = text(held, 'state');
+  if (state !== 'held') return state === 'posted' ? 'posted' : 'voided';
+  if (int(held, 'expires_at') <= k.now) return 'expired';
+  await c.query(`UPDATE holds SET state = 'voided', resolved_at = $1 WHERE member_id = $2 AND id = $3`, [k.now, k.memberId, k.holdId]);
+  return 'voided';
+}
+
+function grantFromRow(r: Row): OfflineGrantRecord {
+  return {
+    id: text(r, 'id'),
+    points: int(r, 'points'),
+    perTransaction: int(r, 'per_transaction'),
+    perMember: int(r, 'per_member'),
+    snapshotMaxAgeMs: int(r, 'snapshot_max_age_ms'),
+    grantedAt: int(r, 'granted_at'),
+    expiresAt: int(r, 'expires_at'),
+  };
+}
+
+export async function pgOfflineGrant(c: Queryable, r: { storeId: string; terminalId: string; now: number; newId: string; terms: GrantTerms }): Promise<OfflineGrantRecord> {
+  // One grant at a time per terminal, even when two requests race.
+  await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7305))', [`${r.storeId}/${r.terminalId}`]);
+  const [current] = await rows(c, 'SELECT * FROM offline_grants WHERE store_id = $1 AND terminal_id = $2 AND expires_at > $3 ORDER BY expires_at DESC LIMIT 1', [r.storeId, r.terminalId, r.now]);
+  if (current) return grantFromRow(current);
+  const [store] = await rows(c, 'SELECT offline_budget_points FROM stores WHERE id = $1', [r.storeId]);
+  const own = store?.['offline_budget_points'];
+  const grant: OfflineGrantRecord = {
+    id: r.newId,
+    points: own === null || own === undefined ? r.terms.points : int(store!, 'offline_budget_points'),
+    perTransaction: r.terms.perTransaction,
+    perMember: r.terms.perMember,
+    snapshotMaxAgeMs: r.terms.snapshotMaxAgeMs,
+    grantedAt: r.now,
+    expiresAt: r.now + r.terms.periodMs,
+  };
+  await c.query(
+    'INSERT INTO offline_grants (store_id, terminal_id, id, points, per_transaction, per_member, snapshot_max_age_ms, granted_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+    [r.storeId, r.terminalId, grant.id, grant.points, grant.perTransaction, grant.perMember, grant.snapshotMaxAgeMs, grant.grantedAt, grant.expiresAt],
+  );
+  return grant;
+}
+
+async function alert(c: Queryable, batch: PushBatch, kind: string, entity: string, entityId: string, detail: unknown): Promise<void> {
+  await c.query('INSERT INTO alerts (kind, store_id, terminal_id, entity, entity_id, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+    kind,
+    batch.storeId,
+    batch.terminalId,
+    entity,
+    entityId,
+    JSON.stringify(detail),
+    batch.now,
+  ]);
+}
+
+/** See sqliteSettleSpends. */
+export async function pgSettleSpends(c: Queryable, batch: PushBatch, outcome: PushOutcome): Promise<void> {
+  for (const s of authorisedSpends(batch, outcome)) {
+    if (s.authority.kind === 'hold') {
+      const posted = await c.query(
+        `UPDATE holds SET state = 'posted', resolved_at = $1, transaction_id = $2 WHERE member_id = $3 AND id = $4 AND store_id = $5 AND terminal_id = $6 AND state = 'held' AND expires_at > $1`,
+        [batch.now, s.transactionId, s.memberId, s.authority.holdId, batch.storeId, batch.terminalId],
+      );
+      if ((posted.rowCount ?? 0) === 0) await alert(c, batch, 'hold-not-posted', 'transaction', s.transactionId, { memberId: s.memberId, holdId: s.authority.holdId, points: s.authority.points });
+      continue;
+    }
+    const { grantId, points } = s.authority;
+    await c.query('INSERT INTO offline_spends (member_id, transaction_id, store_id, terminal_id, grant_id, points, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING', [
+      s.memberId,
+      s.transactionId,
+      batch.storeId,
+      batch.terminalId,
+      grantId,
+      points,
+      batch.now,
+    ]);
+    const [grant] = await rows(c, 'SELECT points, per_member FROM offline_grants WHERE store_id = $1 AND terminal_id = $2 AND id = $3', [batch.storeId, batch.terminalId, grantId]);
+    if (!grant) {
+      await alert(c, batch, 'offline-grant-unknown', 'transaction', s.transactionId, { memberId: s.memberId, grantId, points });
+      continue;
+    }
+    const [spent] = await rows(
+      c,
+      'SELECT coalesce(sum(points), 0) AS total, coalesce(sum(CASE WHEN member_id = $1 THEN points END), 0) AS member FROM offline_spends WHERE store_id = $2 AND terminal_id = $3 AND grant_id = $4',
+      [s.memberId, batch.storeId, batch.terminalId, grantId],
+    );
+    if (spent && (int(spent, 'total') > int(grant, 'points') || int(spent, 'member') > int(grant, 'per_member'))) {
+      await alert(c, batch, 'offline-budget-exceeded', 'transaction', s.transactionId, { memberId: s.memberId, grantId, spent: int(spent, 'total'), budget: int(grant, 'points'), memberSpent: int(spent, 'member'), perMember: int(grant, 'per_member') });
+    }
+  }
+}
+
+export async function pgRiskReport(c: Queryable, now: number): Promise<RiskRow[]> {
+  const out = new Map<string, { grantedPoints: number; spentOffline: number; overdrawnMembers: number; overdraftPoints: number }>();
+  const row = (storeId: string) => {
+    let r = out.get(storeId);
+    if (!r) out.set(storeId, (r = { grantedPoints: 0, spentOffline: 0, overdrawnMembers: 0, overdraftPoints: 0 }));
+    return r;
+  };
+  for (const s of await rows(c, 'SELECT id FROM stores ORDER BY id', [])) row(text(s, 'id'));
+  for (const g of await rows(
+    c,
+    `SELECT g.store_id, g.points, coalesce((SELECT sum(s.points) FROM offline_spends s WHERE s.store_id = g.store_id AND s.terminal_id = g.terminal_id AND s.grant_id = g.id), 0) AS spent
+     FROM offline_grants g WHERE g.expires_at > $1`,
+    [now],
+  )) {
+    const r = row(text(g, 'store_id'));
+    r.grantedPoints += int(g, 'points');
+    r.spentOffline += int(g, 'spent');
+  }
+  for (const m of await rows(
+    c,
+    `SELECT b.balance, (SELECT s.store_id FROM offline_spends s WHERE s.member_id = b.member_id ORDER BY s.received_at DESC, s.transaction_id DESC LIMIT 1) AS store_id
+     FROM member_balances b WHERE b.account = 'member:' || b.member_id AND b.balance < 0`,
+    [],
+  )) {
+    const storeId = m['store_id'];
+    const r = row(typeof storeId === 'string' ? storeId : '(online)');
+    r.overdrawnMembers += 1;
+    r.overdraftPoints += -int(m, 'balance');
+  }
+  return [...out].map(([storeId, r]) => ({ storeId, ...r }));
+}

@@ -1,0 +1,153 @@
+/** Holds, offline budgets and risk on SQLite (see ../spending.ts); called inside the store's write transactions. */
+import { int, text, type Row } from '../rows.js';
+import { authorisedSpends, type GrantTerms, type HoldOutcome, type HoldRequestRecord, type OfflineGrantRecord, type RiskRow, type VoidOutcome } from '../spending.js';
+import type { PushBatch, PushOutcome } from '../store.js';
+import type { SqliteDatabase } from './driver.js';
+
+const available = (db: SqliteDatabase, memberId: string, now: number, exceptHold: string | null): number =>
+  db
+    .prepare(
+      `SELECT coalesce((SELECT balance FROM member_balances WHERE member_id = @m AND account = 'member:' || @m), 0)
+            - coalesce((SELECT sum(points) FROM holds WHERE member_id = @m AND state = 'held' AND expires_at > @now AND id IS NOT @except), 0)`,
+    )
+    .pluck()
+    .get({ m: memberId, now, except: exceptHold }) as number;
+
+export function sqliteCreateHold(db: SqliteDatabase, h: HoldRequestRecord): HoldOutcome {
+  const held = db.prepare('SELECT points, expires_at, state, store_id, terminal_id FROM holds WHERE member_id = ? AND id = ?').get(h.memberId, h.holdId) as Row | undefined;
+  // The same hold asked again (a lost answer): the same answer, if it is still the caller's and unchanged.
+  if (held) {
+    if (text(held, 'store_id') === h.storeId && text(held, 'terminal_id') === h.terminalId && int(held, 'points') === h.points && text(held, 'state') === 'held' && int(held, 'expires_at') > h.now) {
+      return { ok: true, holdId: h.holdId, points: h.points, expiresAt: int(held, 'expires_at') };
+    }
+    return { ok: false, available: available(db, h.memberId, h.now, h.holdId) };
+  }
+  const left = available(db, h.memberId, h.now, null);
+  if (left < h.points) return { ok: false, available: left };
+  db.prepare(`INSERT INTO holds (member_id, id, store_id, terminal_id, points, created_at, expires_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'held')`).run(
+    h.memberId,
+    h.holdId,
+    h.storeId,
+    h.terminalId,
+    h.points,
+    h.now,
+    h.expiresAt,
+  );
+  return { ok: true, holdId: h.holdId, points: h.points, expiresAt: h.expiresAt };
+}
+
+export function sqliteVoidHold(db: SqliteDatabase, k: { memberId: string; holdId: string; storeId: string; terminalId: string; now: number }): VoidOutcome {
+  const held = db.prepare('SELECT state, expires_at FROM holds WHERE member_id = ? AND id = ? AND store_id = ? AND terminal_id = ?').get(k.memberId, k.holdId, k.storeId, k.terminalId) as Row | undefined;
+  if (!held) return 'unknown';
+  const state = text(held, 'state');
+  if (state !== 'held') return state === 'posted' ? 'posted' : 'voided';
+  if (int(held, 'expires_at') <= k.now) return 'expired';
+  db.prepare(`UPDATE holds SET state = 'voided', resolved_at = ? WHERE member_id = ? AND id = ?`).run(k.now, k.memberId, k.holdId);
+  return 'voided';
+}
+
+function grantFromRow(r: Row): OfflineGrantRecord {
+  return {
+    id: text(r, 'id'),
+    points: int(r, 'points'),
+    perTransaction: int(r, 'per_transaction'),
+    perMember: int(r, 'per_member'),
+    snapshotMaxAgeMs: int(r, 'snapshot_max_age_ms'),
+    grantedAt: int(r, 'granted_at'),
+    expiresAt: int(r, 'expires_at'),
+  };
+}
+
+/** The terminal's budget for now: the one not yet expired, else a new one (budgets never overlap). */
+export function sqliteOfflineGrant(db: SqliteDatabase, r: { storeId: string; terminalId: string; now: number; newId: string; terms: GrantTerms }): OfflineGrantRecord {
+  const current = db.prepare('SELECT * FROM offline_grants WHERE store_id = ? AND terminal_id = ? AND expires_at > ? ORDER BY expires_at DESC LIMIT 1').get(r.storeId, r.terminalId, r.now) as Row | undefined;
+  if (current) return grantFromRow(current);
+  const own = db.prepare('SELECT offline_budget_points FROM stores WHERE id = ?').pluck().get(r.storeId) as number | null | undefined;
+  const grant: OfflineGrantRecord = {
+    id: r.newId,
+    points: own ?? r.terms.points,
+    perTransaction: r.terms.perTransaction,
+    perMember: r.terms.perMember,
+    snapshotMaxAgeMs: r.terms.snapshotMaxAgeMs,
+    grantedAt: r.now,
+    expiresAt: r.now + r.terms.periodMs,
+  };
+  db.prepare(
+    'INSERT INTO offline_grants (store_id, terminal_id, id, points, per_transaction, per_member, snapshot_max_age_ms, granted_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  ).run(r.storeId, r.terminalId, grant.id, grant.points, grant.perTransaction, grant.perMember, grant.snapshotMaxAgeMs, grant.grantedAt, grant.expiresAt);
+  return grant;
+}
+
+const insertAlert = (db: SqliteDatabase, batch: PushBatch, kind: string, entity: string, entityId: string, detail: unknown): void => {
+  db.prepare('INSERT INTO alerts (kind, store_id, terminal_id, entity, entity_id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(kind, batch.storeId, batch.terminalId, entity, entityId, JSON.stringify(detail), batch.now);
+};
+
+/**
+ * After a push applied: posts the holds its spends name, counts offline spends against their
+ * budgets, and raises alerts for a spend whose hold was not there to post (expired, voided,
+ * unknown) and an offline budget or member cap overrun. A member below zero is not an alert raised
+ * here (which push tips a member below zero depends on arrival order): `riskReport` lists them from
+ * the state itself.
+ */
+export function sqliteSettleSpends(db: SqliteDatabase, batch: PushBatch, outcome: PushOutcome): void {
+  for (const s of authorisedSpends(batch, outcome)) {
+    if (s.authority.kind === 'hold') {
+      const posted = db
+        .prepare(`UPDATE holds SET state = 'posted', resolved_at = ?, transaction_id = ? WHERE member_id = ? AND id = ? AND store_id = ? AND terminal_id = ? AND state = 'held' AND expires_at > ?`)
+        .run(batch.now, s.transactionId, s.memberId, s.authority.holdId, batch.storeId, batch.terminalId, batch.now).changes;
+      if (posted === 0) insertAlert(db, batch, 'hold-not-posted', 'transaction', s.transactionId, { memberId: s.memberId, holdId: s.authority.holdId, points: s.authority.points });
+      continue;
+    }
+    const { grantId, points } = s.authority;
+    db.prepare('INSERT INTO offline_spends (member_id, transaction_id, store_id, terminal_id, grant_id, points, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(
+      s.memberId,
+      s.transactionId,
+      batch.storeId,
+      batch.terminalId,
+      grantId,
+      points,
+      batch.now,
+    );
+    const grant = db.prepare('SELECT points, per_member FROM offline_grants WHERE store_id = ? AND terminal_id = ? AND id = ?').get(batch.storeId, batch.terminalId, grantId) as Row | undefined;
+    if (!grant) {
+      insertAlert(db, batch, 'offline-grant-unknown', 'transaction', s.transactionId, { memberId: s.memberId, grantId, points });
+      continue;
+    }
+    const spent = db.prepare('SELECT coalesce(sum(points), 0) AS total, coalesce(sum(CASE WHEN member_id = ? THEN points END), 0) AS member FROM offline_spends WHERE store_id = ? AND terminal_id = ? AND grant_id = ?').get(s.memberId, batch.storeId, batch.terminalId, grantId) as Row;
+    if (int(spent, 'total') > int(grant, 'points') || int(spent, 'member') > int(grant, 'per_member')) {
+      insertAlert(db, batch, 'offline-budget-exceeded', 'transaction', s.transactionId, { memberId: s.memberId, grantId, spent: int(spent, 'total'), budget: int(grant, 'points'), memberSpent: int(spent, 'member'), perMember: int(grant, 'per_member') });
+    }
+  }
+}
+
+export function sqliteRiskReport(db: SqliteDatabase, now: number): RiskRow[] {
+  const rows = new Map<string, { grantedPoints: number; spentOffline: number; overdrawnMembers: number; overdraftPoints: number }>();
+  const row = (storeId: string) => {
+    let r = rows.get(storeId);
+    if (!r) rows.set(storeId, (r = { grantedPoints: 0, spentOffline: 0, overdrawnMembers: 0, overdraftPoints: 0 }));
+    return r;
+  };
+  for (const s of db.prepare('SELECT id FROM stores ORDER BY id').pluck().all() as string[]) row(s);
+  for (const g of db
+    .prepare(
+      `SELECT g.store_id, g.points, coalesce((SELECT sum(s.points) FROM offline_spends s WHERE s.store_id = g.store_id AND s.terminal_id = g.terminal_id AND s.grant_id = g.id), 0) AS spent
+       FROM offline_grants g WHERE g.expires_at > ?`,
+    )
+    .all(now) as Row[]) {
+    const r = row(text(g, 'store_id'));
+    r.grantedPoints += int(g, 'points');
+    r.spentOffline += int(g, 'spent');
+  }
+  for (const m of db
+    .prepare(
+      `SELECT b.balance, (SELECT s.store_id FROM offline_spends s WHERE s.member_id = b.member_id ORDER BY s.received_at DESC, s.transaction_id DESC LIMIT 1) AS store_id
+       FROM member_balances b WHERE b.account = 'member:' || b.member_id AND b.balance < 0`,
+    )
+    .all() as Row[]) {
+    const storeId = m['store_id'];
+    const r = row(typeof storeId === 'string' ? storeId : '(online)');
+    r.overdrawnMembers += 1;
+    r.overdraftPoints += -int(m, 'balance');
+  }
+  return [...rows].map(([storeId, r]) => ({ storeId, ...r }));
+}

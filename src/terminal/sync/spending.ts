@@ -1,0 +1,113 @@
+/**
+ * Spending at a terminal enrolled with a server (program `spending.offline`, src/contract/spending.ts).
+ * Before a spending command the counter asks the server for a hold on the points (a short wait: a
+ * customer is at the till). Granted: the command books against the hold and the spend is pushed at
+ * once, which posts it. Refused: not enough points once other counters' holds count, and the cashier
+ * is told how many there are. No answer: the command goes on offline, within the budget the server
+ * granted this terminal in advance, checked inside the command's own transaction.
+ */
+import { randomBytes } from 'node:crypto';
+import { toBase64Url } from '../../core/card-code/base64url.js';
+import { isTallyError, TallyError } from '../../core/errors.js';
+import { checkOfflineSpending } from '../../core/rules/spending.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { LoyaltyService, SpendingGate } from '../loyalty-service.js';
+import type { SecretStore } from '../trust/secret-store.js';
+import { SyncClient } from './client.js';
+import { pushOutbox } from './push.js';
+import { syncSettings } from './sync.js';
+
+/** How long a counter waits for a hold before going on offline. */
+export const HOLD_TIMEOUT_MS = 1500;
+
+/** The gate for spending offline: the newest grant, checked against what was already spent under it. */
+export function offlineGate(ledger: Ledger, wallNow: () => number): SpendingGate {
+  return (memberId, points) => {
+    const grant = ledger.offlineGrant();
+    const { pullCompleteAt } = ledger.syncFreshness();
+    const spent = grant ? ledger.offlineSpent(grant.id, memberId) : { total: 0, member: 0 };
+    const wall = wallNow();
+    checkOfflineSpending(grant, {
+      points,
+      serverNow: wall + (grant?.serverOffsetMs ?? 0),
+      snapshotAgeMs: pullCompleteAt === null ? null : Math.max(0, wall - pullCompleteAt),
+      spentUnderGrant: spent.total,
+      memberSpentUnderGrant: spent.member,
+    });
+    return { kind: 'offline', grantId: grant!.id, points };
+  };
+}
+
+/** The gate for spending against a hold: never more than was held. */
+export function holdGate(hold: { readonly holdId: string; readonly points: number }): SpendingGate {
+  return (_memberId, points) => {
+    if (points > hold.points) throw new TallyError('spend-limit', `This spends ${points} points but ${hold.points} were held on the server: try again; nothing was written`);
+    return { kind: 'hold', holdId: hold.holdId, points };
+  };
+}
+
+export interface AuthorisedSpend {
+  readonly mode: 'none' | 'hold' | 'offline';
+  /** After the command: posts a hold by pushing at once, or gives it back when nothing was booked. */
+  settle(outcome: { readonly booked: boolean }): Promise<void>;
+}
+
+const NOTHING: AuthorisedSpend = { mode: 'none', settle: async () => undefined };
+
+/**
+ * Sets the service's gate for the next spending command. Not enrolled, or nothing to spend: no gate
+ * (the program's proofs and limits are all there is).
+ */
+export async function authoriseSpend(
+  service: LoyaltyService,
+  request: Parameters<LoyaltyService['spendPreview']>[0],
+  options: { readonly secrets: SecretStore; readonly wallNow?: () => number; readonly client?: SyncClient; readonly timeoutMs?: number },
+): Promise<AuthorisedSpend> {
+  const ledger = service.ledger;
+  const wallNow = options.wallNow ?? Date.now;
+  service.useSpendingGate(undefined);
+  if (!ledger.syncFreshness().enrolled) return NOTHING;
+  const { memberId, points } = service.spendPreview(request);
+  if (points <= 0) return NOTHING;
+  let client = options.client;
+  try {
+    if (!client) {
+      const settings = syncSettings(ledger, options.secrets);
+      client = new SyncClient({ baseUrl: settings.serverUrl, credential: settings.credential, timeoutMs: options.timeoutMs ?? HOLD_TIMEOUT_MS });
+    }
+  } catch {
+    client = undefined;
+  }
+  const holdId = toBase64Url(new Uint8Array(randomBytes(12)));
+  let answer: Awaited<ReturnType<SyncClient['hold']>> | null = null;
+  if (client) {
+    try {
+      answer = await client.hold({ memberId, holdId, points });
+    } catch (error) {
+      // No answer (or a server fault): the counter goes on offline, within its budget.
+      if (!isTallyError(error)) throw error;
+      answer = null;
+    }
+  }
+  if (answer === null || !client) {
+    service.useSpendingGate(offlineGate(ledger, wallNow));
+    return { mode: 'offline', settle: async () => undefined };
+  }
+  if (!answer.ok) {
+    throw new TallyError('spend-limit', `The server shows ${Math.max(0, answer.available)} points available for this member, counting what other counters hold (this spends ${points}): nothing was written`);
+  }
+  service.useSpendingGate(holdGate({ holdId, points }));
+  const online = client;
+  return {
+    mode: 'hold',
+    settle: async ({ booked }) => {
+      service.useSpendingGate(undefined);
+      try {
+        if (booked) await pushOutbox(ledger, online, { now: wallNow });
+        else await online.voidHold(memberId, holdId);
+      } catch {
+        // Best effort: the next sync pushes the spend; an unused hold expires on the server by itself.
+      }
+    },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * Holds, offline budgets and the risk report, run against both stores (server-store-sqlite.test.ts,
+ * server-store-postgres.test.ts): a hold is granted only within the balance less other holds, is
+ * resolved at most once and never after it expired, is posted by the push that brings its spend;
+ * budgets of one terminal never overlap and a store's own budget wins; offline spends count against
+ * their budget, an overrun is an alert; the risk report adds it up per store.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { PushOutcome } from '../../src/server/store/store.js';
+import type { GrantTerms } from '../../src/server/store/spending.js';
+import { FakeTerminal, item, memberRecord, T0, uniquePrefix, type TestStore } from '../support/server-store-fixtures.js';
+import type { StoreHarness } from './server-store.suite.js';
+
+function ok(outcome: PushOutcome): void {
+  if (!outcome.ok) throw new Error(`push refused: ${outcome.message}`);
+}
+
+const TERMS: GrantTerms = { points: 1000, perTransaction: 300, perMember: 500, snapshotMaxAgeMs: 3_600_000, periodMs: 86_400_000 };
+
+export function serverSpendingSuite(label: string, harness: StoreHarness): void {
+  describe(`holds and offline budgets on ${label}`, () => {
+    let store: TestStore;
+    let setupError: unknown;
+    beforeAll(async () => {
+      try {
+        store = await harness.open();
+      } catch (error) {
+        setupError = error;
+      }
+    });
+    beforeEach(() => {
+      if (setupError !== undefined) throw setupError;
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    /** A member with `points` on the server, booked by terminal `t`. */
+    async function memberWith(t: FakeTerminal, memberId: string, points: number): Promise<void> {
+      ok(await store.push(t.batch([item.member(memberRecord(memberId, 1)), item.transfer(t.earn(memberId, points))])));
+    }
+
+    it('grants a hold only within the balance less other unexpired holds; the same hold again answers the same; void once, never after expiry', async () => {
+      const p = uniquePrefix('hold');
+      const t = new FakeTerminal(`${p}S`, 'lane-1');
+      const m = `${p}m`;
+      await memberWith(t, m, 100);
+      const base = { memberId: m, storeId: t.storeId, terminalId: t.terminalId, now: T0, expiresAt: T0 + 60_000 };
+      expect(await store.createHold({ ...base, holdId: `${p}hold-1`, points: 60 })).toEqual({ ok: true, holdId: `${p}hold-1`, points: 60, expiresAt: T0 + 60_000 });
+      expect(await store.createHold({ ...base, holdId: `${p}hold-2`, points: 50 })).toEqual({ ok: false, available: 40 });
+      // A lost answer, asked again: the same hold, not a second one.
+      expect(await store.createHold({ ...base, holdId: `${p}hold-1`, points: 60, now: T0 + 5 })).toEqual({ ok: true, holdId: `${p}hold-1`, points: 60, expiresAt: T0 + 60_000 });
+      // Another terminal cannot void it.
+      expect(await store.voidHold({ memberId: m, holdId: `${p}hold-1`, storeId: t.storeId, terminalId: 'lane-9', now: T0 + 10 })).toBe('unknown');
+      expect(await store.voidHold({ memberId: m, holdId: `${p}hold-1`, storeId: t.storeId, terminalId: t.terminalId, now: T0 + 10 })).toBe('voided');
+      expect(await store.voidHold({ memberId: m, holdId: `${p}hold-1`, storeId: t.storeId, terminalId: t.terminalId, now: T0 + 11 })).toBe('voided');
+      expect(await store.createHold({ ...base, holdId: `${p}hold-2`, points: 90, now: T0 + 20 })).toMatchObject({ ok: true });
+      // Expired holds count for nothing, and cannot be voided any more.
+      expect(await store.createHold({ ...base, holdId: `${p}hold-3`, points: 100, now: T0 + 60_000, expiresAt: T0 + 120_000 })).toMatchObject({ ok: true });
+      expect(await store.voidHold({ memberId: m, holdId: `${p}hold-2`, storeId: t.storeId, terminalId: t.terminalId, now: T0 + 60_001 })).toBe('expired');
+      // The database itself refuses a second resolution.
+      await expect(store.query(`UPDATE holds SET state = 'posted', transaction_id = 'x' WHERE id = '${p}hold-1' RETURNING id`)).rejects.toThrow(/resolved once/);
+    });
+
+    it('grants one of two holds asked at once for the same points', async () => {
+      const p = uniquePrefix('race');
+      const t = new FakeTerminal(`${p}S`, 'lane-1');
+      const m = `${p}m`;
+      await memberWith(t, m, 100);
+      for (let round = 0; round < 5; round += 1) {
+        const ask = (n: number) => store.createHold({ memberId: m, holdId: `${p}r${round}-${n}`, storeId: t.storeId, terminalId: `lane-${n}`, points: 60, now: T0 + round * 100_000, expiresAt: T0 + round * 100_000 + 60_000 });
+        const answers = await Promise.all([ask(1), ask(2), ask(3)]);
+        expect(answers.filter((a) => a.ok)).toHaveLength(1);
+      }
+    });
+
+    it('posts a hold when the push bringing its spend arrives in time; a late spend is kept and flagged', async () => {
+      const p = uniquePrefix('post');
+      const t = new FakeTerminal(`${p}S`, 'lane-1');
+      const m = `${p}m`;
+      await memberWith(t, m, 500);
+      const earnLot = (await store.query(`SELECT id FROM lots WHERE member_id = '${m}'`))[0]!['id'] as string;
+      const hold = async (holdId: string, points: number, now: number) => store.createHold({ memberId: m, holdId, storeId: t.storeId, terminalId: t.terminalId, points, now, expiresAt: now + 60_000 });
+      await hold(`${p}h1`, 100, T0);
+      await hold(`${p}h2`, 100, T0);
+      const spend = (holdId: string, points: number) => {
+        const txn = t.transaction(m, { request: { amount: 1000, authority: { kind: 'hold', holdId, points } } });
+        return [item.transaction(txn), item.transfer(t.redeem(m, [{ lotId: earnLot, points }], { transactionId: txn.id }))];
+      };
+      ok(await store.push(t.batch(spend(`${p}h1`, 100), { now: T0 + 1000 })));
+      // h2's spend arrives after its hold expired: kept (the customer had the discount), flagged.
+      ok(await store.push(t.batch(spend(`${p}h2`, 100), { now: T0 + 120_000 })));
+      const holds = await store.query(`SELECT id, state FROM holds WHERE member_id = '${m}' ORDER BY id`);
+      expect(holds.map((h) => [h['id'], h['state']])).toEqual([
+        [`${p}h1`, 'posted'],
+        [`${p}h2`, 'held'],
+      ]);
+      expect(await store.voidHold({ memberId: m, holdId: `${p}h1`, storeId: t.storeId, terminalId: t.terminalId, now: T0 + 2000 })).toBe('posted');
+      const alerts = (await store.alerts(100)).filter((a) => a.storeId === t.storeId);
+      expect(alerts.map((a) => a.kind)).toEqual(['hold-not-posted']);
+      expect((await store.member(m))?.balance).toBe(300);
+    });
+
+    it("grants a terminal one budget per period (a store's own wins), counts offline spends against it, and reports the risk per store", async () => {
+      const p = uniquePrefix('budget');
+      const storeId = `${p}S`;
+      await store.createStore({ id: storeId, name: 'Budget store', timeZone: 'UTC', createdAt: T0 });
+      const t = new FakeTerminal(storeId, 'lane-1');
+      const first = await store.offlineGrant({ storeId, terminalId: 'lane-1', now: T0, newId: `${p}g1`, terms: TERMS });
+      expect(first).toEqual({ id: `${p}g1`, points: 1000, perTransaction: 300, perMember: 500, snapshotMaxAgeMs: 3_600_000, grantedAt: T0, expiresAt: T0 + 86_400_000 });
+      // Within its period: the same grant, whatever is asked.
+      expect(await store.offlineGrant({ storeId, terminalId: 'lane-1', now: T0 + 1000, newId: `${p}g2`, terms: { ...TERMS, points: 5 } })).toEqual(first);
+      expect(await store.setStoreOfflineBudget(storeId, 250)).toBe(true);
+      expect(await store.setStoreOfflineBudget(`${p}nowhere`, 250)).toBe(false);
+      const next = await store.offlineGrant({ storeId, terminalId: 'lane-1', now: T0 + 86_400_000, newId: `${p}g3`, terms: TERMS });
+      expect(next).toMatchObject({ id: `${p}g3`, points: 250, grantedAt: T0 + 86_400_000 });
+
+      const m = `${p}m`;
+      await memberWith(t, m, 100);
+      const lot = (await store.query(`SELECT id FROM lots WHERE member_id = '${m}'`))[0]!['id'] as string;
+      const offline = (points: number) => {
+        const txn = t.transaction(m, { request: { amount: 1000, authority: { kind: 'offline', grantId: `${p}g3`, points } } });
+        return [item.transaction(txn), item.transfer(t.redeem(m, [{ lotId: lot, points }], { transactionId: txn.id }))];
+      };
+      ok(await store.push(t.batch([...offline(100), ...offline(200)], { now: T0 + 86_500_000 })));
+      // 300 spent of a 250 budget: flagged. The member is 200 below zero.
+      expect((await store.alerts(100)).filter((a) => a.storeId === storeId).map((a) => a.kind)).toEqual(['offline-budget-exceeded']);
+      const risk = (await store.riskReport(T0 + 86_500_000)).find((r) => r.storeId === storeId);
+      expect(risk).toEqual({ storeId, grantedPoints: 250, spentOffline: 300, overdrawnMembers: 1, overdraftPoints: 200 });
+    });
+  });
+}
