@@ -4,14 +4,14 @@
  * boundaries; a terminal's own entries only when asked (after a restore); contact details only to
  * the member's home store; one member's whole state by card.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { PullResponse } from '../../src/contract/pull.js';
 import { pullResponseSchema } from '../../src/contract/pull.js';
 import { ACCOUNTS, memberAccount } from '../../src/core/ledger-model.js';
 import type { PullRequest } from '../../src/server/store/pull.js';
 import type { PushOutcome } from '../../src/server/store/store.js';
 import { FakeTerminal, item, memberRecord, uniquePrefix, type TestStore } from '../support/server-store-fixtures.js';
-import type { StoreHarness } from './server-store.suite.js';
+import { useStore, type StoreHarness } from './server-store.suite.js';
 
 function ok(outcome: PushOutcome): void {
   if (!outcome.ok) throw new Error(`push refused: ${outcome.message}`);
@@ -35,20 +35,10 @@ const mine = (prefix: string) => (x: { memberId: string }) => x.memberId.startsW
 
 export function serverPullSuite(label: string, harness: StoreHarness): void {
   describe(`pull from the server store on ${label}`, () => {
+    const opened = useStore(harness);
     let store: TestStore;
-    let setupError: unknown;
-    beforeAll(async () => {
-      try {
-        store = await harness.open();
-      } catch (error) {
-        setupError = error;
-      }
-    });
     beforeEach(() => {
-      if (setupError !== undefined) throw setupError;
-    });
-    afterAll(async () => {
-      await store?.close();
+      store = opened();
     });
 
     /** Where the feed ends now (tests share the database). */
@@ -120,6 +110,28 @@ export function serverPullSuite(label: string, harness: StoreHarness): void {
       // PostgreSQL stamps a whole push with one transaction id: its seven rows come in one page.
       // SQLite stamps each row: pages of two. Either way, no row twice and none lost.
       expect(new Set(seen).size).toBe(7);
+    });
+
+    it("never sends a member's entries on a page before the member's record, whatever the page size", async () => {
+      // A push writes its members after their transactions and transfers: on SQLite, where every
+      // row has its own stamp, a page cut there would hold entries of a member a new terminal does
+      // not have yet, and it would refuse that page on every retry.
+      const p = uniquePrefix('order');
+      const a = new FakeTerminal(`${p}A`, 'lane-1');
+      const start = await end('other', 'lane-9');
+      const members = [0, 1, 2].map((i) => `${p}m${i}`);
+      ok(await store.push(a.batch(members.flatMap((m) => [item.member(memberRecord(m, 1)), item.transaction(a.transaction(m, { kind: 'enrolment' })), item.transfer(a.earn(m, 10))]))));
+      for (const limit of [1, 2, 4, 5]) {
+        const pages = await pullAll(store, { storeId: 'other', terminalId: 'lane-9', cursor: start, limit, own: false });
+        const seen = new Set<string>();
+        for (const page of pages) {
+          for (const m of page.members) seen.add(m.member.id);
+          for (const entry of [...page.transactions, ...page.transfers].filter(mine(p))) expect(seen.has(entry.memberId), `limit ${limit}: ${entry.id} before its member`).toBe(true);
+        }
+        expect([...seen].filter((id) => id.startsWith(p)).sort()).toEqual(members);
+        expect(pages.flatMap((pg) => pg.members).filter((m) => m.member.id.startsWith(p))).toHaveLength(3);
+        expect(pages.flatMap((pg) => pg.transfers).filter(mine(p))).toHaveLength(3);
+      }
     });
 
     it("answers one member's whole state by card, and nothing for an unknown card", async () => {

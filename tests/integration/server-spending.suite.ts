@@ -5,11 +5,11 @@
  * budgets of one terminal never overlap and a store's own budget wins; offline spends count against
  * their budget, an overrun is an alert; the risk report adds it up per store.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { PushOutcome } from '../../src/server/store/store.js';
 import type { GrantTerms } from '../../src/server/store/spending.js';
 import { FakeTerminal, item, memberRecord, T0, uniquePrefix, type TestStore } from '../support/server-store-fixtures.js';
-import type { StoreHarness } from './server-store.suite.js';
+import { useStore, type StoreHarness } from './server-store.suite.js';
 
 function ok(outcome: PushOutcome): void {
   if (!outcome.ok) throw new Error(`push refused: ${outcome.message}`);
@@ -19,20 +19,10 @@ const TERMS: GrantTerms = { points: 1000, perTransaction: 300, perMember: 500, s
 
 export function serverSpendingSuite(label: string, harness: StoreHarness): void {
   describe(`holds and offline budgets on ${label}`, () => {
+    const opened = useStore(harness);
     let store: TestStore;
-    let setupError: unknown;
-    beforeAll(async () => {
-      try {
-        store = await harness.open();
-      } catch (error) {
-        setupError = error;
-      }
-    });
     beforeEach(() => {
-      if (setupError !== undefined) throw setupError;
-    });
-    afterAll(async () => {
-      await store?.close();
+      store = opened();
     });
 
     /** A member with `points` on the server, booked by terminal `t`. */

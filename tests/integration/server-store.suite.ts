@@ -20,6 +20,33 @@ export interface StoreHarness {
   markNewer(store: TestStore): Promise<{ restore(): Promise<void> }>;
 }
 
+/**
+ * Opens the harness's store for a describe block (and closes it after). A store that cannot be
+ * opened (PostgreSQL unavailable) fails every test with its reason: an error in beforeAll alone
+ * would leave the tests reported as skipped.
+ */
+export function useStore(harness: StoreHarness): () => TestStore {
+  let store: TestStore | undefined;
+  let setupError: unknown;
+  beforeAll(async () => {
+    try {
+      store = await harness.open();
+    } catch (error) {
+      setupError = error;
+    }
+  });
+  beforeEach(() => {
+    if (setupError !== undefined) throw setupError;
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+  return () => {
+    if (!store) throw new Error('the store is not open');
+    return store;
+  };
+}
+
 const certificate = (storeId: string, terminalId: string): TerminalCertificate => ({
   issuerKeyId: 'k1',
   terminalKeyId: 'tk1',

@@ -70,6 +70,8 @@ export async function everyFaultOnAPush(world: SyncWorld): Promise<void> {
         const from = world.proxy.records.length;
         world.proxy.script([fault], (r) => isPush(r) && who(r.headers['authorization']) === i);
         const sync = await world.tally(terminal.db, ['sync']);
+        // A late duplicate reaches the server after the terminal is done: wait for it.
+        await world.proxy.idle();
         const push = world.proxy.records.slice(from).find((r) => isPush(r.request) && r.fault.kind === fault.kind);
         expect(push, `${fault.kind} on ${terminal.id}`).toBeDefined();
         expect(syncFailureProblem(sync)).toBeNull();

@@ -107,7 +107,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request, body, done) =>
     parseJson(request, typeof body === 'string' ? body : body.toString('utf8'), (error, value) => {
       if (error) return done(error);
-      const problem = unstorableBody(value);
+      const problem = unstorableBody(value, typeof body === 'string' ? body : undefined);
       return problem === null ? done(null, value) : done(new HttpError(400, 'malformed', `${problem}: nothing was written`));
     }),
   );

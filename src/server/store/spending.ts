@@ -4,6 +4,7 @@
  * these in its own dialect (sqlite/spending.ts, postgres/spending.ts), inside the push's transaction.
  */
 import { spendingAuthoritySchema, type SpendingAuthorityBody } from '../../contract/spending.js';
+import { int, text, type Row } from './rows.js';
 import type { PushBatch, PushOutcome } from './store.js';
 
 export interface HoldRequestRecord {
@@ -70,3 +71,50 @@ export function authorisedSpends(batch: PushBatch, outcome: PushOutcome): Author
   }
   return spends;
 }
+
+export function grantFromRow(r: Row): OfflineGrantRecord {
+  return {
+    id: text(r, 'id'),
+    points: int(r, 'points'),
+    perTransaction: int(r, 'per_transaction'),
+    perMember: int(r, 'per_member'),
+    snapshotMaxAgeMs: int(r, 'snapshot_max_age_ms'),
+    grantedAt: int(r, 'granted_at'),
+    expiresAt: int(r, 'expires_at'),
+  };
+}
+
+/**
+ * The risk report from three reads: the stores, the unexpired grants with what was spent under
+ * each (`store_id`, `points`, `spent`), and the members below zero with the store of their latest
+ * offline spend (`balance`, `store_id` or null: never spent offline).
+ */
+export function riskReport(storeIds: readonly string[], grants: readonly Row[], overdrawn: readonly Row[]): RiskRow[] {
+  const out = new Map<string, { grantedPoints: number; spentOffline: number; overdrawnMembers: number; overdraftPoints: number }>();
+  const row = (storeId: string) => {
+    let r = out.get(storeId);
+    if (!r) out.set(storeId, (r = { grantedPoints: 0, spentOffline: 0, overdrawnMembers: 0, overdraftPoints: 0 }));
+    return r;
+  };
+  for (const id of storeIds) row(id);
+  for (const g of grants) {
+    const r = row(text(g, 'store_id'));
+    r.grantedPoints += int(g, 'points');
+    r.spentOffline += int(g, 'spent');
+  }
+  for (const m of overdrawn) {
+    const storeId = m['store_id'];
+    const r = row(typeof storeId === 'string' ? storeId : '(online)');
+    r.overdrawnMembers += 1;
+    r.overdraftPoints += -int(m, 'balance');
+  }
+  return [...out].map(([storeId, r]) => ({ storeId, ...r }));
+}
+
+export const RISK_GRANTS_SQL = (now: string): string => `SELECT g.store_id, g.points,
+    coalesce((SELECT sum(s.points) FROM offline_spends s WHERE s.store_id = g.store_id AND s.terminal_id = g.terminal_id AND s.grant_id = g.id), 0) AS spent
+  FROM offline_grants g WHERE g.expires_at > ${now}`;
+
+export const RISK_OVERDRAWN_SQL = `SELECT b.balance,
+    (SELECT s.store_id FROM offline_spends s WHERE s.member_id = b.member_id ORDER BY s.received_at DESC, s.transaction_id DESC LIMIT 1) AS store_id
+  FROM member_balances b WHERE b.account = 'member:' || b.member_id AND b.balance < 0`;

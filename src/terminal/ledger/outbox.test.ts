@@ -192,6 +192,42 @@ describe('the outbox read path', () => {
     }
   });
 
+  it('reads ahead from a batch cut anywhere exactly as a read after acknowledging that batch would', () => {
+    const { ledger } = bookEverything(join(dir, 'ahead.sqlite'));
+    try {
+      const db = ledger.db;
+      const all = pendingItems(db, 1000);
+      expect(all.some((p) => p.outboxIds.length > 1)).toBe(true);
+      for (let cut = 1; cut <= all.length; cut += 1) {
+        const batch = all.slice(0, cut);
+        const ahead = pendingItems(db, 4, { after: batch.at(-1)!.outboxIds[0]!, skip: new Set(batch.flatMap((p) => p.outboxIds)) });
+        db.exec('SAVEPOINT fresh');
+        try {
+          acknowledge(db, batch.flatMap((p) => p.outboxIds), Date.now());
+          expect(ahead).toEqual(pendingItems(db, 4));
+        } finally {
+          db.exec('ROLLBACK TO fresh');
+          db.exec('RELEASE fresh');
+        }
+      }
+    } finally {
+      ledger.close();
+    }
+  });
+
+  it('says what each item adds to a push body, at least its JSON', () => {
+    const { ledger } = bookEverything(join(dir, 'bytes.sqlite'));
+    try {
+      for (const p of pendingItems(ledger.db, 1000)) {
+        const json = Buffer.byteLength(JSON.stringify(p.item));
+        expect(p.bytes).toBeGreaterThanOrEqual(json);
+        expect(p.bytes).toBeLessThan(json + 100);
+      }
+    } finally {
+      ledger.close();
+    }
+  });
+
   it('still sends the lots of a credit whose lots are named outside the <transfer id>:<n> rule', () => {
     const { ledger } = bookEverything(join(dir, 'odd-lots.sqlite'));
     try {

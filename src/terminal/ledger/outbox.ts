@@ -14,7 +14,15 @@ export interface PendingRow {
   /** For transfers: the sequence they carry. */
   readonly epoch: number | null;
   readonly seq: number | null;
+  /**
+   * About what the item adds to a push body, in UTF-8 bytes (its JSON as read, and the envelope):
+   * known for free here, so the push can stay under the server's body limit without measuring.
+   */
+  readonly bytes: number;
 }
+
+/** `{"entity":"transaction","transaction":…},` around an entry's own JSON, with room to spare. */
+const ENVELOPE_BYTES = 48;
 
 interface OutboxRow {
   id: number;
@@ -95,19 +103,28 @@ const MEMBER_JSON = `SELECT json_object(
     'cards', (SELECT json_group_array(c.code ORDER BY c.added_at, c.code) FROM card_codes c WHERE c.member_id = m.id))
   FROM json_each(?) k CROSS JOIN members m ON m.id = k.value`;
 
-/** The items `sql` makes for `ids`, by id (an id the ledger does not have is simply absent). */
-function itemsById<T extends { readonly id: string }>(db: SqliteDatabase, sql: string, ids: readonly string[]): Map<string, T> {
-  if (ids.length === 0) return new Map();
-  const texts = stmt(db, sql).pluck().all(JSON.stringify(ids)) as string[];
-  return new Map((JSON.parse(`[${texts.join(',')}]`) as T[]).map((item) => [item.id, item]));
+interface Read<T> {
+  readonly item: T;
+  readonly bytes: number;
 }
 
-function transferItems(db: SqliteDatabase, ids: readonly string[]): Map<string, SyncTransfer> {
+/** The items `sql` makes for `ids`, by id (an id the ledger does not have is simply absent). */
+function itemsById<T extends { readonly id: string }>(db: SqliteDatabase, sql: string, ids: readonly string[]): Map<string, Read<T>> {
+  if (ids.length === 0) return new Map();
+  const texts = stmt(db, sql).pluck().all(JSON.stringify(ids)) as string[];
+  const items = JSON.parse(`[${texts.join(',')}]`) as T[];
+  return new Map(items.map((item, i) => [item.id, { item, bytes: Buffer.byteLength(texts[i]!) + ENVELOPE_BYTES }]));
+}
+
+function transferItems(db: SqliteDatabase, ids: readonly string[]): Map<string, Read<SyncTransfer>> {
   const transfers = itemsById<SyncTransfer>(db, TRANSFER_JSON, ids);
-  for (const [id, t] of transfers) {
+  for (const [id, { item: t }] of transfers) {
     if (t.lotsGranted.length === 0 && t.unit === 'points' && t.creditAccount === `member:${t.memberId}`) {
       const lots = JSON.parse(stmt(db, TRANSFER_LOTS_BY_SCAN).pluck().get(id) as string) as SyncTransfer['lotsGranted'];
-      if (lots.length > 0) transfers.set(id, { ...t, lotsGranted: lots });
+      if (lots.length > 0) {
+        const item = { ...t, lotsGranted: lots };
+        transfers.set(id, { item, bytes: Buffer.byteLength(JSON.stringify(item)) + ENVELOPE_BYTES });
+      }
     }
   }
   return transfers;
@@ -118,17 +135,26 @@ function missing(row: OutboxRow): never {
 }
 
 /**
- * Up to `limit` pending items, oldest first (after outbox row `after`, when given: the push reads
- * the next batch while the server applies the current one). A member with several pending rows
- * appears once, at its first row, with its current record, acknowledging all of them (among the
- * first `4 × limit` pending rows; later ones are acknowledged with the next push of that member).
+ * Where a read starts when the push reads the next batch while the server applies the current one:
+ * after outbox row `after`, passing over the rows in `skip` (the current batch's, not acknowledged
+ * yet), so that it gives what a read after acknowledging them would.
  */
-export function pendingItems(db: SqliteDatabase, limit: number, after = 0): PendingRow[] {
+export interface ReadFrom {
+  readonly after: number;
+  readonly skip: ReadonlySet<number>;
+}
+
+/**
+ * Up to `limit` pending items, oldest first (from `from`, when given). A member with several pending
+ * rows appears once, at its first row, with its current record, acknowledging all of them (among
+ * the first `4 × limit` pending rows; later ones are acknowledged with the next push of that member).
+ */
+export function pendingItems(db: SqliteDatabase, limit: number, from?: ReadFrom): PendingRow[] {
   const page = stmt(db, 'SELECT id, entity, entity_id, entity_version FROM outbox WHERE acked_at IS NULL AND id > ? ORDER BY id LIMIT ?');
   const chosen: { readonly row: OutboxRow; readonly outboxIds: number[] }[] = [];
   const members = new Map<string, number[]>();
   // Read a page at a time: repeated member rows are rare, so one page of `limit` rows is the usual batch.
-  let last = after;
+  let last = from?.after ?? 0;
   let budget = limit * 4;
   reading: while (chosen.length < limit && budget > 0) {
     const want = Math.min(limit, budget);
@@ -136,6 +162,7 @@ export function pendingItems(db: SqliteDatabase, limit: number, after = 0): Pend
     for (const row of rows) {
       if (chosen.length >= limit) break reading;
       last = row.id;
+      if (from?.skip.has(row.id)) continue;
       budget -= 1;
       if (row.entity === 'member') {
         const seen = members.get(row.entity_id);
@@ -160,15 +187,21 @@ export function pendingItems(db: SqliteDatabase, limit: number, after = 0): Pend
   return chosen.map(({ row, outboxIds }): PendingRow => {
     switch (row.entity) {
       case 'transfer': {
-        const transfer = transfers.get(row.entity_id) ?? missing(row);
-        return { outboxIds, item: { entity: 'transfer', transfer }, epoch: transfer.epoch, seq: transfer.seq };
+        const { item: transfer, bytes } = transfers.get(row.entity_id) ?? missing(row);
+        return { outboxIds, item: { entity: 'transfer', transfer }, epoch: transfer.epoch, seq: transfer.seq, bytes };
       }
-      case 'transaction':
-        return { outboxIds, item: { entity: 'transaction', transaction: transactions.get(row.entity_id) ?? missing(row) }, epoch: null, seq: null };
-      case 'event':
-        return { outboxIds, item: { entity: 'event', event: events.get(row.entity_id) ?? missing(row) }, epoch: null, seq: null };
-      case 'member':
-        return { outboxIds, item: { entity: 'member', member: memberRecords.get(row.entity_id) ?? missing(row) }, epoch: null, seq: null };
+      case 'transaction': {
+        const { item: transaction, bytes } = transactions.get(row.entity_id) ?? missing(row);
+        return { outboxIds, item: { entity: 'transaction', transaction }, epoch: null, seq: null, bytes };
+      }
+      case 'event': {
+        const { item: event, bytes } = events.get(row.entity_id) ?? missing(row);
+        return { outboxIds, item: { entity: 'event', event }, epoch: null, seq: null, bytes };
+      }
+      case 'member': {
+        const { item: member, bytes } = memberRecords.get(row.entity_id) ?? missing(row);
+        return { outboxIds, item: { entity: 'member', member }, epoch: null, seq: null, bytes };
+      }
     }
   });
 }

@@ -37,13 +37,17 @@ function itemKey(item: PushItem): string {
 }
 
 /**
- * The batch after `batch` (the pending rows after its last one), read while the server applies
- * `batch`: reading costs the terminal about a tenth of the server's work on a batch, and would
- * otherwise be spent with the server idle. Undefined if it cannot be read now (the loop reads again).
+ * The batch after `batch`, read while the server applies `batch`: reading costs the terminal about
+ * a tenth of the server's work on a batch, and would otherwise be spent with the server idle. It is
+ * what a read after acknowledging `batch` would give: the rows after its last item's, less the rows
+ * its members fold in (a batch cut short by an epoch or by size leaves the rest of what was read
+ * for this read). Undefined if it cannot be read now (the loop reads again).
  */
 function readNext(db: Ledger['db'], batchSize: number, batch: readonly PendingRow[]): PendingRow[] | undefined {
+  const last = batch.at(-1);
+  if (!last) return undefined;
   try {
-    return pendingItems(db, batchSize, Math.max(...batch.flatMap((p) => p.outboxIds)));
+    return pendingItems(db, batchSize, { after: last.outboxIds[0]!, skip: new Set(batch.flatMap((p) => p.outboxIds)) });
   } catch {
     return undefined;
   }
@@ -51,8 +55,6 @@ function readNext(db: Ledger['db'], batchSize: number, batch: readonly PendingRo
 
 /** A push body stays well under the server's 4 MiB limit (the rest of the batch goes in the next one). */
 const MAX_PUSH_BYTES = 3 * 1024 * 1024;
-/** What a transfer, event or member entry is counted as (each is well under this). */
-const ENTRY_BYTES = 4096;
 
 export async function pushOutbox(ledger: Ledger, client: SyncClient, options: { readonly now: () => number; readonly batchSize?: number; readonly onProgress?: (progress: PushProgress) => void }): Promise<PushReport> {
   const db = ledger.db;
@@ -93,11 +95,10 @@ export async function pushOutbox(ledger: Ledger, client: SyncClient, options: { 
     let bytes = 0;
     for (const p of pending) {
       if (p.epoch !== null && p.epoch !== epoch) break;
-      // Under the server's body limit whatever the baskets: a transaction carries its basket and can
-      // be large; the other entries are small and counted at a generous fixed size.
-      const size = p.item.entity === 'transaction' ? JSON.stringify(p.item).length : ENTRY_BYTES;
-      if (batch.length > 0 && bytes + size > MAX_PUSH_BYTES) break;
-      bytes += size;
+      // Under the server's body limit whatever the baskets (a transaction carries its basket and can
+      // be large): each entry counts what it adds to the body, known from reading it.
+      if (batch.length > 0 && bytes + p.bytes > MAX_PUSH_BYTES) break;
+      bytes += p.bytes;
       batch.push(p);
     }
     const fromSeq = batch.find((p) => p.seq !== null)?.seq ?? (server.get(epoch) ?? 0) + 1;
@@ -107,7 +108,7 @@ export async function pushOutbox(ledger: Ledger, client: SyncClient, options: { 
     // Both block this thread for milliseconds: let the request go out first.
     await new Promise((resolve) => setImmediate(resolve));
     ackDeferred();
-    const next = batch.length === pending.length ? readNext(db, batchSize, batch) : undefined;
+    const next = readNext(db, batchSize, batch);
     const answer = await sending;
     if (!answer.ok) {
       server.set(epoch, answer.lastSeq);

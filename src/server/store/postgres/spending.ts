@@ -4,7 +4,7 @@
  * the other and cannot both be granted the same points.
  */
 import { int, text, type Row } from '../rows.js';
-import { authorisedSpends, type GrantTerms, type HoldOutcome, type HoldRequestRecord, type OfflineGrantRecord, type RiskRow, type VoidOutcome } from '../spending.js';
+import { authorisedSpends, grantFromRow, RISK_GRANTS_SQL, RISK_OVERDRAWN_SQL, riskReport, type GrantTerms, type HoldOutcome, type HoldRequestRecord, type OfflineGrantRecord, type RiskRow, type VoidOutcome } from '../spending.js';
 import type { PushBatch, PushOutcome } from '../store.js';
 import type { PgClient } from './driver.js';
 
@@ -59,17 +59,6 @@ export async function pgVoidHold(c: Queryable, k: { memberId: string; holdId: st
   return 'voided';
 }
 
-function grantFromRow(r: Row): OfflineGrantRecord {
-  return {
-    id: text(r, 'id'),
-    points: int(r, 'points'),
-    perTransaction: int(r, 'per_transaction'),
-    perMember: int(r, 'per_member'),
-    snapshotMaxAgeMs: int(r, 'snapshot_max_age_ms'),
-    grantedAt: int(r, 'granted_at'),
-    expiresAt: int(r, 'expires_at'),
-  };
-}
 
 export async function pgOfflineGrant(c: Queryable, r: { storeId: string; terminalId: string; now: number; newId: string; terms: GrantTerms }): Promise<OfflineGrantRecord> {
   // One grant at a time per terminal, even when two requests race.
@@ -144,33 +133,6 @@ export async function pgSettleSpends(c: Queryable, batch: PushBatch, outcome: Pu
 }
 
 export async function pgRiskReport(c: Queryable, now: number): Promise<RiskRow[]> {
-  const out = new Map<string, { grantedPoints: number; spentOffline: number; overdrawnMembers: number; overdraftPoints: number }>();
-  const row = (storeId: string) => {
-    let r = out.get(storeId);
-    if (!r) out.set(storeId, (r = { grantedPoints: 0, spentOffline: 0, overdrawnMembers: 0, overdraftPoints: 0 }));
-    return r;
-  };
-  for (const s of await rows(c, 'SELECT id FROM stores ORDER BY id', [])) row(text(s, 'id'));
-  for (const g of await rows(
-    c,
-    `SELECT g.store_id, g.points, coalesce((SELECT sum(s.points) FROM offline_spends s WHERE s.store_id = g.store_id AND s.terminal_id = g.terminal_id AND s.grant_id = g.id), 0) AS spent
-     FROM offline_grants g WHERE g.expires_at > $1`,
-    [now],
-  )) {
-    const r = row(text(g, 'store_id'));
-    r.grantedPoints += int(g, 'points');
-    r.spentOffline += int(g, 'spent');
-  }
-  for (const m of await rows(
-    c,
-    `SELECT b.balance, (SELECT s.store_id FROM offline_spends s WHERE s.member_id = b.member_id ORDER BY s.received_at DESC, s.transaction_id DESC LIMIT 1) AS store_id
-     FROM member_balances b WHERE b.account = 'member:' || b.member_id AND b.balance < 0`,
-    [],
-  )) {
-    const storeId = m['store_id'];
-    const r = row(typeof storeId === 'string' ? storeId : '(online)');
-    r.overdrawnMembers += 1;
-    r.overdraftPoints += -int(m, 'balance');
-  }
-  return [...out].map(([storeId, r]) => ({ storeId, ...r }));
+  const stores = (await rows(c, 'SELECT id FROM stores ORDER BY id', [])).map((r) => text(r, 'id'));
+  return riskReport(stores, await rows(c, RISK_GRANTS_SQL('$1'), [now]), await rows(c, RISK_OVERDRAWN_SQL, []));
 }

@@ -1,6 +1,6 @@
 /** Holds, offline budgets and risk on SQLite (see ../spending.ts); called inside the store's write transactions. */
 import { int, text, type Row } from '../rows.js';
-import { authorisedSpends, type GrantTerms, type HoldOutcome, type HoldRequestRecord, type OfflineGrantRecord, type RiskRow, type VoidOutcome } from '../spending.js';
+import { authorisedSpends, grantFromRow, RISK_GRANTS_SQL, RISK_OVERDRAWN_SQL, riskReport, type GrantTerms, type HoldOutcome, type HoldRequestRecord, type OfflineGrantRecord, type RiskRow, type VoidOutcome } from '../spending.js';
 import type { PushBatch, PushOutcome } from '../store.js';
 import type { SqliteDatabase } from './driver.js';
 
@@ -46,17 +46,6 @@ export function sqliteVoidHold(db: SqliteDatabase, k: { memberId: string; holdId
   return 'voided';
 }
 
-function grantFromRow(r: Row): OfflineGrantRecord {
-  return {
-    id: text(r, 'id'),
-    points: int(r, 'points'),
-    perTransaction: int(r, 'per_transaction'),
-    perMember: int(r, 'per_member'),
-    snapshotMaxAgeMs: int(r, 'snapshot_max_age_ms'),
-    grantedAt: int(r, 'granted_at'),
-    expiresAt: int(r, 'expires_at'),
-  };
-}
 
 /** The terminal's budget for now: the one not yet expired, else a new one (budgets never overlap). */
 export function sqliteOfflineGrant(db: SqliteDatabase, r: { storeId: string; terminalId: string; now: number; newId: string; terms: GrantTerms }): OfflineGrantRecord {
@@ -121,33 +110,6 @@ export function sqliteSettleSpends(db: SqliteDatabase, batch: PushBatch, outcome
 }
 
 export function sqliteRiskReport(db: SqliteDatabase, now: number): RiskRow[] {
-  const rows = new Map<string, { grantedPoints: number; spentOffline: number; overdrawnMembers: number; overdraftPoints: number }>();
-  const row = (storeId: string) => {
-    let r = rows.get(storeId);
-    if (!r) rows.set(storeId, (r = { grantedPoints: 0, spentOffline: 0, overdrawnMembers: 0, overdraftPoints: 0 }));
-    return r;
-  };
-  for (const s of db.prepare('SELECT id FROM stores ORDER BY id').pluck().all() as string[]) row(s);
-  for (const g of db
-    .prepare(
-      `SELECT g.store_id, g.points, coalesce((SELECT sum(s.points) FROM offline_spends s WHERE s.store_id = g.store_id AND s.terminal_id = g.terminal_id AND s.grant_id = g.id), 0) AS spent
-       FROM offline_grants g WHERE g.expires_at > ?`,
-    )
-    .all(now) as Row[]) {
-    const r = row(text(g, 'store_id'));
-    r.grantedPoints += int(g, 'points');
-    r.spentOffline += int(g, 'spent');
-  }
-  for (const m of db
-    .prepare(
-      `SELECT b.balance, (SELECT s.store_id FROM offline_spends s WHERE s.member_id = b.member_id ORDER BY s.received_at DESC, s.transaction_id DESC LIMIT 1) AS store_id
-       FROM member_balances b WHERE b.account = 'member:' || b.member_id AND b.balance < 0`,
-    )
-    .all() as Row[]) {
-    const storeId = m['store_id'];
-    const r = row(typeof storeId === 'string' ? storeId : '(online)');
-    r.overdrawnMembers += 1;
-    r.overdraftPoints += -int(m, 'balance');
-  }
-  return [...rows].map(([storeId, r]) => ({ storeId, ...r }));
+  const stores = db.prepare('SELECT id FROM stores ORDER BY id').pluck().all() as string[];
+  return riskReport(stores, db.prepare(RISK_GRANTS_SQL('?')).all(now) as Row[], db.prepare(RISK_OVERDRAWN_SQL).all() as Row[]);
 }
