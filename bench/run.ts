@@ -3,14 +3,21 @@
  * targets. A benchmark reports; it is not a test — the exit code is 0 even when a target is missed
  * (it is non-zero only if a benchmark could not run at all).
  *
- * Usage: node dist/bench/run.js [checkout] [lookup] [serial] [qr] [receipt-encode] [receipt-print]   (default: all),
+ * Usage: node dist/bench/run.js [checkout] [lookup] [serial] [qr] [receipt-encode] [receipt-print] [sync-push] [sync-load] [sync-pull]   (default: all),
  *        or built first: npm run bench -- lookup
  * Env: TALLY_BENCH_CHECKOUTS (5000), TALLY_BENCH_CHECKOUT_MEMBERS (1000), TALLY_BENCH_WARMUP (500), TALLY_BENCH_HISTORY (500),
  *      TALLY_BENCH_MEMBERS (1000000), TALLY_BENCH_LOOKUPS (10000), TALLY_BENCH_DIR (OS temp dir),
  *      TALLY_BENCH_FULL_OPENS (3: opens of the member file with the full check), TALLY_BENCH_OPENS (50: cheap opens),
  *      TALLY_BENCH_SERIAL_SCANS (1000), TALLY_BENCH_SERIAL_MEMBERS (10000),
  *      TALLY_BENCH_QR_FRAMES (24), TALLY_BENCH_QR_ROUNDS (8),
- *      TALLY_BENCH_SLIPS (2000), TALLY_BENCH_SLIP_WARMUP (200).
+ *      TALLY_BENCH_SLIPS (2000), TALLY_BENCH_SLIP_WARMUP (200),
+ *      TALLY_BENCH_PUSH_ENTRIES (100000: outbox rows pushed by one terminal), TALLY_BENCH_PUSH_BATCH (1000: items per push),
+ *      TALLY_BENCH_LOAD_TERMINALS (50), TALLY_BENCH_LOAD_ENTRIES (2000: outbox rows per terminal), TALLY_BENCH_LOAD_BATCH (100: items per push),
+ *      TALLY_BENCH_SYNC_STORES (sqlite,postgres), TALLY_BENCH_SERVER_PROFILE (a folder: the sync benchmarks' server writes a CPU profile there),
+ *      TALLY_BENCH_PULL_MEMBERS (1000000: members pulled into a new terminal), TALLY_BENCH_PULL_CHECKOUTS (0: checkouts per member after its enrolment),
+ *      TALLY_BENCH_PULL_LIMIT (entries per page; default: the terminal's own), TALLY_BENCH_PULL_PROFILE (a folder: the pulling terminal writes a CPU profile there),
+ *      TALLY_BENCH_PULL_REBUILD (1: rebuild the cached server data of sync-pull),
+ *      TALLY_BENCH_DATABASE_URL (a PostgreSQL whose role may create databases; default: Debian's cluster, started as root).
  */
 import { cpus } from 'node:os';
 import { runCheckoutBench } from './checkout.js';
@@ -20,6 +27,8 @@ import { runQrBench } from './qr.js';
 import { runReceiptEncodeBench } from './receipt-encode.js';
 import { runReceiptPrintBench } from './receipt-print.js';
 import { runSerialBench } from './serial.js';
+import { runSyncLoadBench } from './sync-load.js';
+import { runSyncPushBench } from './sync-push.js';
 
 const BENCHMARKS: Readonly<Record<string, () => BenchResult[] | Promise<BenchResult[]>>> = {
   checkout: () => runCheckoutBench(),
@@ -28,6 +37,9 @@ const BENCHMARKS: Readonly<Record<string, () => BenchResult[] | Promise<BenchRes
   qr: () => runQrBench(),
   'receipt-encode': () => runReceiptEncodeBench(),
   'receipt-print': () => runReceiptPrintBench(),
+  'sync-push': () => runSyncPushBench(),
+  'sync-load': () => runSyncLoadBench(),
+  'sync-pull': async () => (await import('./sync-pull.js')).runSyncPullBench(),
 };
 
 function table(results: readonly BenchResult[]): string {

@@ -225,6 +225,28 @@ describe('pull', () => {
   });
 });
 
+describe('terminal ids are the store’s own', () => {
+  it("pulls another store's counter that has the same terminal id and sequence numbers", () => {
+    const code = admin<{ code: string }>('terminal', 'code', '--store', 'STORE-B', '--terminal', 'A1').code;
+    expect(tally(lane('B-A1'), ['enrol', '--server', server.url, '--code', code]).status).toBe(0);
+    ok(lane('B-A1'), ['checkout', '--card', CARD, '--amount', '5000', '--txn', 'BA1-0001']);
+    sync(lane('B-A1'));
+    // Store A's A1 (in service since its restore) holds its own A1 epoch-1 sequence already: store
+    // B's A1 1, 2, … are other entries.
+    const a1 = join(dir, 'A1-restored', 'ledger.sqlite');
+    sync(a1);
+    expect(balance(a1)).toBe(admin<{ balance: number }>('member', 'show', '--card', CARD).balance);
+    expect(verified(a1)).toEqual(expect.objectContaining({ ok: true, problems: [] }));
+    const read = new Database(a1, { readonly: true });
+    try {
+      expect(read.prepare(`SELECT count(*) FROM transfers WHERE store_id = 'STORE-B' AND terminal_id = 'A1' AND epoch = 1 AND seq = 1`).pluck().get()).toBe(1);
+      expect(read.prepare(`SELECT count(*) FROM transfers WHERE store_id = 'STORE-A' AND terminal_id = 'A1' AND epoch = 1 AND seq = 1`).pluck().get()).toBe(1);
+    } finally {
+      read.close();
+    }
+  });
+});
+
 describe('the pull routes refuse what they should, clearly, and read nothing', () => {
   const credential = (): string => (JSON.parse(readFileSync(join(`${lane('B1')}.secrets`, 'sync-credential.json'), 'utf8')) as { credential: string }).credential;
 

@@ -119,12 +119,19 @@ function migrate(db: SqliteDatabase, path: string, from: number): void {
   const backup = from > 0 ? `${path}.v${from}-${Date.now()}.bak` : null;
   if (backup) copyDatabase(db, backup);
   let running = pending[0]!;
+  // A pragma that has no effect inside a transaction: set before it, and back on after, whatever happens.
+  const foreignKeysOff = pending.some((m) => m.foreignKeysOff === true);
+  if (foreignKeysOff) db.pragma('foreign_keys = OFF');
   try {
     db.transaction(() => {
       for (const migration of pending) {
         running = migration;
         migration.up(db);
         db.pragma(`user_version = ${migration.version}`);
+      }
+      if (foreignKeysOff) {
+        const broken = db.pragma('foreign_key_check') as { table: string; parent: string }[];
+        if (broken.length > 0) throw new Error(`${broken.length} rows of ${broken[0]!.table} name a missing ${broken[0]!.parent} row after the upgrade`);
       }
     }).immediate();
   } catch (error) {
@@ -133,6 +140,8 @@ function migrate(db: SqliteDatabase, path: string, from: number): void {
       'migration-failed',
       `${path}: upgrading the schema to version ${running.version} (${running.description}) failed: ${reason}. Nothing was changed; the file is still at version ${from}${backup ? ` and a copy is at ${backup}` : ''}.`,
     );
+  } finally {
+    if (foreignKeysOff) db.pragma('foreign_keys = ON');
   }
 }
 

@@ -83,9 +83,9 @@ export function verifyLedger(db: SqliteDatabase): VerifyReport {
   );
   report(
     all<{ id: string; balance: number; lots: number }>(`
-      SELECT a.id, a.balance, coalesce((SELECT sum(remaining) FROM lots WHERE member_id = a.member_id), 0) AS lots
-      FROM accounts a WHERE a.kind = 'member-points'
-        AND a.balance <> coalesce((SELECT sum(remaining) FROM lots WHERE member_id = a.member_id), 0)`),
+      SELECT a.id, a.balance, coalesce(l.lots, 0) AS lots
+      FROM accounts a LEFT JOIN (SELECT member_id, sum(remaining) AS lots FROM lots GROUP BY member_id) l ON l.member_id = a.member_id
+      WHERE a.kind = 'member-points' AND a.balance <> coalesce(l.lots, 0)`),
     (r: { id: string; balance: number; lots: number }) => `account ${r.id}: balance ${r.balance} but open lots hold ${r.lots}`,
   );
   report(
