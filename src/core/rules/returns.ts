@@ -175,7 +175,8 @@ export function planReturn(member: MemberState, sale: SaleRecord, previous: read
     pointsOwed += owed;
   }
   const pointsExpired = pointsReversed - pointsOwed;
-  const pointsCollected = Math.min(pointsOwed, plan.view.balance);
+  // A member below zero (two counters spent the same points offline) has nothing to take back.
+  const pointsCollected = Math.max(0, Math.min(pointsOwed, plan.view.balance));
   const pointsUncollected = pointsOwed - pointsCollected;
   plan.debit('return-earn', pointsCollected, ACCOUNTS.issuance, { type: 'transaction', kind: 'return-earn' }, {
     prefer: new Set(sale.earned.map((e) => e.transferId)),

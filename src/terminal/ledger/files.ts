@@ -4,7 +4,7 @@
  * file is never replaced), so a kill leaves either no file at the target or a complete, marked one.
  * Every copy is readable by its owner only (it holds members' personal data).
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TallyError } from '../../core/errors.js';
@@ -14,14 +14,20 @@ import { openSqlite, type SqliteDatabase } from './sqlite.js';
 /** Epochs after a restore: later than the old one, and unique even for the same backup restored twice. */
 export const EPOCH_BASE = Date.parse('2025-01-01T00:00:00Z');
 
+/** Up to this much is added at random to a new epoch (see nextEpoch). */
+export const EPOCH_SPREAD = 2 ** 30;
+
 /**
  * The epoch a restored ledger continues in. Sequence numbers used after the backup may already be
  * on the server, and the same backup may be restored twice (or a migration's copy, or a live file):
- * the new epoch is the milliseconds since 2025 by the real clock, so no two restores share one, and
- * always more than the epoch it came from.
+ * the new epoch is more than the one it came from and than the milliseconds since 2025 by the real
+ * clock, plus a random spread — the clock alone is not enough: set back between two restores of the
+ * same backup, it gave both the same epoch, and the second's sales were taken for entries the
+ * server already held (found by the sync simulation). Two restores now share an epoch with odds of
+ * one in a billion.
  */
-export function nextEpoch(current: number, wallNow: number): number {
-  return Math.max(current + 1, wallNow - EPOCH_BASE);
+export function nextEpoch(current: number, wallNow: number, spread: (limit: number) => number = (limit) => randomInt(limit)): number {
+  return Math.max(current + 1, wallNow - EPOCH_BASE) + 1 + spread(EPOCH_SPREAD);
 }
 
 function temporaryNameFor(target: string): string {
@@ -79,14 +85,14 @@ export function writeLedgerCopy(source: SqliteDatabase, target: string, mark: (c
  * new path: checked first (SQLite, not newer, not damaged), copied through SQLite, and always in a
  * new sequence epoch, whichever file it came from. Returns the epoch it continues in.
  */
-export function restoreLedger(from: string, to: string, wallNow: number, prepareTarget: () => void = () => undefined): number {
+export function restoreLedger(from: string, to: string, wallNow: number, prepareTarget: () => void = () => undefined, spread?: (limit: number) => number): number {
   if (from === to) throw new TallyError('invalid-input', `${to} is the file to restore from; restore into a new path`);
   const source = openDatabase(from, { mode: 'readonly' });
   let epoch = 0;
   try {
     const current = source.prepare('SELECT epoch FROM terminal WHERE singleton = 1').pluck().get() as number | undefined;
     if (current === undefined) throw new TallyError('not-initialised', `${from} holds no terminal: it is not a Tally ledger to restore`);
-    epoch = nextEpoch(current, wallNow);
+    epoch = nextEpoch(current, wallNow, spread);
     // Only now, with a ledger to restore, may anything be made at the target (its folder).
     prepareTarget();
     writeLedgerCopy(source, to, (copy) => {

@@ -1,0 +1,243 @@
+/**
+ * The end of a run: the network heals (every link up, no faults, held messages delivered), every
+ * terminal syncs until nothing is left to push or pull, and then what must hold once all have
+ * synced is checked:
+ * - every step invariant, once more;
+ * - every terminal holds the chain's journal (the same transfers, transactions, events and lots as
+ *   the server), and each member's balance is the server's;
+ * - each terminal's end-of-day report equals the server's for every day it booked on;
+ * - the server's state does not depend on arrival order: the pushes it accepted, replayed into a
+ *   fresh store in their original order, give the same store; in another order (each terminal's
+ *   batches still in their own order, as its sequence demands), the same entries, lots and balances.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { compareDayReports } from '../../../src/contract/day-report.js';
+import { dayKey, localDateOf } from '../../../src/core/time.js';
+import type { Row } from '../../../src/server/store/rows.js';
+import { openSqliteServerStore, type SqliteServerStore } from '../../../src/server/store/sqlite/sqlite-store.js';
+import { terminalDayReport } from '../../../src/terminal/ledger/day-report.js';
+import type { Actions } from './actions.js';
+import { checkStep, type History } from './invariants.js';
+import type { AcceptedPush } from './network.js';
+import type { Random } from './random.js';
+import type { SimWorld } from './world.js';
+
+const MAX_ROUNDS = 6;
+
+/** Heals the network and syncs every terminal until a whole round pushes and pulls nothing. */
+export async function quiesce(world: SimWorld, actions: Actions): Promise<string[]> {
+  const problems: string[] = [];
+  world.network.faultRate = 0;
+  for (const t of world.terminals) {
+    world.network.setLink(t.id, true);
+    world.network.disarmCrash(t.id);
+    world.open(t);
+  }
+  await world.network.drain();
+  for (let round = 1; ; round += 1) {
+    let moved = 0;
+    for (const t of world.terminals) {
+      const ledger = world.ledgerOf(t);
+      const pending = ledger.db.prepare('SELECT count(*) FROM outbox WHERE acked_at IS NULL').pluck().get() as number;
+      const cursor = ledger.db.prepare('SELECT pull_cursor FROM sync_state').pluck().get() as string | null;
+      const ok = await actions.sync(t, `final sync round ${round}`);
+      if (!ok) problems.push(`${t.id}: the final sync (round ${round}) on a perfect network did not get everything on the server`);
+      const after = ledger.db.prepare('SELECT pull_cursor FROM sync_state').pluck().get() as string | null;
+      moved += pending + (after !== cursor ? 1 : 0);
+    }
+    if (moved === 0) break;
+    if (round === MAX_ROUNDS) {
+      problems.push(`still syncing after ${MAX_ROUNDS} rounds on a perfect network`);
+      break;
+    }
+  }
+  return problems;
+}
+
+const str = (row: Row, key: string): string => String(row[key]);
+
+/** Every terminal holds what the server holds, and the same balances. */
+async function replicas(world: SimWorld): Promise<string[]> {
+  const problems: string[] = [];
+  const q = (sql: string): Promise<Row[]> => world.store.query(sql);
+  const serverTransfers = new Map((await q('SELECT id, kind, amount, member_id FROM transfers')).map((r) => [str(r, 'id'), `${str(r, 'kind')} ${str(r, 'amount')} ${str(r, 'member_id')}`]));
+  const serverTransactions = new Set((await q('SELECT id FROM transactions')).map((r) => str(r, 'id')));
+  const serverEvents = new Set((await q('SELECT id FROM events')).map((r) => str(r, 'id')));
+  const serverLots = new Map((await q('SELECT id, remaining FROM lots')).map((r) => [str(r, 'id'), Number(r['remaining'])]));
+  const serverBalances = new Map((await q(`SELECT member_id, balance FROM member_balances WHERE account = 'member:' || member_id`)).map((r) => [str(r, 'member_id'), Number(r['balance'])]));
+  const serverMembers = (await q('SELECT member_id FROM members')).map((r) => str(r, 'member_id'));
+  const serverRecords = new Map((await q('SELECT member_id, version, name, erased_at FROM members')).map((r) => [str(r, 'member_id'), `v${str(r, 'version')} ${str(r, 'name')} erased ${str(r, 'erased_at')}`]));
+  const compareSets = (where: string, what: string, mine: ReadonlySet<string>, theirs: ReadonlySet<string>): void => {
+    const missing = [...theirs].filter((id) => !mine.has(id));
+    const extra = [...mine].filter((id) => !theirs.has(id));
+    if (missing.length > 0) problems.push(`${where}: ${missing.length} ${what} the server holds are not here: ${missing.slice(0, 5).join(', ')}`);
+    if (extra.length > 0) problems.push(`${where}: ${extra.length} ${what} here are not on the server: ${extra.slice(0, 5).join(', ')}`);
+  };
+  for (const t of world.terminals) {
+    const db = world.ledgerOf(t).db;
+    const mine = new Map((db.prepare('SELECT id, kind, amount, member_id FROM transfers').all() as Row[]).map((r) => [str(r, 'id'), `${str(r, 'kind')} ${str(r, 'amount')} ${str(r, 'member_id')}`]));
+    compareSets(t.id, 'transfers', new Set(mine.keys()), new Set(serverTransfers.keys()));
+    for (const [id, what] of mine) {
+      const theirs = serverTransfers.get(id);
+      if (theirs !== undefined && theirs !== what) problems.push(`${t.id}: transfer ${id} is ${what} here, ${theirs} on the server`);
+    }
+    compareSets(t.id, 'transactions', new Set(db.prepare('SELECT id FROM transactions').pluck().all() as string[]), serverTransactions);
+    compareSets(t.id, 'events', new Set(db.prepare('SELECT id FROM events').pluck().all() as string[]), serverEvents);
+    for (const l of db.prepare('SELECT id, remaining FROM lots').all() as { id: string; remaining: number }[]) {
+      const theirs = serverLots.get(l.id);
+      if (theirs === undefined) problems.push(`${t.id}: lot ${l.id} is not on the server`);
+      else if (theirs !== l.remaining) problems.push(`${t.id}: lot ${l.id} has ${l.remaining} points left here, ${theirs} on the server`);
+    }
+    for (const m of db.prepare('SELECT id, version, name, erased_at FROM members').all() as Row[]) {
+      const mine = `v${str(m, 'version')} ${str(m, 'name')} erased ${str(m, 'erased_at')}`;
+      const theirs = serverRecords.get(str(m, 'id'));
+      if (theirs === undefined) problems.push(`${t.id}: member ${str(m, 'id')} is not on the server`);
+      else if (theirs !== mine) problems.push(`${t.id}: member ${str(m, 'id')} is ${mine} here, ${theirs} on the server`);
+    }
+    for (const member of serverMembers) {
+      const account = db.prepare('SELECT balance FROM accounts WHERE id = ?').pluck().get(`member:${member}`) as number | undefined;
+      if (account === undefined) problems.push(`${t.id}: member ${member} is not here`);
+      else if (account !== (serverBalances.get(member) ?? 0)) problems.push(`${t.id}: member ${member} has ${account} points here, ${serverBalances.get(member) ?? 0} on the server`);
+    }
+  }
+  return problems;
+}
+
+/** Every day a terminal booked on: its end-of-day figures are the server's (asked over HTTP, as `tally eod` does). */
+async function dayReports(world: SimWorld): Promise<{ problems: string[]; days: number }> {
+  const problems: string[] = [];
+  let days = 0;
+  for (const t of world.terminals) {
+    const ledger = world.ledgerOf(t);
+    const instants = ledger.db
+      .prepare('SELECT booked_at FROM transfers WHERE store_id = ? AND terminal_id = ? UNION SELECT created_at FROM transactions WHERE store_id = ? AND terminal_id = ?')
+      .pluck()
+      .all(t.storeId, t.id, t.storeId, t.id) as number[];
+    const dayKeys = [...new Set(instants.map((i) => dayKey(localDateOf(i, ledger.terminal.timeZone))))].sort();
+    for (const day of dayKeys) {
+      days += 1;
+      const mine = terminalDayReport(ledger, day);
+      const theirs = await t.client.dayReport(day);
+      if (mine.unsynced !== 0) problems.push(`${t.id} ${day}: ${mine.unsynced} entries unsynced after the final sync`);
+      const differences = compareDayReports(mine, theirs);
+      if (differences.length > 0) problems.push(`${t.id} end of day ${day}: ${differences.map((d) => `${d.field} terminal ${d.terminal}, server ${d.server}`).join('; ')}`);
+    }
+  }
+  return { problems, days };
+}
+
+/**
+ * The server's state in canonical form: `entries` what was booked (identity, lots, balances,
+ * members, sequences) — what must not depend on arrival order; `attribution` which terminal, epoch,
+ * seq and time each kept copy of a transfer carries.
+ */
+export async function canonicalDump(store: SqliteServerStore): Promise<{ entries: string[]; attribution: string[] }> {
+  const q = (sql: string): Promise<Row[]> => store.query(sql);
+  const entries: string[] = [];
+  for (const r of await q('SELECT * FROM transfers ORDER BY id')) {
+    entries.push(`transfer ${str(r, 'id')} ${str(r, 'member_id')} ${str(r, 'kind')} ${str(r, 'unit')} ${str(r, 'amount')} ${str(r, 'debit_account')}>${str(r, 'credit_account')} ${str(r, 'business_key')} ${str(r, 'detail')}`);
+  }
+  for (const r of await q('SELECT * FROM lots ORDER BY id')) entries.push(`lot ${str(r, 'id')} ${str(r, 'member_id')} ${str(r, 'transfer_id')} ${str(r, 'points')} left ${str(r, 'remaining')} earned ${str(r, 'earned_at')} expires ${str(r, 'expires_at')}`);
+  for (const r of await q('SELECT * FROM lot_draws ORDER BY lot_id, transfer_id')) entries.push(`draw ${str(r, 'lot_id')} <- ${str(r, 'transfer_id')} ${str(r, 'points')}`);
+  for (const r of await q('SELECT * FROM member_balances ORDER BY account')) entries.push(`balance ${str(r, 'account')} ${str(r, 'balance')}`);
+  for (const r of await q('SELECT member_id, version, record FROM members ORDER BY member_id')) entries.push(`member ${str(r, 'member_id')} v${str(r, 'version')} ${str(r, 'record')}`);
+  for (const r of await q('SELECT * FROM member_cards ORDER BY member_id, code')) entries.push(`card ${str(r, 'code')} ${str(r, 'member_id')}`);
+  for (const r of await q('SELECT * FROM transactions ORDER BY id')) entries.push(`transaction ${str(r, 'id')} ${str(r, 'kind')} ${str(r, 'txn_id')} ${str(r, 'member_id')} ${str(r, 'request_hash')}`);
+  for (const r of await q('SELECT * FROM events ORDER BY id')) entries.push(`event ${str(r, 'id')} ${str(r, 'business_key')}`);
+  for (const r of await q('SELECT * FROM terminal_sequences ORDER BY store_id, terminal_id, epoch')) entries.push(`sequence ${str(r, 'terminal_id')}/${str(r, 'epoch')} ${str(r, 'last_seq')}`);
+  const attribution: string[] = [];
+  for (const r of await q('SELECT * FROM transfers ORDER BY id')) attribution.push(`transfer ${str(r, 'id')} by ${str(r, 'store_id')}/${str(r, 'terminal_id')} ${str(r, 'epoch')}:${str(r, 'seq')} at ${str(r, 'booked_at')}`);
+  for (const r of await q('SELECT * FROM events ORDER BY id')) attribution.push(`event ${str(r, 'id')} by ${str(r, 'terminal_id')} at ${str(r, 'booked_at')}`);
+  return { entries, attribution };
+}
+
+function difference(label: string, a: readonly string[], b: readonly string[]): string[] {
+  const left = new Set(a);
+  const right = new Set(b);
+  const onlyA = a.filter((x) => !right.has(x));
+  const onlyB = b.filter((x) => !left.has(x));
+  if (onlyA.length === 0 && onlyB.length === 0) return [];
+  return [`${label}: ${onlyA.length + onlyB.length} lines differ, e.g. live "${onlyA[0] ?? '-'}" / replayed "${onlyB[0] ?? '-'}"`];
+}
+
+/** Each terminal's accepted pushes stay in their order; the streams interleave at random. */
+function interleave(pushes: readonly AcceptedPush[], random: Random): AcceptedPush[] {
+  const streams = new Map<string, AcceptedPush[]>();
+  for (const p of pushes) {
+    const key = `${p.terminalId}/${p.request.epoch}`;
+    streams.set(key, [...(streams.get(key) ?? []), p]);
+  }
+  const queues = [...streams.values()];
+  const out: AcceptedPush[] = [];
+  while (queues.some((q) => q.length > 0)) {
+    const live = queues.filter((q) => q.length > 0);
+    out.push(random.pick(live).shift()!);
+  }
+  return out;
+}
+
+async function replay(world: SimWorld, path: string, pushes: readonly AcceptedPush[]): Promise<{ store: SqliteServerStore; problems: string[] }> {
+  const store = await openSqliteServerStore(path);
+  const problems: string[] = [];
+  const storeOf = new Map(world.terminals.map((t) => [t.id, t.storeId]));
+  for (const p of pushes) {
+    const outcome = await store.push({ storeId: storeOf.get(p.terminalId)!, terminalId: p.terminalId, epoch: p.request.epoch, fromSeq: p.request.fromSeq, items: p.request.items, now: p.at });
+    if (!outcome.ok) problems.push(`replay: ${p.terminalId} epoch ${p.request.epoch} from ${p.request.fromSeq} refused: ${outcome.message}`);
+  }
+  return { store, problems };
+}
+
+export async function orderIndependence(world: SimWorld, random: Random, dir: string): Promise<string[]> {
+  const problems: string[] = [];
+  const live = await canonicalDump(world.store);
+  const pushes = world.network.accepted;
+  const same = await replay(world, join(dir, 'replay-same-order.sqlite'), pushes);
+  try {
+    problems.push(...same.problems);
+    const dump = await canonicalDump(same.store);
+    problems.push(...difference('the accepted pushes replayed in arrival order', [...live.entries, ...live.attribution], [...dump.entries, ...dump.attribution]));
+  } finally {
+    await same.store.close();
+  }
+  const shuffled = await replay(world, join(dir, 'replay-other-order.sqlite'), interleave(pushes, random));
+  try {
+    problems.push(...shuffled.problems);
+    const dump = await canonicalDump(shuffled.store);
+    const verify = await shuffled.store.verify();
+    for (const p of verify.problems) if (!/: overdrawn by \d+ points$/.test(p)) problems.push(`replayed in another order, the store does not verify: ${p}`);
+    problems.push(...difference('arrival order changed what the server holds', live.entries, dump.entries));
+    problems.push(...difference('arrival order changed which terminal a kept entry is attributed to', live.attribution, dump.attribution));
+  } finally {
+    await shuffled.store.close();
+  }
+  return problems;
+}
+
+export interface FinalReport {
+  readonly problems: string[];
+  readonly days: number;
+  /** SHA-256 of the server's canonical state and every terminal's transfers: equal for a replayed seed. */
+  readonly digest: string;
+}
+
+export async function finalChecks(world: SimWorld, actions: Actions, history: History, random: Random, dir: string): Promise<FinalReport> {
+  const problems = await quiesce(world, actions);
+  problems.push(...actions.problems.splice(0));
+  problems.push(...(await checkStep(world, history, true)));
+  for (const t of world.terminals) {
+    const pending = world.ledgerOf(t).db.prepare('SELECT count(*) FROM outbox WHERE acked_at IS NULL').pluck().get() as number;
+    if (pending > 0) problems.push(`${t.id}: ${pending} outbox rows not on the server after the final sync`);
+  }
+  problems.push(...(await replicas(world)));
+  const reports = await dayReports(world);
+  problems.push(...reports.problems);
+  problems.push(...(await orderIndependence(world, random, dir)));
+  const live = await canonicalDump(world.store);
+  const digest = createHash('sha256');
+  for (const line of [...live.entries, ...live.attribution]) digest.update(`${line}\n`);
+  for (const t of world.terminals) {
+    for (const row of world.ledgerOf(t).db.prepare('SELECT id, epoch, seq, booked_at, pulled FROM transfers ORDER BY id').all() as Row[]) digest.update(`${t.id} ${JSON.stringify(row)}\n`);
+  }
+  return { problems, days: reports.days, digest: digest.digest('hex') };
+}
