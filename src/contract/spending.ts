@@ -6,6 +6,7 @@
  * spend against the budget.
  */
 import { z } from 'zod';
+import { memberStateSchema } from './pull.js';
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'is an id (8-64 letters, digits, dashes or underscores)');
 const memberId = z.string().min(1).max(128);
@@ -13,7 +14,12 @@ const points = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const instant = z.number().int().nonnegative();
 
 export const holdRequestSchema = z.strictObject({ memberId, holdId: id, points });
-export const holdResponseSchema = z.strictObject({ holdId: id, points, expiresAt: instant, serverTime: instant });
+/**
+ * A granted hold, with the member's whole state as the server holds it: the counter applies it
+ * before booking, so its spend draws from the lots that are really open (not from a stale view in
+ * which another counter's spend is missing).
+ */
+export const holdResponseSchema = z.strictObject({ holdId: id, points, expiresAt: instant, serverTime: instant, state: memberStateSchema });
 /** 409: the member has fewer points than asked, counting what other counters hold. */
 export const holdRefusedSchema = z.strictObject({
   error: z.strictObject({ code: z.literal('insufficient'), message: z.string() }),

@@ -159,6 +159,8 @@ export interface ServerStore {
   pull(request: PullRequest): Promise<PullResponse>;
   /** The whole state of the member holding this card (for a card a terminal has never seen), or undefined. */
   memberStateByCard(code: string, caller: { readonly storeId: string; readonly terminalId: string }): Promise<MemberState | undefined>;
+  /** The whole state of a member by id (what a hold's counter applies before it books the spend). */
+  memberState(memberId: string, caller: { readonly storeId: string; readonly terminalId: string }): Promise<MemberState>;
 
   /**
    * A hold on a member's points for one online spend: granted when the member's balance less the

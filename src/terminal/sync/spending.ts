@@ -11,6 +11,7 @@ import { toBase64Url } from '../../core/card-code/base64url.js';
 import { isTallyError, TallyError } from '../../core/errors.js';
 import { checkOfflineSpending } from '../../core/rules/spending.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { applyPulled } from '../ledger/pulled.js';
 import type { LoyaltyService, SpendingGate } from '../loyalty-service.js';
 import type { SecretStore } from '../trust/secret-store.js';
 import { SyncClient } from './client.js';
@@ -96,6 +97,9 @@ export async function authoriseSpend(
   if (!answer.ok) {
     throw new TallyError('spend-limit', `The server shows ${Math.max(0, answer.available)} points available for this member, counting what other counters hold (this spends ${points}): nothing was written`);
   }
+  // What the server holds of the member first: the spend then draws the lots that are really open.
+  const now = wallNow();
+  ledger.transaction(() => applyPulled(ledger.db, answer.hold.state, now));
   service.useSpendingGate(holdGate({ holdId, points }));
   const online = client;
   return {

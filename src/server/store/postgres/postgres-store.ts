@@ -750,6 +750,10 @@ export class PostgresServerStore implements ServerStore {
     return readPullPage(new PostgresPullReader(this.pool), request);
   }
 
+  async memberState(memberId: string, caller: { readonly storeId: string; readonly terminalId: string }): Promise<MemberState> {
+    return readMemberState(new PostgresPullReader(this.pool), memberId, caller);
+  }
+
   async memberStateByCard(code: string, caller: { readonly storeId: string; readonly terminalId: string }): Promise<MemberState | undefined> {
     const memberId = await this.memberIdForCard(code);
     if (memberId === undefined) return undefined;

@@ -555,6 +555,10 @@ export class SqliteServerStore implements ServerStore {
     return readPullPage(new SqlitePullReader(this.db), request);
   }
 
+  async memberState(memberId: string, caller: { readonly storeId: string; readonly terminalId: string }): Promise<MemberState> {
+    return readMemberState(new SqlitePullReader(this.db), memberId, caller);
+  }
+
   async memberStateByCard(code: string, caller: { readonly storeId: string; readonly terminalId: string }): Promise<MemberState | undefined> {
     const memberId = await this.memberIdForCard(code);
     if (memberId === undefined) return undefined;
