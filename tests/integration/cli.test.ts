@@ -177,9 +177,12 @@ describe('tally CLI', () => {
     const restored = join(dir, 'restored.sqlite');
     const run = spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--json', '--db', restored, 'restore', '--from', backup], { encoding: 'utf8' });
     expect(run.status).toBe(0);
-    // A new epoch, never one used before: the milliseconds since 2025 when it was restored.
+    // A new epoch, never one used before: past the milliseconds since 2025 when it was restored, by a
+    // random spread (so the same backup restored twice, even with the clock set back, gets two).
     const epoch = (JSON.parse(run.stdout) as { epoch: number }).epoch;
-    expect(Math.abs(epoch - (Date.now() - Date.parse('2025-01-01T00:00:00Z')))).toBeLessThan(60_000);
+    const since2025 = Date.now() - Date.parse('2025-01-01T00:00:00Z');
+    expect(epoch).toBeGreaterThan(since2025 - 60_000);
+    expect(epoch).toBeLessThanOrEqual(since2025 + 2 ** 30 + 1);
     const sqlite = new Database(restored, { readonly: true });
     expect(sqlite.prepare('SELECT epoch, next_seq, restore_pending FROM terminal').get()).toEqual({ epoch, next_seq: 1, restore_pending: 0 });
     sqlite.close();
