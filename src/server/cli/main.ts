@@ -407,7 +407,8 @@ async function run(name: string, options: Options, ctx: Context): Promise<number
     case 'verify':
       return withStore(ctx, async (store) => {
         const result = await store.verify();
-        out(result.ok ? ['Ledger verified: every balance equals its journal, every unit balances'] : ['Ledger problems:', ...result.problems.map((p) => `  ${p}`)], result);
+        const overdrafts = result.overdrafts.length === 0 ? [] : ['Overdrafts (two counters spent the same points offline; tally-server risk shows them per store):', ...result.overdrafts.map((p) => `  ${p}`)];
+        out([...(result.ok ? ['Ledger verified: every balance equals its journal, every unit balances'] : ['Ledger problems:', ...result.problems.map((p) => `  ${p}`)]), ...overdrafts], result);
         return result.ok ? 0 : 1;
       });
     default:

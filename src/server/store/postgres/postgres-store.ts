@@ -770,7 +770,7 @@ export class PostgresServerStore implements ServerStore {
     return rows.map(alertFromRow);
   }
 
-  async verify(): Promise<{ readonly ok: boolean; readonly problems: readonly string[] }> {
+  async verify(): Promise<{ readonly ok: boolean; readonly problems: readonly string[]; readonly overdrafts: readonly string[] }> {
     // One snapshot for every check, read-only, never blocking pushes.
     return this.transaction(async (c) => {
       const rows: Row[][] = [];

@@ -574,7 +574,7 @@ export class SqliteServerStore implements ServerStore {
     return this.all('SELECT * FROM alerts ORDER BY id DESC LIMIT ?', limit).map(alertFromRow);
   }
 
-  async verify(): Promise<{ readonly ok: boolean; readonly problems: readonly string[] }> {
+  async verify(): Promise<{ readonly ok: boolean; readonly problems: readonly string[]; readonly overdrafts: readonly string[] }> {
     // One read transaction, synchronous: every check sees the same state and no push interleaves.
     const rows = this.db.transaction(() => VERIFY_QUERIES.map((sql) => this.db.prepare(sql).all() as Row[])).deferred();
     return verifyReport(rows);
