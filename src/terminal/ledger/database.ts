@@ -145,14 +145,28 @@ function migrate(db: SqliteDatabase, path: string, from: number): void {
   }
 }
 
+/**
+ * SQLite creates -wal/-shm beside a WAL file even to read it. Call before opening; the function it
+ * returns leaves the file as it was found: empty sidecars the open created are removed (never a WAL
+ * holding frames, never sidecars that were there before).
+ */
+export function sidecarsAsFound(path: string): () => void {
+  const sidecars = [`${path}-wal`, `${path}-shm`];
+  const before = sidecars.some((f) => existsSync(f));
+  return () => {
+    if (!before && statSync(`${path}-wal`, { throwIfNoEntry: false })?.size === 0) {
+      for (const file of sidecars) rmSync(file, { force: true });
+    }
+  };
+}
+
 export function openDatabase(path: string, options: OpenDatabaseOptions): SqliteDatabase {
   const exists = existsSync(path);
   if (!exists && options.mode !== 'create') {
     throw new TallyError('not-initialised', `No Tally database at ${path}. Create one with: tally init --db ${path} --program FILE --store ID --terminal ID`);
   }
   if (exists) checkFile(path);
-  const sidecars = [`${path}-wal`, `${path}-shm`];
-  const sidecarsBefore = sidecars.filter((f) => existsSync(f));
+  const leaveSidecarsAsFound = sidecarsAsFound(path);
   let db: SqliteDatabase | undefined;
   try {
     db = openSqlite(path, { readonly: options.mode === 'readonly', fileMustExist: options.mode !== 'create' });
@@ -181,11 +195,8 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Sqlite
     return db;
   } catch (error) {
     db?.close();
-    // SQLite creates -wal/-shm beside a WAL file even to read it. A file refused here is left as it
-    // was found: empty sidecars this open created are removed (never a WAL holding frames).
-    if (exists && sidecarsBefore.length === 0 && statSync(`${path}-wal`, { throwIfNoEntry: false })?.size === 0) {
-      for (const file of sidecars) rmSync(file, { force: true });
-    }
+    // A file refused here is left as it was found.
+    if (exists) leaveSidecarsAsFound();
     if (error instanceof TallyError) throw error;
     if (isSqliteError(error) && (error.code === 'SQLITE_CORRUPT' || error.code === 'SQLITE_NOTADB')) {
       throw corrupt(path, [error.message]);

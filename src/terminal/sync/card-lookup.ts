@@ -5,8 +5,9 @@
  * Offline, or on any failure, nothing changes and the command goes on as before (the card is then
  * unknown here, and the cashier is told so); the lookup never blocks a sale for long.
  */
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Ledger } from '../ledger/ledger.js';
+import { sidecarsAsFound } from '../ledger/database.js';
 import { applyPulled } from '../ledger/pulled.js';
 import { openSqlite, type SqliteDatabase } from '../ledger/sqlite.js';
 import type { SecretStore } from '../trust/secret-store.js';
@@ -22,9 +23,7 @@ export type CardLookup = 'known' | 'not-enrolled' | 'found' | 'not-found' | 'off
 const PLAIN_CARD = /^[A-Za-z0-9-]{1,64}$/;
 
 function peekCard(dbPath: string, code: string): 'known' | 'not-enrolled' | 'unknown' {
-  // SQLite makes -wal/-shm beside a WAL file even to read it: a peek leaves none it did not find.
-  const sidecars = [`${dbPath}-wal`, `${dbPath}-shm`];
-  const sidecarsBefore = sidecars.filter((f) => existsSync(f));
+  const leaveSidecarsAsFound = sidecarsAsFound(dbPath);
   let db: SqliteDatabase | undefined;
   try {
     db = openSqlite(dbPath, { readonly: true, fileMustExist: true });
@@ -36,9 +35,7 @@ function peekCard(dbPath: string, code: string): 'known' | 'not-enrolled' | 'unk
     return 'known';
   } finally {
     db?.close();
-    if (sidecarsBefore.length === 0 && statSync(`${dbPath}-wal`, { throwIfNoEntry: false })?.size === 0) {
-      for (const file of sidecars) rmSync(file, { force: true });
-    }
+    leaveSidecarsAsFound();
   }
 }
 
