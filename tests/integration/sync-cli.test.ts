@@ -6,7 +6,6 @@
  * only from the server's answer — a lost answer is a resend that changes nothing; a revoked terminal
  * keeps its entries.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -18,29 +17,16 @@ import { SyncClient } from '../../src/terminal/sync/client.js';
 import { pushOutbox } from '../../src/terminal/sync/push.js';
 import { syncSettings } from '../../src/terminal/sync/sync.js';
 import { FileSecretStore, secretsDirFor } from '../../src/terminal/trust/secret-store.js';
-import { REPO, stripNotices, tempDir } from '../support/ledger-fixture.js';
+import { REPO, tempDir } from '../support/ledger-fixture.js';
+import { realCounter } from '../support/real-counter.js';
 import { serverCliJson, startServer, type ServerProcess } from '../support/server-process.js';
 
 const { dir, cleanup } = tempDir('tally-sync-');
 const data = join(dir, 'server-data');
-const TALLY = join(REPO, 'bin', 'tally.js');
 const CARD = '2900000000018';
 let server: ServerProcess;
 
-/** A real counter: no clock override. */
-function tally(db: string, args: readonly string[]): { status: number | null; stdout: string; error: string } {
-  const env = { ...process.env };
-  delete env['TALLY_ALLOW_CLOCK_OVERRIDE'];
-  const run = spawnSync(process.execPath, [TALLY, '--db', db, ...args], { cwd: dir, encoding: 'utf8', env, timeout: 60_000 });
-  return { status: run.status, stdout: run.stdout, error: stripNotices(run.stderr) };
-}
-
-function ok<T>(db: string, args: readonly string[]): T {
-  const run = tally(db, ['--json', ...args]);
-  expect(run.error, run.stdout).toBe('');
-  expect(run.status).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
+const { tally, ok } = realCounter(dir);
 
 function admin<T>(...args: string[]): T {
   return serverCliJson<T>(['--data', data, ...args]);

@@ -11,28 +11,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, stripNotices, tempDir } from '../support/ledger-fixture.js';
+import { REPO, tempDir } from '../support/ledger-fixture.js';
+import { realCounter } from '../support/real-counter.js';
 import { http, serverCliJson, startServer, type ServerProcess } from '../support/server-process.js';
 
 const { dir, cleanup } = tempDir('tally-pull-');
 const data = join(dir, 'server-data');
-const TALLY = join(REPO, 'bin', 'tally.js');
 const CARD = '2900000000025';
 let server: ServerProcess;
 
-function tally(db: string, args: readonly string[]): { status: number | null; stdout: string; error: string } {
-  const env = { ...process.env };
-  delete env['TALLY_ALLOW_CLOCK_OVERRIDE'];
-  const run = spawnSync(process.execPath, [TALLY, '--db', db, ...args], { cwd: dir, encoding: 'utf8', env, timeout: 60_000 });
-  return { status: run.status, stdout: run.stdout, error: stripNotices(run.stderr) };
-}
-
-function ok<T>(db: string, args: readonly string[]): T {
-  const run = tally(db, ['--json', ...args]);
-  expect(run.error, run.stdout).toBe('');
-  expect(run.status).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
+const { tally, ok } = realCounter(dir);
 
 const admin = <T>(...args: string[]): T => serverCliJson<T>(['--data', data, ...args]);
 const lane = (name: string): string => join(dir, name, 'ledger.sqlite');
