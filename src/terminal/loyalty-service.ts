@@ -269,6 +269,14 @@ export class LoyaltyService {
    * the last booking, or an overridden clock ahead of the real one). Call inside the write's transaction.
    */
   private writeTime(): Instant {
+    // The server may hold sales this terminal booked after its backup was taken: booking before they
+    // are back would book a re-keyed sale a second time under a new id (or a birthday bonus twice).
+    if (this.ledger.awaitingOwnEntries()) {
+      throw new TallyError(
+        'restore-sync-required',
+        'This terminal was put back from a backup and has not yet fetched what it booked after that backup. Connect it and run `tally sync` before serving; nothing was written.',
+      );
+    }
     const now = this.clock();
     const problem = clockProblem({ now, wallNow: this.wallClock(), overridden: this.clockOverridden, lastBookedAt: this.ledger.lastBookedAt() });
     if (problem) throw new TallyError('clock-wrong', problem.message, { problem: problem.kind });

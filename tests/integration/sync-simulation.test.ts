@@ -95,15 +95,46 @@ describe('sync simulation: scripted scenarios', () => {
       clock.reset(t.id);
       clock.advance(60_000);
       const second = world.restore(t, taken);
+      // A restored counter serves once its own later entries are back (tally sync).
+      expect(() => sale('S2')).toThrow(expect.objectContaining({ code: 'restore-sync-required' }));
+      expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
       sale('S2');
       expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
       clock.advance(60_000);
       const third = world.restore(t, taken);
+      expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
       sale('S3');
       await actions.sync(t, 'sync');
       // What the terminal booked is on the server (nothing acknowledged without being there), and the epochs differ.
       expect([...actions.problems, ...(await checkStep(world, history, true))]).toEqual([]);
       expect(new Set([1, first, second, third]).size, `epochs ${first}, ${second}, ${third}`).toBe(4);
+    });
+  }, 60_000);
+
+  it('a sale re-keyed at a restored terminal before its first sync is refused, and after the sync answered as the one the server holds (never booked twice)', async () => {
+    await scripted('rekey', async (world, actions, history) => {
+      const t = world.terminals[0]!;
+      const card = world.newCard();
+      world.open(t).service.enrol({ cards: [card], marketingConsent: false });
+      expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+      world.backup(t);
+      const sale = () => {
+        const { service } = world.open(t);
+        return service.checkout({ card, txnId: 'S1', basket: service.amountBasket(5000), cashier: 'sim' });
+      };
+      const booked = sale();
+      expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+      // The disk is lost; the backup from before S1 goes back in, and the POS sends the day's sales again.
+      world.restore(t, t.backups[0]!);
+      expect(sale).toThrow(expect.objectContaining({ code: 'restore-sync-required' }));
+      expect(world.ledgerOf(t).findTransaction('checkout', 'S1')).toBeUndefined();
+      expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+      const again = sale();
+      expect(again.replayed).toBe(true);
+      expect(again.transfers.map((x) => x.id)).toEqual(booked.transfers.map((x) => x.id));
+      expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+      expect(await world.store.query(`SELECT count(*) AS n FROM transactions WHERE kind = 'checkout' AND txn_id = 'S1'`)).toEqual([{ n: 1 }]);
+      expect([...actions.problems, ...(await checkStep(world, history, true))]).toEqual([]);
     });
   }, 60_000);
 

@@ -396,6 +396,15 @@ export class Ledger {
   }
 
   /** The latest time this terminal booked anything (a clock behind it is refused), or null for a new one. */
+  /**
+   * True for an enrolled terminal put back from a backup until a complete pull has brought back
+   * what it booked after that backup: until then it cannot tell a sale re-keyed from the POS from a
+   * new one (see LoyaltyService.writeTime).
+   */
+  awaitingOwnEntries(): boolean {
+    return this.stmt('SELECT repull_own FROM sync_state WHERE singleton = 1').pluck().get() === 1;
+  }
+
   lastBookedAt(): Instant | null {
     return this.stmt('SELECT last_booked_at FROM terminal WHERE singleton = 1').pluck().get() as number | null;
   }

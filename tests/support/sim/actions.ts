@@ -204,6 +204,8 @@ export class Actions {
     const now = world.clock.terminalNow(t.id);
     const clockBehind = last !== null && now < last - BEHIND_SLACK_MS;
     const known = spec.memberId !== null ? knownDraws(ledger.db, spec.memberId) : new Set<string>();
+    // A restored terminal books nothing until its own later entries are back from the server.
+    const awaiting = ledger.awaitingOwnEntries();
     let attempt: Attempt;
     try {
       const result = run(service);
@@ -213,6 +215,7 @@ export class Actions {
         attempt = { status: 'replayed', result };
       } else {
         if (result.replayed) this.problem(t, `${spec.label}: replayed, though the terminal had no ${spec.kind} ${spec.txnId}`);
+        if (awaiting) this.problem(t, `${spec.label}: booked before the restored terminal had its own later entries back`);
         if (clockBehind) this.problem(t, `${spec.label}: booked at ${new Date(now).toISOString()}, more than 5 minutes before the last booking ${new Date(last ?? 0).toISOString()}`);
         this.recordDebits(t, ledger.db, result, known, authority);
         attempt = { status: 'booked', result };
@@ -227,7 +230,8 @@ export class Actions {
         attempt = { status: 'refused', code: 'unexpected' };
       } else {
         if (error.code === 'clock-wrong' && (!clockBehind || existing)) this.problem(t, `${spec.label}: refused for the clock (${error.message}), but the clock is within 5 minutes of the last booking`);
-        else if (error.code !== 'clock-wrong' && !spec.allowed.includes(error.code)) this.problem(t, `${spec.label}: refused with ${error.code}: ${error.message}`);
+        else if (error.code === 'restore-sync-required' && !awaiting) this.problem(t, `${spec.label}: refused as awaiting a restore's sync, but the terminal is not`);
+        else if (error.code !== 'clock-wrong' && error.code !== 'restore-sync-required' && !spec.allowed.includes(error.code)) this.problem(t, `${spec.label}: refused with ${error.code}: ${error.message}`);
         attempt = { status: 'refused', code: error.code };
       }
       if (counts(ledger.db) !== before) this.problem(t, `${spec.label}: refused (${message(error)}), yet something was written`);
@@ -426,10 +430,12 @@ export class Actions {
     const versionBefore = ledger.member(memberId)!.version;
     const last = ledger.lastBookedAt();
     const clockBehind = last !== null && world.clock.terminalNow(t.id) < last - BEHIND_SLACK_MS;
+    const awaiting = ledger.awaitingOwnEntries();
     const label = `${kind} member ${memberId} (card ${card})`;
     let outcome: string;
     try {
       const after = kind === 'update' ? service.updateMember({ card, name: `Member ${card.slice(-5)} ${random.int(1, 999)}`, marketingConsent: random.chance(0.5) }) : service.eraseMember({ card, reason: 'asked at the counter', by: 'sim' });
+      if (awaiting) this.problem(t, `${label}: written before the restored terminal had its own later entries back`);
       if (clockBehind) this.problem(t, `${label}: written although the clock is more than 5 minutes behind the last booking`);
       if (after.version <= versionBefore && kind === 'erase') this.problem(t, `${label}: erased without a new member version`);
       outcome = 'done';
@@ -439,7 +445,8 @@ export class Actions {
         outcome = 'refused:unexpected';
       } else {
         if (error.code === 'clock-wrong' && !clockBehind) this.problem(t, `${label}: refused for the clock, but the clock is within 5 minutes of the last booking`);
-        else if (error.code !== 'clock-wrong' && !['invalid-input', 'member-erased'].includes(error.code)) this.problem(t, `${label}: refused with ${error.code}: ${error.message}`);
+        else if (error.code === 'restore-sync-required' && !awaiting) this.problem(t, `${label}: refused as awaiting a restore's sync, but the terminal is not`);
+        else if (error.code !== 'clock-wrong' && !['invalid-input', 'member-erased', 'restore-sync-required'].includes(error.code)) this.problem(t, `${label}: refused with ${error.code}: ${error.message}`);
         outcome = `refused:${error.code}`;
       }
       if (counts(ledger.db) !== before) this.problem(t, `${label}: refused (${message(error)}), yet something was written`);
