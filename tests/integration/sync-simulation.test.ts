@@ -17,7 +17,10 @@
  * those into a red build at random, so they are replayed on purpose, not by chance.
  */
 import { describe, expect, it } from 'vitest';
+import { compareDayReports } from '../../src/contract/day-report.js';
 import { TallyError } from '../../src/core/errors.js';
+import { dayKey, localDateOf } from '../../src/core/time.js';
+import { terminalDayReport } from '../../src/terminal/ledger/day-report.js';
 import { verifyLedger } from '../../src/terminal/ledger/verify.js';
 import { lookUpUnknownCard } from '../../src/terminal/sync/card-lookup.js';
 import { authoriseSpend } from '../../src/terminal/sync/spending.js';
@@ -134,6 +137,44 @@ describe('sync simulation: scripted scenarios', () => {
       expect(again.transfers.map((x) => x.id)).toEqual(booked.transfers.map((x) => x.id));
       expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
       expect(await world.store.query(`SELECT count(*) AS n FROM transactions WHERE kind = 'checkout' AND txn_id = 'S1'`)).toEqual([{ n: 1 }]);
+      expect([...actions.problems, ...(await checkStep(world, history, true))]).toEqual([]);
+    });
+  }, 60_000);
+
+  it('a birthday bonus two counters granted while apart is kept once; the counter whose copy was not kept leaves it out of its end of day, and both reports equal the server\'s', async () => {
+    await scripted('once-only', async (world, actions, history) => {
+      const [a, b] = [world.terminals[0]!, world.terminals[1]!];
+      const card = world.newCard();
+      const today = new Date(world.clock.terminal(a.id)());
+      const birthday = `1980-${String(today.getUTCMonth() + 1).padStart(2, '0')}-${String(today.getUTCDate()).padStart(2, '0')}`;
+      world.open(a).service.enrol({ cards: [card], name: 'Birthday Member', birthday, marketingConsent: false });
+      expect(await actions.sync(a, 'sync'), actions.problems.join('\n')).toBe(true);
+      expect(await actions.sync(b, 'sync'), actions.problems.join('\n')).toBe(true);
+      // Both links go down; the member shops at both counters on their birthday.
+      world.network.setLink(a.id, false);
+      world.network.setLink(b.id, false);
+      const shop = (t: typeof a, txnId: string) => {
+        const { service } = world.open(t);
+        return service.checkout({ card, txnId, basket: service.amountBasket(5000), cashier: 'sim' });
+      };
+      const atA = shop(a, 'A-S1');
+      const atB = shop(b, 'B-S1');
+      const bonusOf = (r: typeof atA) => r.transfers.find((x) => x.kind === 'birthday');
+      expect(bonusOf(atA)).toBeDefined();
+      expect(bonusOf(atB)?.id).toBe(bonusOf(atA)?.id);
+      world.network.setLink(a.id, true);
+      world.network.setLink(b.id, true);
+      for (const t of [a, b, a, b]) expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+      // The server holds one bonus, booked at A (its copy arrived first).
+      expect(await world.store.query(`SELECT terminal_id FROM transfers WHERE kind = 'birthday'`)).toEqual([{ terminal_id: a.id }]);
+      const day = dayKey(localDateOf(world.clock.terminal(b.id)(), world.ledgerOf(b).terminal.timeZone));
+      for (const t of [a, b]) {
+        const mine = terminalDayReport(world.ledgerOf(t), day);
+        expect(compareDayReports(mine, await t.client.dayReport(day)), t.id).toEqual([]);
+      }
+      // The member's points are the same at both counters, and B's own copy stays (append-only).
+      expect(world.ledgerOf(b).balance(world.ledgerOf(b).memberIdForCard(card)!)).toBe(world.ledgerOf(a).balance(world.ledgerOf(a).memberIdForCard(card)!));
+      expect(world.ledgerOf(b).db.prepare('SELECT terminal_id FROM transfers_kept_elsewhere').pluck().all()).toEqual([a.id]);
       expect([...actions.problems, ...(await checkStep(world, history, true))]).toEqual([]);
     });
   }, 60_000);

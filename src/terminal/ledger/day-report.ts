@@ -1,7 +1,8 @@
 /**
  * The end-of-day report from the terminal's own ledger (src/contract/day-report.ts defines every
  * figure). Only this terminal's rows count: the ledger may also hold other terminals' entries
- * pulled from the server, which are theirs to report.
+ * pulled from the server, which are theirs to report, and its own copies of once-only entries the
+ * server kept as another counter's booking (transfers_kept_elsewhere), which are that counter's.
  */
 import { buildDayReport, dayWindow, type DayReport, type DayRows } from '../../contract/day-report.js';
 import type { Ledger } from './ledger.js';
@@ -20,6 +21,7 @@ export function terminalDayReport(ledger: Ledger, day: string): DayReport {
       .prepare(
         `SELECT kind, unit, currency, count(*) AS count, sum(amount) AS amount FROM transfers
          WHERE store_id = ? AND terminal_id = ? AND booked_at >= ? AND booked_at < ?
+           AND id NOT IN (SELECT transfer_id FROM transfers_kept_elsewhere)
          GROUP BY kind, unit, currency`,
       )
       .all(storeId, terminalId, window.from, window.to) as DayRows['transfers'];

@@ -51,6 +51,7 @@ interface PullStatements {
   readonly insertTransaction: SqliteStatement;
   readonly transferExists: SqliteStatement;
   readonly insertTransfer: SqliteStatement;
+  readonly keptElsewhere: SqliteStatement;
   readonly insertLot: SqliteStatement;
   readonly lotExists: SqliteStatement;
   readonly insertDraw: SqliteStatement;
@@ -100,6 +101,13 @@ function statements(db: SqliteDatabase): PullStatements {
        ON CONFLICT (id) DO NOTHING ON CONFLICT (business_key) DO NOTHING`,
     ),
     // A lot drawn before it arrived here starts with those draws off (as on the server).
+    // Our own copy of an entry the server kept as another counter's booking (same id; a once-only
+    // entry booked at two counters): that counter reports it (migration 0012).
+    keptElsewhere: db.prepare(
+      `INSERT OR IGNORE INTO transfers_kept_elsewhere (transfer_id, store_id, terminal_id, epoch, seq, booked_at, learned_at)
+       SELECT id, @storeId, @terminalId, @epoch, @seq, @bookedAt, @now FROM transfers
+       WHERE id = @id AND pulled = 0 AND NOT (store_id = @storeId AND terminal_id = @terminalId AND epoch = @epoch AND seq = @seq)`,
+    ),
     insertLot: db.prepare(
       `INSERT OR IGNORE INTO lots (id, member_id, transfer_id, points, remaining, earned_at, expires_at)
        VALUES (?, ?, ?, ?, ? - (SELECT coalesce(sum(points), 0) FROM lot_draws WHERE lot_id = ?), ?, ?)`,
@@ -207,6 +215,9 @@ export function applyPulled(db: SqliteDatabase, entities: PulledEntities, now: n
     map.set(key, (map.get(key) ?? 0) + delta);
   };
   const applied: SyncTransfer[] = [];
+  const noteKeptCopy = (t: SyncTransfer): void => {
+    s.keptElsewhere.run({ id: t.id, storeId: t.storeId, terminalId: t.terminalId, epoch: t.epoch, seq: t.seq, bookedAt: t.bookedAt, now });
+  };
   for (const t of entities.transfers) {
     if (!memberHere(t.memberId)) {
       if (s.transferExists.get(t.id, t.businessKey) !== undefined) continue;
@@ -216,7 +227,10 @@ export function applyPulled(db: SqliteDatabase, entities: PulledEntities, now: n
       // Accounts before the transfer that names them: inserting a parent row while a deferred
       // foreign key is outstanding makes SQLite scan the child table for it. And only for a transfer
       // not here already (no empty account is left behind for one that is).
-      if (s.transferExists.get(t.id, t.businessKey) !== undefined) continue;
+      if (s.transferExists.get(t.id, t.businessKey) !== undefined) {
+        noteKeptCopy(t);
+        continue;
+      }
       ensureAccount(t.debitAccount);
       ensureAccount(t.creditAccount);
     }
@@ -225,7 +239,10 @@ export function applyPulled(db: SqliteDatabase, entities: PulledEntities, now: n
       t.transactionId, t.storeId, t.posTxnId, t.cashier, t.moneyAmount, t.currency, t.programId, t.programVersion, t.earnRatePoints, t.earnRatePer,
       t.effectiveAt, t.bookedAt, t.localTime, JSON.stringify(t.detail),
     ).changes > 0;
-    if (!inserted) continue;
+    if (!inserted) {
+      noteKeptCopy(t);
+      continue;
+    }
     add(balanceDelta, t.debitAccount, -t.amount);
     add(balanceDelta, t.creditAccount, t.amount);
     applied.push(t);
