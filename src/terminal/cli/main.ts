@@ -600,7 +600,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
           },
         });
         const lines = [
-          r.push.remaining === 0 ? `Everything is on the server (${r.push.acknowledged} ${r.push.acknowledged === 1 ? 'entry' : 'entries'} acknowledged)` : `${r.push.remaining} entries still waiting; sync again`,
+          r.push.remaining === 0 ? `Everything is on the server (${r.push.acknowledged} ${r.push.acknowledged === 1 ? 'entry' : 'entries'} acknowledged)` : `${r.push.remaining} ${r.push.remaining === 1 ? 'entry' : 'entries'} still waiting (booked while this sync ran, or the server stopped answering); sync again`,
           ...r.push.conflicts.map((c) => `! The server holds a different ${c.entity} ${c.id}: head office has an alert to look at`),
           `Up to date with the server: ${r.pull.members} ${r.pull.members === 1 ? 'member' : 'members'} and ${r.pull.transfers} ${r.pull.transfers === 1 ? 'transfer' : 'transfers'} from other counters`,
           ...r.pull.cardConflicts.map((code) => `! Card ${code} belongs to another member here: head office has an alert to look at`),
