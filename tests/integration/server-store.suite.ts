@@ -360,18 +360,27 @@ export function serverStoreSuite(label: string, harness: StoreHarness): void {
       expect((await store.verify()).problems).toEqual([]);
     });
 
-    it('keeps the newest member version: same version same record exists, other record conflicts, older ignored', async () => {
+    it('keeps the newest member version: same version same record exists, a concurrent edit is settled by the shared order with an alert, older ignored', async () => {
       const p = uniquePrefix('mv');
       const t = new FakeTerminal(`${p}s`, 't1');
       const m = `${p}m1`;
       const v1 = memberRecord(m, 1);
       expect(statuses(await store.push(t.batch([item.member(v1)])))).toEqual(['ok']);
       expect(statuses(await store.push(t.batch([item.member(v1)])))).toEqual(['exists']);
-      expect(statuses(await store.push(t.batch([item.member({ ...v1, phone: '010-0000-0000' })])))).toEqual(['exists_with_different']);
-      const [conflict] = (await store.alerts(5)).filter((a) => a.storeId === `${p}s`);
-      expect(conflict).toMatchObject({ kind: 'exists_with_different', entity: 'member', entityId: m, detail: { version: 1, heldVersion: 1 } });
+      // Two counters' edits of version 1: the later one is kept, whichever arrives first.
+      const later = { ...v1, phone: '010-0000-0000', updatedAt: v1.updatedAt + 60_000 };
+      const earlier = { ...v1, name: 'Earlier edit', updatedAt: v1.updatedAt + 1_000 };
+      expect(statuses(await store.push(t.batch([item.member(later)])))).toEqual(['ok']);
+      expect(statuses(await store.push(t.batch([item.member(earlier)])))).toEqual(['exists']);
+      expect(await store.member(m)).toMatchObject({ version: 1, name: v1.name });
+      const conflicts = (await store.alerts(5)).filter((a) => a.storeId === `${p}s`);
+      // Newest first.
+      expect(conflicts).toMatchObject([
+        { kind: 'member-concurrent-edit', entity: 'member', entityId: m, detail: { version: 1, kept: 'held' } },
+        { kind: 'member-concurrent-edit', entity: 'member', entityId: m, detail: { version: 1, kept: 'incoming' } },
+      ]);
       // No personal data in alerts.
-      expect(JSON.stringify(conflict?.detail)).not.toMatch(/010-0000/);
+      expect(JSON.stringify(conflicts.map((c) => c.detail))).not.toMatch(/010-0000|Earlier/);
 
       const v3 = memberRecord(m, 3, { cards: [`card2-${m}`] });
       const v2 = memberRecord(m, 2, { name: 'older' });
@@ -392,6 +401,25 @@ export function serverStoreSuite(label: string, harness: StoreHarness): void {
       expect(await store.memberIdForCard(`card-${m}`)).toBeUndefined();
       const rows = await store.query(`SELECT count(*) AS n FROM members WHERE member_id = '${m}'`);
       expect(rows.map((r) => int(r, 'n'))).toEqual([1]);
+      // An edit made at a counter that had not yet heard of the erasure never undoes it.
+      expect(statuses(await store.push(t.batch([item.member(memberRecord(m, 7, { name: 'Back again' }))])))).toEqual(['exists']);
+      expect(await store.member(m)).toMatchObject({ version: 6, name: null, erasedAt: T0 + 500 });
+    });
+
+    it('an erasure and an edit of the same member version, in either order, end erased', async () => {
+      for (const order of ['erasure first', 'edit first'] as const) {
+        const p = uniquePrefix(order === 'erasure first' ? 'ee' : 'ed');
+        const t = new FakeTerminal(`${p}s`, 't1');
+        const m = `${p}m1`;
+        expect(statuses(await store.push(t.batch([item.member(memberRecord(m, 1))])))).toEqual(['ok']);
+        const erasure = memberRecord(m, 2, { name: null, birthday: null, erasedAt: T0 + 100, updatedAt: T0 + 100, cards: [] });
+        // The edit is the later one by the clock: the erasure still wins.
+        const edit = memberRecord(m, 2, { name: 'Renamed', updatedAt: T0 + 900 });
+        const pushes = order === 'erasure first' ? [erasure, edit] : [edit, erasure];
+        for (const record of pushes) await store.push(t.batch([item.member(record)]));
+        expect(await store.member(m), order).toMatchObject({ version: 2, name: null, cards: [], erasedAt: T0 + 100 });
+        expect(await store.memberIdForCard(`card-${m}`)).toBeUndefined();
+      }
     });
 
     it('alerts when a card code already belongs to another member, and keeps the first holder', async () => {

@@ -179,6 +179,35 @@ describe('sync simulation: scripted scenarios', () => {
     });
   }, 60_000);
 
+  it('an erasure at one counter and an edit of the same member at another while apart end erased everywhere, whichever reaches the server first', async () => {
+    for (const first of ['erasure', 'edit'] as const) {
+      await scripted(`erase-${first}`, async (world, actions, history, clock) => {
+        const [a, b] = [world.terminals[0]!, world.terminals[1]!];
+        const card = world.newCard();
+        const { memberId } = world.open(a).service.enrol({ cards: [card], name: 'Kim Minji', phone: '010-1234-5678', marketingConsent: true });
+        for (const t of [a, b]) expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+        world.network.setLink(a.id, false);
+        world.network.setLink(b.id, false);
+        // B's counter erases the member; a minute later A's, not knowing, changes their name.
+        world.open(b).service.eraseMember({ card, reason: 'asked at the counter', by: 'sim' });
+        clock.advance(60_000);
+        world.open(a).service.updateMember({ card, name: 'Kim Min-ji', marketingConsent: true });
+        world.network.setLink(a.id, true);
+        world.network.setLink(b.id, true);
+        const order = first === 'erasure' ? [b, a, b, a] : [a, b, a, b];
+        for (const t of order) expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+        for (const t of [a, b]) {
+          const held = world.ledgerOf(t).member(memberId);
+          expect(held, `${t.id}, ${first} first`).toMatchObject({ version: 2, name: null, phone: null });
+          expect(held?.erasedAt, `${t.id}, ${first} first`).not.toBeNull();
+          expect(world.ledgerOf(t).memberIdForCard(card)).toBeUndefined();
+        }
+        expect(await world.store.query(`SELECT version, name, erased_at IS NOT NULL AS erased FROM members WHERE member_id = '${memberId}'`)).toEqual([{ version: 2, name: null, erased: 1 }]);
+        expect([...actions.problems, ...(await checkStep(world, history, true))]).toEqual([]);
+      });
+    }
+  }, 60_000);
+
   it("a restored terminal that looks up a card before its first sync still verifies (its own older entries come back in part)", async () => {
     await scripted('lookup', async (world, actions, history) => {
       const t = world.terminals[0]!;

@@ -7,6 +7,7 @@
 import { hash } from 'node:crypto';
 import { TallyError } from '../../core/errors.js';
 import type { PushStatus, SyncEvent, SyncMember, SyncTransaction, SyncTransfer } from '../../contract/sync.js';
+import { compareMemberSnapshots } from '../../contract/member-order.js';
 import { eventIdentity, memberIdentity, transactionIdentity, transferIdentity } from '../../contract/sync-identity.js';
 import { memberOfAccount } from './accounts.js';
 import type { PushBatch, PushItemResult } from './store.js';
@@ -99,7 +100,7 @@ export function newLastSeq(batch: PushBatch, transfers: readonly Indexed<SyncTra
 export interface NewAlert {
   /** The item that raised it: alerts are stored in item order whatever order the adapter worked in. */
   readonly itemIndex: number;
-  readonly kind: 'exists_with_different' | 'lot-conflict' | 'card-conflict';
+  readonly kind: 'exists_with_different' | 'lot-conflict' | 'card-conflict' | 'member-concurrent-edit';
   readonly storeId: string;
   readonly terminalId: string;
   readonly entity: string;
@@ -162,6 +163,8 @@ export function alert(batch: PushBatch, itemIndex: number, kind: NewAlert['kind'
 export interface StoredMemberVersion {
   readonly version: number;
   readonly identity: Buffer;
+  readonly erased: boolean;
+  readonly updatedAt: number;
 }
 
 export interface MemberPlan {
@@ -172,9 +175,12 @@ export interface MemberPlan {
 }
 
 /**
- * Member versions, decided in item order against what is stored (and what earlier items of the
- * batch made current): higher → `ok` (replaces); same version and record → `exists`; same version,
- * other record → `exists_with_different` + alert; lower → `exists` (an older snapshot, ignored).
+ * Member snapshots, decided in item order against what is stored (and what earlier items of the
+ * batch made current) by `compareMemberSnapshots`: the same snapshot → `exists`; one that wins →
+ * `ok` (replaces); one that loses → `exists` (an older or a superseded snapshot, which the pushing
+ * terminal replaces with the kept one on its next pull). Two different snapshots of the same
+ * version are two counters' concurrent edits: one is kept by the order, never merged field by
+ * field, and a `member-concurrent-edit` alert tells a manager which (no personal data in it).
  */
 export function planMembers(batch: PushBatch, members: readonly Indexed<SyncMember>[], stored: ReadonlyMap<string, StoredMemberVersion>): MemberPlan {
   const statuses = new Map<number, PushStatus>();
@@ -184,13 +190,14 @@ export function planMembers(batch: PushBatch, members: readonly Indexed<SyncMemb
   for (const entry of members) {
     const m = entry.item;
     const held = current.get(m.id);
-    if (!held || m.version > held.version) {
+    const incoming = { version: m.version, identity: entry.identity, erased: m.erasedAt !== null, updatedAt: m.updatedAt };
+    const order = held ? compareMemberSnapshots(incoming, held) : 1;
+    if (held && order !== 0 && m.version === held.version) {
+      alerts.push(alert(batch, entry.index, 'member-concurrent-edit', 'member', m.id, { version: m.version, kept: order > 0 ? 'incoming' : 'held', erased: incoming.erased || held.erased }));
+    }
+    if (order > 0) {
       statuses.set(entry.index, 'ok');
-      current.set(m.id, { version: m.version, identity: entry.identity, write: entry });
-    } else if (m.version === held.version) {
-      const same = held.identity.equals(entry.identity);
-      statuses.set(entry.index, same ? 'exists' : 'exists_with_different');
-      if (!same) alerts.push(alert(batch, entry.index, 'exists_with_different', 'member', m.id, { version: m.version, heldVersion: held.version }));
+      current.set(m.id, { ...incoming, write: entry });
     } else {
       statuses.set(entry.index, 'exists');
     }

@@ -103,6 +103,11 @@ const MEMBER_JSON = `SELECT json_object(
     'cards', (SELECT json_group_array(c.code ORDER BY c.added_at, c.code) FROM card_codes c WHERE c.member_id = m.id))
   FROM json_each(?) k CROSS JOIN members m ON m.id = k.value`;
 
+/** The member record as this ledger would push it now (undefined for a member it does not hold). */
+export function memberSnapshot(db: SqliteDatabase, id: string): SyncMember | undefined {
+  return itemsById<SyncMember>(db, MEMBER_JSON, [id]).get(id)?.item;
+}
+
 interface Read<T> {
   readonly item: T;
   readonly bytes: number;

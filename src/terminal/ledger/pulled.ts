@@ -13,10 +13,14 @@
  * another counter caused shows as the net result, and a negative value is allowed only here (see
  * migration 0008).
  */
+import { hash } from 'node:crypto';
+import { compareMemberSnapshots } from '../../contract/member-order.js';
 import type { MemberState } from '../../contract/pull.js';
-import type { SyncTransfer } from '../../contract/sync.js';
+import type { SyncMember, SyncTransfer } from '../../contract/sync.js';
+import { memberIdentity } from '../../contract/sync-identity.js';
 import { TallyError } from '../../core/errors.js';
 import { accountKind, accountUnit } from '../../core/ledger-model.js';
+import { memberSnapshot } from './outbox.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite.js';
 
 export type PulledEntities = MemberState;
@@ -67,7 +71,7 @@ function statements(db: SqliteDatabase): PullStatements {
   const held = prepared.get(db);
   if (held) return held;
   const made: PullStatements = {
-    localMember: db.prepare('SELECT version, erased_at FROM members WHERE id = ?'),
+    localMember: db.prepare('SELECT version, erased_at, updated_at FROM members WHERE id = ?'),
     // Inserted unless the member is here already (then the version decides, below): one statement
     // for a new member instead of a look-up and an insert.
     insertMember: db.prepare(
@@ -127,6 +131,30 @@ function statements(db: SqliteDatabase): PullStatements {
   return made;
 }
 
+/**
+ * Whether the server's snapshot of a member this ledger holds replaces the local one: the order
+ * the server keeps (src/contract/member-order.ts), so that two counters' concurrent edits settle on
+ * the same record everywhere and an erasure is never undone. The identities are compared only for
+ * two snapshots of the same version written in the same millisecond, and never against a record
+ * whose contact details were withheld from this store (its identity is the server's to know).
+ */
+function pulledSnapshotWins(db: SqliteDatabase, m: SyncMember, contactWithheld: boolean, local: { version: number; erased_at: number | null; updated_at: number }): boolean {
+  const pulled = { erased: m.erasedAt !== null, version: m.version, updatedAt: m.updatedAt };
+  const here = { erased: local.erased_at !== null, version: local.version, updatedAt: local.updated_at };
+  if (pulled.erased !== here.erased || pulled.version !== here.version || pulled.updatedAt !== here.updatedAt) {
+    return compareMemberSnapshots({ ...pulled, identity: EMPTY }, { ...here, identity: EMPTY }) > 0;
+  }
+  const snapshot = contactWithheld ? undefined : memberSnapshot(db, m.id);
+  if (snapshot === undefined) return false;
+  return compareMemberSnapshots({ ...pulled, identity: snapshotHash(m) }, { ...here, identity: snapshotHash(snapshot) }) > 0;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function snapshotHash(m: SyncMember): Buffer {
+  return hash('sha256', memberIdentity(m), 'buffer');
+}
+
 /*
  * Cost: a first pull of a chain applies millions of rows, so each row is one statement where it can
  * be — an insert that skips what is here already rather than a look-up and an insert, members and
@@ -172,8 +200,8 @@ export function applyPulled(db: SqliteDatabase, entities: PulledEntities, now: n
       ensureAccount(`member:${m.id}`);
       ensureAccount(`member-spend:${m.id}`);
     } else {
-      const local = s.localMember.get(m.id) as { version: number; erased_at: number | null };
-      if (local.version >= m.version || local.erased_at !== null) continue;
+      const local = s.localMember.get(m.id) as { version: number; erased_at: number | null; updated_at: number };
+      if (!pulledSnapshotWins(db, m, contactWithheld, local)) continue;
       const update = (): void => {
         s.updateMember.run(m.name, m.phone, m.email, m.birthday, consent, m.version, m.updatedAt, m.qrRef, m.pinHash, m.erasedAt, withheld, m.id);
       };

@@ -658,8 +658,10 @@ export class PostgresServerStore implements ServerStore {
   private async pushMembers(c: PgClient, batch: PushBatch, sorted: SortedBatch, statuses: (PushStatus | undefined)[], alerts: NewAlert[]): Promise<void> {
     if (sorted.members.length === 0) return;
     const ids = [...new Set(sorted.members.map((m) => m.item.id))].sort();
-    const storedRows = await q(c, 'tally-push-members-lock', 'SELECT member_id, version, identity_hash FROM members WHERE member_id = ANY($1::text[]) ORDER BY member_id FOR UPDATE', [ids]);
-    const stored = new Map<string, StoredMemberVersion>(storedRows.map((r) => [text(r, 'member_id'), { version: int(r, 'version'), identity: bytes(r, 'identity_hash') }]));
+    const storedRows = await q(c, 'tally-push-members-lock', 'SELECT member_id, version, identity_hash, erased_at, updated_at FROM members WHERE member_id = ANY($1::text[]) ORDER BY member_id FOR UPDATE', [ids]);
+    const stored = new Map<string, StoredMemberVersion>(
+      storedRows.map((r) => [text(r, 'member_id'), { version: int(r, 'version'), identity: bytes(r, 'identity_hash'), erased: intOrNull(r, 'erased_at') !== null, updatedAt: int(r, 'updated_at') }]),
+    );
     const plan = planMembers(batch, sorted.members, stored);
     for (const [index, status] of plan.statuses) statuses[index] = status;
     alerts.push(...plan.alerts);
@@ -675,7 +677,7 @@ export class PostgresServerStore implements ServerStore {
        ORDER BY u.n
        ON CONFLICT (member_id) DO UPDATE SET version = excluded.version, name = excluded.name, erased_at = excluded.erased_at, updated_at = excluded.updated_at,
          identity_hash = excluded.identity_hash, record = excluded.record, stored_at = excluded.stored_at
-       WHERE members.version < excluded.version
+       WHERE (members.erased_at IS NOT NULL, members.version, members.updated_at, members.identity_hash) < (excluded.erased_at IS NOT NULL, excluded.version, excluded.updated_at, excluded.identity_hash)
        RETURNING member_id`,
       [
         batch.now,

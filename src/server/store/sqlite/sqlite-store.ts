@@ -399,8 +399,8 @@ export class SqliteServerStore implements ServerStore {
     // Members: decided against the stored versions, then the newest record per member written.
     const stored = new Map<string, StoredMemberVersion>();
     for (const id of new Set(sorted.members.map((m) => m.item.id))) {
-      const row = this.get('SELECT version, identity_hash FROM members WHERE member_id = ?', id);
-      if (row) stored.set(id, { version: int(row, 'version'), identity: bytes(row, 'identity_hash') });
+      const row = this.get('SELECT version, identity_hash, erased_at, updated_at FROM members WHERE member_id = ?', id);
+      if (row) stored.set(id, { version: int(row, 'version'), identity: bytes(row, 'identity_hash'), erased: intOrNull(row, 'erased_at') !== null, updatedAt: int(row, 'updated_at') });
     }
     const plan = planMembers(batch, sorted.members, stored);
     for (const [index, status] of plan.statuses) statuses[index] = status;
@@ -509,7 +509,7 @@ export class SqliteServerStore implements ServerStore {
       `INSERT INTO members (member_id, version, name, erased_at, updated_at, identity_hash, record, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (member_id) DO UPDATE SET version = excluded.version, name = excluded.name, erased_at = excluded.erased_at, updated_at = excluded.updated_at,
          identity_hash = excluded.identity_hash, record = excluded.record, stored_at = excluded.stored_at
-       WHERE excluded.version > members.version`,
+       WHERE (excluded.erased_at IS NOT NULL, excluded.version, excluded.updated_at, excluded.identity_hash) > (members.erased_at IS NOT NULL, members.version, members.updated_at, members.identity_hash)`,
       m.id,
       m.version,
       m.name,
