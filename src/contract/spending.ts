@@ -19,7 +19,12 @@ export const holdRequestSchema = z.strictObject({ memberId, holdId: id, points }
  * before booking, so its spend draws from the lots that are really open (not from a stale view in
  * which another counter's spend is missing).
  */
-export const holdResponseSchema = z.strictObject({ holdId: id, points, expiresAt: instant, serverTime: instant, state: memberStateSchema });
+/**
+ * `lots`: the lots and points of each the server reserved for this hold; the spend draws exactly
+ * these, so two counters holding at once never draw the same points of one lot.
+ */
+export const holdLotSchema = z.strictObject({ lotId: z.string().min(1).max(128), points });
+export const holdResponseSchema = z.strictObject({ holdId: id, points, expiresAt: instant, serverTime: instant, state: memberStateSchema, lots: z.array(holdLotSchema).min(1).max(10_000) });
 /** 409: the member has fewer points than asked, counting what other counters hold. */
 export const holdRefusedSchema = z.strictObject({
   error: z.strictObject({ code: z.literal('insufficient'), message: z.string() }),

@@ -71,7 +71,13 @@ export type SpendingAuthority =
  * now; throws a `TallyError` to refuse (nothing is written). A terminal not enrolled with a server
  * has none (its program's proofs and limits are all there is).
  */
-export type SpendingGate = (memberId: string, points: number, now: Instant) => SpendingAuthority;
+export type SpendingGate = ((memberId: string, points: number, now: Instant) => SpendingAuthority) & {
+  /**
+   * A hold's reservation: the member it is for and the lots (and points of each) the server reserved;
+   * that member's spend draws only these (RuleContext.spendLots).
+   */
+  readonly reserved?: { readonly memberId: string; readonly lots: ReadonlyMap<string, number> };
+};
 
 export interface ServiceOptions {
   /** See SpendingGate. */
@@ -237,6 +243,12 @@ function pointsSpent(transfers: readonly PlannedTransfer[], memberId: string): n
   return transfers.filter((t) => t.debit === account && (t.kind === 'redeem' || t.kind === 'donation')).reduce((sum, t) => sum + t.amount, 0);
 }
 
+/** Points a return takes back from the member (its return-earn debits). */
+function pointsCollected(transfers: readonly PlannedTransfer[], memberId: string): number {
+  const account = memberAccount(memberId);
+  return transfers.filter((t) => t.debit === account && t.kind === 'return-earn').reduce((sum, t) => sum + t.amount, 0);
+}
+
 export class LoyaltyService {
   private readonly clock: () => Instant;
   private readonly wallClock: () => Instant;
@@ -259,9 +271,16 @@ export class LoyaltyService {
     this.spendingGate = options.spendingGate;
   }
 
-  private context(now: Instant): RuleContext {
+  private context(now: Instant, memberId?: string, kind?: TransactionKind): RuleContext {
     const { timeZone, storeId } = this.ledger.terminal;
-    return { program: this.ledger.program, now, timeZone, storeId, newId: this.newId };
+    const reserved = this.spendingGate?.reserved;
+    const base = { program: this.ledger.program, now, timeZone, storeId, newId: this.newId };
+    if (reserved !== undefined && reserved.memberId === memberId) return { ...base, spendLots: reserved.lots };
+    // A return at an enrolled terminal takes back only what a hold reserved: without one (offline,
+    // or a caller that asked for none) the member may have spent those points at another counter
+    // already, so it takes nothing back and books it as uncollected (src/core/rules/returns.ts).
+    if (kind === 'return' && this.ledger.syncFreshness().enrolled) return { ...base, spendLots: new Map() };
+    return base;
   }
 
   /**
@@ -378,9 +397,11 @@ export class LoyaltyService {
         const now = this.writeTime();
         const id = spec.memberId();
         const txnId = typeof spec.txnId === 'string' ? spec.txnId : spec.txnId(id);
-        const ctx = this.context(now);
+        const ctx = this.context(now, id, spec.kind);
         const planned = plan(this.ledger.memberState(id), ctx);
         const spent = pointsSpent(planned.transfers, id);
+        // A return's take-back under a hold names the hold too, so the server posts it (which ends its reservation).
+        const collected = spec.kind === 'return' && this.spendingGate?.reserved?.memberId === id ? pointsCollected(planned.transfers, id) : 0;
         let proof: VerifiedProof | null = null;
         let authority: SpendingAuthority | null = null;
         if (spent > 0) {
@@ -389,6 +410,8 @@ export class LoyaltyService {
           const today = localDateOf(now, timeZone);
           checkSpending(ctx.program, { points: spent, spentToday: this.ledger.pointsSpent(id, startOfLocalDay(today, timeZone), startOfLocalDay(addDays(today, 1), timeZone)), proof: proof?.kind ?? null });
           authority = this.spendingGate ? this.spendingGate(id, spent, now) : null;
+        } else if (collected > 0 && this.spendingGate) {
+          authority = this.spendingGate(id, collected, now);
         }
         const transactionId = this.newId();
         const firstSeq = this.ledger.sequence().nextSeq;
@@ -620,7 +643,18 @@ export class LoyaltyService {
    * enrolled terminal asks the server for a hold of that many before the command itself runs. The
    * command plans again inside its transaction; the gate then refuses anything beyond the hold.
    */
-  spendPreview(request: { readonly kind: 'checkout'; readonly args: CheckoutArgs } | { readonly kind: 'donation'; readonly args: DonateArgs }): { readonly memberId: string; readonly points: number } {
+  spendPreview(
+    request: { readonly kind: 'checkout'; readonly args: CheckoutArgs } | { readonly kind: 'donation'; readonly args: DonateArgs } | { readonly kind: 'return'; readonly args: ReturnArgs },
+  ): { readonly memberId: string; readonly points: number } {
+    if (request.kind === 'return') {
+      try {
+        return this.returnPreview(request.args);
+      } catch (error) {
+        // A return the command refuses anyway (bad input, an unknown member): nothing to hold; the command says why.
+        if (error instanceof TallyError) return { memberId: '', points: 0 };
+        throw error;
+      }
+    }
     if (request.kind === 'donation') {
       const input = parseInput(donateArgs, request.args, 'donation');
       return { memberId: this.memberIdForCard(input.card), points: input.points };
@@ -671,6 +705,31 @@ export class LoyaltyService {
         };
       },
     );
+  }
+
+  /**
+   * Who a return would take points back from, and how many at most (as if nothing limited it), without
+   * writing: an enrolled terminal asks the server for a hold on them first. 0 for a return already
+   * booked (a replay) or one that is refused anyway (the command says why).
+   */
+  private returnPreview(args: ReturnArgs): { readonly memberId: string; readonly points: number } {
+    const input = parseInput(returnArgs, args, 'return');
+    const sale = this.ledger.findTransaction('checkout', input.originalTxnId, input.originalTerminal, input.originalStore);
+    if (!sale) return { memberId: '', points: 0 };
+    if (this.ledger.findTransaction('return', input.returnId)) return { memberId: sale.memberId, points: 0 };
+    const previous = this.ledger.returnsOf(sale.id).map((r) => r.record as ReturnRecord);
+    const returnRequest = 'amount' in input ? { returnId: input.returnId, amount: input.amount } : 'lines' in input ? { returnId: input.returnId, lines: input.lines } : { returnId: input.returnId, all: true as const };
+    const { timeZone, storeId } = this.ledger.terminal;
+    // Ids for the preview only (nothing is booked): the service's own must not be used up.
+    let n = 0;
+    const newId = (): string => `preview-${(n += 1)}`;
+    try {
+      const { record } = planReturn(this.ledger.memberState(sale.memberId), sale.record as SaleRecord, previous, returnRequest, { program: this.ledger.program, now: this.clock(), timeZone, storeId, newId });
+      return { memberId: sale.memberId, points: record.pointsCollected };
+    } catch (error) {
+      if (error instanceof TallyError) return { memberId: sale.memberId, points: 0 };
+      throw error;
+    }
   }
 
   returnSale(args: ReturnArgs): ReturnResult {

@@ -36,10 +36,11 @@ export function serverSpendingSuite(label: string, harness: StoreHarness): void 
       const m = `${p}m`;
       await memberWith(t, m, 100);
       const base = { memberId: m, storeId: t.storeId, terminalId: t.terminalId, now: T0, expiresAt: T0 + 60_000 };
-      expect(await store.createHold({ ...base, holdId: `${p}hold-1`, points: 60 })).toEqual({ ok: true, holdId: `${p}hold-1`, points: 60, expiresAt: T0 + 60_000 });
+      const lot = (await store.query(`SELECT id FROM lots WHERE member_id = '${m}'`))[0]!['id'] as string;
+      expect(await store.createHold({ ...base, holdId: `${p}hold-1`, points: 60 })).toEqual({ ok: true, holdId: `${p}hold-1`, points: 60, expiresAt: T0 + 60_000, lots: [{ lotId: lot, points: 60 }] });
       expect(await store.createHold({ ...base, holdId: `${p}hold-2`, points: 50 })).toEqual({ ok: false, available: 40 });
       // A lost answer, asked again: the same hold, not a second one.
-      expect(await store.createHold({ ...base, holdId: `${p}hold-1`, points: 60, now: T0 + 5 })).toEqual({ ok: true, holdId: `${p}hold-1`, points: 60, expiresAt: T0 + 60_000 });
+      expect(await store.createHold({ ...base, holdId: `${p}hold-1`, points: 60, now: T0 + 5 })).toEqual({ ok: true, holdId: `${p}hold-1`, points: 60, expiresAt: T0 + 60_000, lots: [{ lotId: lot, points: 60 }] });
       // Another terminal cannot void it.
       expect(await store.voidHold({ memberId: m, holdId: `${p}hold-1`, storeId: t.storeId, terminalId: 'lane-9', now: T0 + 10 })).toBe('unknown');
       expect(await store.voidHold({ memberId: m, holdId: `${p}hold-1`, storeId: t.storeId, terminalId: t.terminalId, now: T0 + 10 })).toBe('voided');
@@ -62,6 +63,31 @@ export function serverSpendingSuite(label: string, harness: StoreHarness): void 
         const answers = await Promise.all([ask(1), ask(2), ask(3)]);
         expect(answers.filter((a) => a.ok)).toHaveLength(1);
       }
+    });
+
+    it('reserves different points of the lots for holds at two counters (each spend draws only its own), never a lot past its reach; an ended hold frees its lots', async () => {
+      const p = uniquePrefix('lots');
+      const t = new FakeTerminal(`${p}S`, 'lane-1');
+      const m = `${p}m`;
+      await store.push(t.batch([item.member(memberRecord(m, 1))]));
+      const lot = (id: string, earnedAt: number, expiresAt: number | null) => t.earn(m, id.endsWith('soon') ? 50 : 100, { id: `${p}${id}`, lotsGranted: [{ id: `${p}${id}:0`, points: id.endsWith('soon') ? 50 : 100, earnedAt, expiresAt }] });
+      // An older and a newer lot, and one that expires before a hold would end (never reserved).
+      ok(await store.push(t.batch([item.transfer(lot('older', T0 - 2000, null)), item.transfer(lot('newer', T0 - 1000, null)), item.transfer(lot('soon', T0 - 3000, T0 + 30_000))])));
+      const [older, newer] = [`${p}older:0`, `${p}newer:0`];
+      // Holds at lane-1 and lane-2 for 60 points each: lane-1 gets 60 of the older lot, lane-2 the
+      // other 40 of it and 20 of the newer one — not the same 60 points of the older lot twice.
+      const at = (terminalId: string, holdId: string, points: number, now = T0) => store.createHold({ memberId: m, holdId, storeId: t.storeId, terminalId, points, now, expiresAt: now + 60_000 });
+      expect(await at('lane-1', `${p}h1`, 60)).toMatchObject({ ok: true, lots: [{ lotId: older, points: 60 }] });
+      expect(await at('lane-2', `${p}h2`, 60)).toMatchObject({ ok: true, lots: [{ lotId: older, points: 40 }, { lotId: newer, points: 20 }] });
+      // The balance (250) less the holds (120) leaves 130, but only 80 points of lots a hold could
+      // still draw (the other 50 expire first): a third hold of 100 is refused with that figure.
+      expect(await at('lane-3', `${p}h3`, 100)).toEqual({ ok: false, available: 80 });
+      // Once lane-1's hold is given back, its points are free again.
+      expect(await store.voidHold({ memberId: m, holdId: `${p}h1`, storeId: t.storeId, terminalId: 'lane-1', now: T0 + 10 })).toBe('voided');
+      expect(await at('lane-3', `${p}h4`, 100, T0 + 20)).toMatchObject({ ok: true, lots: [{ lotId: older, points: 60 }, { lotId: newer, points: 40 }] });
+      // Once every hold expired, everything is free again; the reservations are kept (terms of the hold).
+      expect(await at('lane-1', `${p}h5`, 200, T0 + 200_000)).toMatchObject({ ok: true, lots: [{ lotId: older, points: 100 }, { lotId: newer, points: 100 }] });
+      await expect(store.query(`DELETE FROM hold_lots WHERE member_id = '${m}' RETURNING hold_id`)).rejects.toThrow(/never change/);
     });
 
     it('posts a hold when the push bringing its spend arrives in time; a late spend is kept and flagged', async () => {

@@ -62,7 +62,7 @@ serverSpendingSuite('PostgreSQL', {
  * must be in their primary key and in every unique constraint or index (Citus cannot enforce one
  * without the distribution column). A new table fails this test until it is added to a list.
  */
-const MEMBER_KEYED = ['members', 'member_cards', 'transfers', 'lots', 'lot_draws', 'transactions', 'events', 'member_balances', 'holds', 'offline_spends'];
+const MEMBER_KEYED = ['members', 'member_cards', 'transfers', 'lots', 'lot_draws', 'transactions', 'events', 'member_balances', 'holds', 'hold_lots', 'offline_spends'];
 /** Small, read on every request, written rarely: Citus reference tables (a copy on every node). */
 const REFERENCE = ['stores', 'programs', 'terminals', 'enrolment_codes'];
 /** Neither: each with the reason. */

@@ -27,7 +27,9 @@ import { authoriseSpend } from '../../src/terminal/sync/spending.js';
 import { tempDir } from '../support/ledger-fixture.js';
 import { Actions } from '../support/sim/actions.js';
 import { SimClock } from '../support/sim/clock.js';
+import { interleave } from '../support/sim/final.js';
 import { checkStep, History } from '../support/sim/invariants.js';
+import type { AcceptedPush } from '../support/sim/network.js';
 import { Random } from '../support/sim/random.js';
 import { describeFailure, describeRun, runSimulation, SIM_START, simSettings } from '../support/sim/run.js';
 import { SimWorld } from '../support/sim/world.js';
@@ -227,6 +229,106 @@ describe('sync simulation: scripted scenarios', () => {
       expect([...actions.problems, ...(await checkStep(world, history, true))]).toEqual([]);
     });
   }, 60_000);
+
+  it('two counters holding the same member\'s points at once each draw only the lots the server reserved for them: no lot goes below zero (issue 9: concurrent held spends overdrew one lot)', async () => {
+    await scripted('two-holds', async (world, actions, history) => {
+      const [a, b] = [world.terminals[0]!, world.terminals[1]!];
+      const card = world.newCard();
+      const { service } = world.open(a);
+      service.enrol({ cards: [card], marketingConsent: false });
+      // Two sales, two lots.
+      service.checkout({ card, txnId: 'A-S1', basket: service.amountBasket(30_000), cashier: 'sim' });
+      world.clock.advance(60_000);
+      service.checkout({ card, txnId: 'A-S2', basket: service.amountBasket(30_000), cashier: 'sim' });
+      for (const t of [a, b]) expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+      const redemption = (t: typeof a, txnId: string) => {
+        const { service: s } = world.open(t);
+        return { card, txnId, basket: s.amountBasket(2000), redeem: { rewardId: 'ten-off' }, proof: { cashier: 'sim' }, cashier: 'sim' };
+      };
+      const [argsA, argsB] = [redemption(a, 'A-R1'), redemption(b, 'B-R1')];
+      // The point of the scenario: each lot alone is less than both spends, both lots together cover them.
+      const { points } = world.open(a).service.spendPreview({ kind: 'checkout', args: argsA });
+      const member = world.ledgerOf(a).memberIdForCard(card)!;
+      const lots = world.ledgerOf(a).db.prepare('SELECT remaining FROM lots WHERE member_id = ? ORDER BY earned_at').pluck().all(member) as number[];
+      // (The enrolment bonus, then the two sales': both spends drawing soonest first would need more than the first two.)
+      expect(lots).toHaveLength(3);
+      expect(lots[0]! + lots[1]!).toBeLessThan(2 * points);
+      expect(lots[0]! + lots[1]! + lots[2]!).toBeGreaterThanOrEqual(2 * points);
+      // Both counters are granted their hold before either books: both see the same two open lots.
+      const authorise = (t: typeof a, args: typeof argsA) => authoriseSpend(world.open(t).service, { kind: 'checkout', args }, { secrets: t.secrets, wallNow: world.clock.terminal(t.id), client: t.client });
+      const heldA = await authorise(a, argsA);
+      const heldB = await authorise(b, argsB);
+      expect([heldA.mode, heldB.mode]).toEqual(['hold', 'hold']);
+      world.open(a).service.checkout(argsA);
+      world.open(b).service.checkout(argsB);
+      await heldA.settle({ booked: true });
+      await heldB.settle({ booked: true });
+      for (const t of [a, b, a]) expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+      expect(await world.store.query('SELECT id, remaining FROM lots WHERE remaining < 0')).toEqual([]);
+      expect(await world.store.query(`SELECT count(*) AS n FROM holds WHERE state = 'posted'`)).toEqual([{ n: 2 }]);
+      expect([...actions.problems, ...(await checkStep(world, history, true))]).toEqual([]);
+    });
+  }, 60_000);
+
+  it('a return never takes back points another counter already let the member spend: offline it takes nothing back, online what the server still holds (issue 9: a lot below zero without an offline redemption)', async () => {
+    await scripted('return-after-spend', async (world, actions, history) => {
+      const [a, b] = [world.terminals[0]!, world.terminals[1]!];
+      const card = world.newCard();
+      const { service } = world.open(a);
+      service.enrol({ cards: [card], marketingConsent: false });
+      service.checkout({ card, txnId: 'A-S1', basket: service.amountBasket(30_000), cashier: 'sim' });
+      world.clock.advance(60_000);
+      service.checkout({ card, txnId: 'A-S2', basket: service.amountBasket(30_000), cashier: 'sim' });
+      for (const t of [a, b]) expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+      const member = world.ledgerOf(a).memberIdForCard(card)!;
+      // At counter B the member spends nearly everything, online (held, pushed at once); A does not know yet.
+      const redemption = (n: number) => ({ card, txnId: `B-R${n}`, basket: world.open(b).service.amountBasket(2000), redeem: { rewardId: 'ten-off' }, proof: { cashier: 'sim' }, cashier: 'sim' });
+      const { points } = world.open(b).service.spendPreview({ kind: 'checkout', args: redemption(0) });
+      for (let n = 1; world.ledgerOf(b).balance(member) >= points; n += 1) {
+        const { service: s } = world.open(b);
+        const args = redemption(n);
+        const held = await authoriseSpend(s, { kind: 'checkout', args }, { secrets: b.secrets, wallNow: world.clock.terminal(b.id), client: b.client });
+        expect(held.mode).toBe('hold');
+        s.checkout(args);
+        await held.settle({ booked: true });
+      }
+      const left = world.ledgerOf(b).balance(member);
+      expect(world.ledgerOf(a).balance(member)).toBeGreaterThan(left);
+      const giveBack = async (t: typeof a, args: { originalTxnId: string; returnId: string; all: true; cashier: string }) => {
+        const { service: s } = world.open(t);
+        const authorised = await authoriseSpend(s, { kind: 'return', args }, { secrets: t.secrets, wallNow: world.clock.terminal(t.id), client: t.client });
+        const result = s.returnSale(args);
+        await authorised.settle({ booked: !result.replayed });
+        return result;
+      };
+      // Offline, A cannot know what is left: it takes nothing back, and books it all as uncollected.
+      world.network.setLink(a.id, false);
+      const offline = await giveBack(a, { originalTxnId: 'A-S1', returnId: 'A-RET1', all: true, cashier: 'sim' });
+      expect(offline.pointsCollected).toBe(0);
+      expect(offline.pointsUncollected).toBeGreaterThan(0);
+      // Online, it takes back only what the server still holds for the member (B spent the rest).
+      world.network.setLink(a.id, true);
+      const online = await giveBack(a, { originalTxnId: 'A-S2', returnId: 'A-RET2', all: true, cashier: 'sim' });
+      expect(online.pointsCollected).toBe(left);
+      expect(online.pointsUncollected).toBeGreaterThan(0);
+      for (const t of [a, b, a]) expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+      expect(await world.store.query('SELECT id, remaining FROM lots WHERE remaining < 0')).toEqual([]);
+      expect(world.ledgerOf(a).balance(member)).toBe(0);
+      expect([...actions.problems, ...(await checkStep(world, history, true))]).toEqual([]);
+    });
+  }, 60_000);
+
+  it("the arrival-order replay keeps each terminal's pushes in the order its outbox sends them, across a restore's new epoch too (issue 9: seed 12's replay put a re-keyed sale's new epoch first)", () => {
+    // A restored terminal pushes what is left of its old epoch before its new epoch's entries; the
+    // replay must not try an order the real system never produces (the re-keyed copy of a sale
+    // kept instead of the one other counters drew from).
+    const push = (terminalId: string, epoch: number, fromSeq: number): AcceptedPush => ({ terminalId, request: { epoch, fromSeq, items: [] }, at: 0, late: false });
+    const pushes = [push('A1', 1, 1), push('B1', 1, 1), push('A1', 1, 2), push('A1', 7, 1), push('B1', 1, 2), push('A1', 7, 2)];
+    for (let seed = 1; seed <= 200; seed += 1) {
+      const order = interleave(pushes, new Random(seed)).filter((p) => p.terminalId === 'A1').map((p) => `${p.request.epoch}:${p.request.fromSeq}`);
+      expect(order, `seed ${seed}`).toEqual(['1:1', '1:2', '7:1', '7:2']);
+    }
+  });
 
   it('a return for a member two counters took below zero offline is booked or refused plainly, never an internal error', async () => {
     await scripted('negative-return', async (world, actions) => {

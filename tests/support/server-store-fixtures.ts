@@ -33,6 +33,7 @@ export const TABLES = [
   'member_balances',
   'alerts',
   'holds',
+  'hold_lots',
   'offline_grants',
   'offline_spends',
 ] as const;

@@ -54,6 +54,14 @@ export interface RuleContext {
   readonly storeId: string;
   /** Makes the id of a transfer booked for the first time (UUIDv7 on a terminal); injected so rules stay pure. */
   readonly newId: () => string;
+  /**
+   * The lots a spend (a redemption, a donation) or a return's take-back may draw, and at most how
+   * many points of each: what the server reserved for the hold behind it. Another counter's hold
+   * reserved other points, so the two never draw one lot twice. An empty map: nothing may be drawn
+   * (a return at an enrolled terminal without a hold takes nothing back). Absent: any open lot,
+   * soonest-expiring first (a terminal not enrolled with a server).
+   */
+  readonly spendLots?: ReadonlyMap<string, number>;
 }
 
 export const bookedKey = (kind: string, period: string): string => `${kind}|${period}`;

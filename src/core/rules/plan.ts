@@ -3,6 +3,7 @@
  * copy of the member's state so later steps see earlier ones (a birthday credit can pay for the
  * redemption that follows). The ledger books a plan as is, in one SQLite transaction.
  */
+import { TallyError } from '../errors.js';
 import { deterministicUuid } from '../ids.js';
 import {
   ACCOUNTS,
@@ -125,7 +126,7 @@ export class Plan {
   /** Debits points from the member to `to`, drawing lots (those of `prefer` transfers first). Throws insufficient-points. */
   debit(kind: TransferKind, amount: number, to: string, key: BusinessKey, options: TransferOptions & { prefer?: ReadonlySet<string>; onlyLots?: readonly OpenLot[] } = {}): PlannedTransfer | undefined {
     if (amount === 0) return undefined;
-    const drawn = drawFromLots(options.onlyLots ?? this.state.lots, amount, options.prefer);
+    const drawn = drawFromLots(options.onlyLots ?? this.spendable(kind, amount) ?? this.state.lots, amount, options.prefer);
     const transfer = this.push(kind, 'points', amount, memberAccount(this.member.id), to, key, options, { drawn });
     for (const draw of drawn) {
       const index = this.state.lots.findIndex((l) => l.id === draw.lotId);
@@ -136,6 +137,20 @@ export class Plan {
     }
     this.state.balance -= amount;
     return transfer;
+  }
+
+  /** For a spend (or a return's take-back) under a server hold, only what the hold reserved (RuleContext.spendLots); else null. */
+  private spendable(kind: TransferKind, amount: number): OpenLot[] | null {
+    const reserved = this.ctx.spendLots;
+    if (reserved === undefined || (kind !== 'redeem' && kind !== 'donation' && kind !== 'return-earn')) return null;
+    const lots = this.state.lots.flatMap((l) => {
+      const points = reserved.get(l.id);
+      return points === undefined ? [] : [{ ...l, remaining: Math.min(l.remaining, points) }];
+    });
+    const total = lots.reduce((sum, l) => sum + Math.max(0, l.remaining), 0);
+    // The counter's copy of the lots lags the server's (an entry of its own not pushed yet drew one).
+    if (total < amount) throw new TallyError('insufficient-points', `Of the points the server held for this spend, ${total} are open in this terminal's copy, ${amount} needed: sync, then try again; nothing was written`);
+    return lots;
   }
 
   /** A points movement between two program accounts on the member's behalf (a written-off return). */

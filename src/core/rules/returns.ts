@@ -175,8 +175,15 @@ export function planReturn(member: MemberState, sale: SaleRecord, previous: read
     pointsOwed += owed;
   }
   const pointsExpired = pointsReversed - pointsOwed;
-  // A member below zero (two counters spent the same points offline) has nothing to take back.
-  const pointsCollected = Math.max(0, Math.min(pointsOwed, plan.view.balance));
+  // A member below zero (two counters spent the same points offline) has nothing to take back. At
+  // an enrolled terminal only what the server reserved for this return is taken back (spendLots:
+  // nothing when offline): the member may have spent the rest at another counter meanwhile, and a
+  // return must never take a lot below zero. What is not collected is booked as uncollected.
+  // Of the reserved points, only those still open in this counter's copy can be drawn (an entry of
+  // its own not yet on the server may have drawn one of those lots): the rest is uncollected too.
+  const spendLots = ctx.spendLots;
+  const reserved = spendLots === undefined ? Number.POSITIVE_INFINITY : plan.view.lots.reduce((sum, l) => sum + Math.min(l.remaining, spendLots.get(l.id) ?? 0), 0);
+  const pointsCollected = Math.max(0, Math.min(pointsOwed, plan.view.balance, reserved));
   const pointsUncollected = pointsOwed - pointsCollected;
   plan.debit('return-earn', pointsCollected, ACCOUNTS.issuance, { type: 'transaction', kind: 'return-earn' }, {
     prefer: new Set(sale.earned.map((e) => e.transferId)),

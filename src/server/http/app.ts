@@ -234,7 +234,7 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
       return refuse(request, reply, new HttpError(409, 'insufficient', `The member has ${Math.max(0, outcome.available)} points available, counting what other counters hold: nothing was held`, { available: outcome.available }));
     }
     const state = await store.memberState(body.memberId, { storeId: terminal.storeId, terminalId: terminal.terminalId });
-    return { holdId: outcome.holdId, points: outcome.points, expiresAt: outcome.expiresAt, serverTime: now, state };
+    return { holdId: outcome.holdId, points: outcome.points, expiresAt: outcome.expiresAt, serverTime: now, state, lots: outcome.lots };
   });
 
   register('hold-void', async (request) => {

@@ -4,7 +4,8 @@
  * these in its own dialect (sqlite/spending.ts, postgres/spending.ts), inside the push's transaction.
  */
 import { spendingAuthoritySchema, type SpendingAuthorityBody } from '../../contract/spending.js';
-import { int, text, type Row } from './rows.js';
+import { compareLots } from '../../core/rules/lots.js';
+import { int, intOrNull, text, type Row } from './rows.js';
 import type { PushBatch, PushOutcome } from './store.js';
 
 export interface HoldRequestRecord {
@@ -17,7 +18,48 @@ export interface HoldRequestRecord {
   readonly expiresAt: number;
 }
 
-export type HoldOutcome = { readonly ok: true; readonly holdId: string; readonly points: number; readonly expiresAt: number } | { readonly ok: false; readonly available: number };
+/** A lot and the points of it a hold reserves (what the spend booked against the hold draws). */
+export interface HoldLot {
+  readonly lotId: string;
+  readonly points: number;
+}
+
+export type HoldOutcome =
+  | { readonly ok: true; readonly holdId: string; readonly points: number; readonly expiresAt: number; readonly lots: readonly HoldLot[] }
+  | { readonly ok: false; readonly available: number };
+
+/**
+ * The SQL (both dialects, parameters in `p`) for a member's open lots with what other unexpired
+ * holds reserve of each: `id`, `remaining`, `earned_at`, `expires_at`, `reserved`.
+ * p(1) member, p(2) now, p(3) the hold being granted (its own reservation is not another's).
+ */
+export const HOLD_LOTS_SQL = (p: (n: number) => string): string => `SELECT l.id, l.remaining, l.earned_at, l.expires_at,
+    coalesce((SELECT sum(hl.points) FROM hold_lots hl JOIN holds h ON h.member_id = hl.member_id AND h.id = hl.hold_id
+      WHERE hl.member_id = l.member_id AND hl.lot_id = l.id AND h.state = 'held' AND h.expires_at > ${p(2)} AND h.id <> ${p(3)}), 0) AS reserved
+  FROM lots l WHERE l.member_id = ${p(1)} AND l.remaining > 0`;
+
+/**
+ * The lots a new hold reserves: soonest-expiring first (the order a terminal draws in, src/core/rules/lots.ts),
+ * each only for what other unexpired holds leave of it, and never a lot that expires before the hold
+ * does (the counter would expire it before the spend). Two counters holding at once are thus given
+ * different points of the member's lots, not both the same lot: each books exactly the draws named
+ * here. `available` is what could be reserved in all (the hold is refused when short).
+ */
+export function assignHoldLots(rows: readonly Row[], points: number, holdExpiresAt: number): { readonly lots: HoldLot[]; readonly available: number } {
+  const open = rows
+    .map((r) => ({ id: text(r, 'id'), remaining: int(r, 'remaining') - int(r, 'reserved'), earnedAt: int(r, 'earned_at'), expiresAt: intOrNull(r, 'expires_at'), sourceTransferId: '' }))
+    .filter((l) => l.remaining > 0 && (l.expiresAt === null || l.expiresAt > holdExpiresAt))
+    .sort(compareLots);
+  const lots: HoldLot[] = [];
+  let left = points;
+  for (const lot of open) {
+    if (left === 0) break;
+    const take = Math.min(left, lot.remaining);
+    lots.push({ lotId: lot.id, points: take });
+    left -= take;
+  }
+  return { lots, available: open.reduce((sum, l) => sum + l.remaining, 0) };
+}
 
 export type VoidOutcome = 'voided' | 'posted' | 'expired' | 'unknown';
 

@@ -40,7 +40,7 @@ import { defaultBackupDir, endOfDay, eodLines, eodSlip } from '../sync/eod.js';
 import { dayKeySchema } from '../../contract/day-report.js';
 import { FileSecretStore, secretsDirFor } from '../trust/secret-store.js';
 import { LoyaltyService, type CheckoutResult, type MemberSummary, type ServiceOptions } from '../loyalty-service.js';
-import type { SpendProof } from '../../contract/commands.js';
+import type { ReturnArgs, SpendProof } from '../../contract/commands.js';
 import { Formatter, type Lang } from './format.js';
 import { HELP, commandHelp } from './help.js';
 
@@ -763,7 +763,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         return 0;
       });
     case 'return':
-      return withService(ctx, false, (service, f) => {
+      return withService(ctx, false, async (service, f) => {
         const amount = optional(options, 'amount');
         const lineArgs = (options.line as string[] | undefined) ?? [];
         const linesFile = optional(options, 'lines');
@@ -790,11 +790,14 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
           ...(store ? { originalStore: store } : {}),
           ...(cashier ? { cashier } : {}),
         };
-        const r = service.returnSale(all ? { ...common, all: true } : amount !== undefined ? { ...common, amount: wholeNumber(amount, 'Amount') } : { ...common, lines: lines ?? [] });
+        const args: ReturnArgs = all ? { ...common, all: true } : amount !== undefined ? { ...common, amount: wholeNumber(amount, 'Amount') } : { ...common, lines: lines ?? [] };
+        // At an enrolled terminal the points taken back are held on the server first, like a spend:
+        // another counter may have let the member spend them already (then they are uncollected).
+        const r = await spendingCommand(ctx, service, { kind: 'return', args }, () => service.returnSale(args));
         out(
           [
             `Return ${r.txnId} of sale ${r.originalTxnId}${r.replayed ? ' (already booked; nothing new written)' : ''}${r.fullyReturned ? ' — sale fully returned' : ''}`,
-            `Points taken back: ${f.points(r.pointsCollected)}${r.pointsUncollected > 0 ? ` (${f.points(r.pointsUncollected)} already spent${r.refundDeduction > 0 ? `: take ${f.money(r.refundDeduction)} off the refund` : ', written off'})` : ''}`,
+            `Points taken back: ${f.points(r.pointsCollected)}${r.pointsUncollected > 0 ? ` (${f.points(r.pointsUncollected)} already spent or not confirmed by the server${r.refundDeduction > 0 ? `: take ${f.money(r.refundDeduction)} off the refund` : ', written off'})` : ''}`,
             ...((r.pointsExpired ?? 0) > 0 ? [`Not taken again: ${f.points(r.pointsExpired ?? 0)} of the sale had already expired`] : []),
             ...(r.redeemedRestored > 0
               ? [`Redeemed points given back: ${f.points(r.redeemedRestored)}${(r.redeemedExpired ?? 0) > 0 ? ` (${f.points(r.redeemedExpired ?? 0)} past their expiry date: expired at once)` : ''}`]

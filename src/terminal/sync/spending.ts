@@ -12,7 +12,7 @@ import { isTallyError, TallyError } from '../../core/errors.js';
 import { checkOfflineSpending } from '../../core/rules/spending.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { applyPulled } from '../ledger/pulled.js';
-import type { LoyaltyService, SpendingGate } from '../loyalty-service.js';
+import type { LoyaltyService, SpendingAuthority, SpendingGate } from '../loyalty-service.js';
 import type { SecretStore } from '../trust/secret-store.js';
 import { SyncClient } from './client.js';
 import { pushOutbox } from './push.js';
@@ -39,12 +39,19 @@ export function offlineGate(ledger: Ledger, wallNow: () => number): SpendingGate
   };
 }
 
-/** The gate for spending against a hold: never more than was held. */
-export function holdGate(hold: { readonly holdId: string; readonly points: number }): SpendingGate {
-  return (_memberId, points) => {
+/**
+ * The gate for spending against a hold: never more than was held, and only from the lots the server
+ * reserved for it (`lots`; absent for a server that names none).
+ */
+export function holdGate(hold: { readonly holdId: string; readonly points: number; readonly memberId?: string; readonly lots?: readonly { readonly lotId: string; readonly points: number }[] }): SpendingGate {
+  const gate = (_memberId: string, points: number): SpendingAuthority => {
     if (points > hold.points) throw new TallyError('spend-limit', `This spends ${points} points but ${hold.points} were held on the server: try again; nothing was written`);
     return { kind: 'hold', holdId: hold.holdId, points };
   };
+  if (hold.memberId === undefined || hold.lots === undefined) return gate;
+  const lots = new Map<string, number>();
+  for (const l of hold.lots) lots.set(l.lotId, (lots.get(l.lotId) ?? 0) + l.points);
+  return Object.assign(gate, { reserved: { memberId: hold.memberId, lots } });
 }
 
 export interface AuthorisedSpend {
@@ -79,16 +86,24 @@ export async function authoriseSpend(
   } catch {
     client = undefined;
   }
-  const holdId = toBase64Url(new Uint8Array(randomBytes(12)));
-  let answer: Awaited<ReturnType<SyncClient['hold']>> | null = null;
-  if (client) {
+  const ask = async (asked: number): Promise<{ readonly holdId: string; readonly answer: Awaited<ReturnType<SyncClient['hold']>> | null }> => {
+    const holdId = toBase64Url(new Uint8Array(randomBytes(12)));
+    if (!client) return { holdId, answer: null };
     try {
-      answer = await client.hold({ memberId, holdId, points });
+      return { holdId, answer: await client.hold({ memberId, holdId, points: asked }) };
     } catch (error) {
       // No answer (or a server fault): the counter goes on offline, within its budget.
       if (!isTallyError(error)) throw error;
-      answer = null;
+      return { holdId, answer: null };
     }
+  };
+  let { holdId, answer } = await ask(points);
+  // A return is never refused for the points: it takes back what the server can still reserve (the
+  // member may have spent the rest at another counter), and books the rest as uncollected.
+  if (request.kind === 'return' && answer !== null && !answer.ok && answer.available > 0) ({ holdId, answer } = await ask(Math.min(points, answer.available)));
+  if (request.kind === 'return' && (answer === null || !answer.ok)) {
+    // Offline, or nothing left to take back: the service takes nothing back without a hold.
+    return NOTHING;
   }
   if (answer === null || !client) {
     service.useSpendingGate(offlineGate(ledger, wallNow));
@@ -100,7 +115,7 @@ export async function authoriseSpend(
   // What the server holds of the member first: the spend then draws the lots that are really open.
   const now = wallNow();
   ledger.transaction(() => applyPulled(ledger.db, answer.hold.state, now));
-  service.useSpendingGate(holdGate({ holdId, points }));
+  service.useSpendingGate(holdGate({ holdId, points: answer.hold.points, memberId, lots: answer.hold.lots }));
   const online = client;
   return {
     mode: 'hold',

@@ -363,7 +363,21 @@ export class Actions {
         ? { originalTxnId: sale.txn_id, returnId, all: true, cashier: 'sim', ...from }
         : { originalTxnId: sale.txn_id, returnId, amount: this.random.int(1, Math.floor(amountDue / 2)), cashier: 'sim', ...from };
     t.journal.push({ kind: 'return', args });
-    this.attempt(t, this.returnSpec(t, args), (service) => service.returnSale(args));
+    await this.gatedReturn(t, args, this.returnSpec(t, args));
+  }
+
+  /**
+   * A return as the CLI runs it at an enrolled terminal: the points it takes back held on the server
+   * first (with no answer, or none left, it takes nothing back), then the command, then the hold settled.
+   */
+  private async gatedReturn(t: SimTerminal, args: ReturnArgs, spec: CommandSpec): Promise<Attempt> {
+    const { world } = this;
+    const { service } = world.open(t);
+    const authorised = await authoriseSpend(service, { kind: 'return', args }, { secrets: t.secrets, wallNow: world.clock.terminal(t.id), client: t.client });
+    if (authorised.mode !== 'none') this.count(`return-hold:${authorised.mode}`);
+    const attempt = this.attempt(t, { ...spec, label: `${spec.label}${authorised.mode === 'none' ? '' : ` (${authorised.mode})`}` }, (s) => s.returnSale(args), authorised.mode);
+    if (attempt.status !== 'crashed') await authorised.settle({ booked: attempt.status === 'booked' });
+    return attempt;
   }
 
   private returnSpec(t: SimTerminal, args: ReturnArgs): CommandSpec {
@@ -386,7 +400,7 @@ export class Actions {
       await this.gatedCheckout(t, args, this.checkoutSpec(t, args, label, [...SPEND_REFUSALS, 'unknown-card']));
     } else {
       const args = command.args;
-      this.attempt(t, { ...this.returnSpec(t, args), label: `${label} return ${args.returnId}` }, (service) => service.returnSale(args));
+      await this.gatedReturn(t, args, { ...this.returnSpec(t, args), label: `${label} return ${args.returnId}` });
     }
   }
 

@@ -8,9 +8,9 @@
  * - each terminal's end-of-day report equals the server's for every day it booked on;
  * - the server's state does not depend on arrival order: the pushes it accepted, replayed into a
  *   fresh store in their original order, give the same store; in another order (each terminal's
- *   batches still in their own order, as its sequence demands), the same entries, lots and balances,
- *   and the same terminal for every entry but a once-only one booked at several counters, which the
- *   first copy to arrive wins (the set of its bookings must still be the same).
+ *   batches still in their own order, epochs included, as its outbox sends them), the same entries,
+ *   lots and balances, and the same terminal for every entry but a once-only one booked at several
+ *   counters, which the first copy to arrive wins (the set of its bookings must still be the same).
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -192,11 +192,19 @@ function difference(label: string, a: readonly string[], b: readonly string[]): 
   return [`${label}: ${onlyA.length + onlyB.length} lines differ, e.g. live "${onlyA[0] ?? '-'}" / replayed "${onlyB[0] ?? '-'}"`];
 }
 
-/** Each terminal's accepted pushes stay in their order; the streams interleave at random. */
-function interleave(pushes: readonly AcceptedPush[], random: Random): AcceptedPush[] {
+/**
+ * Each terminal's accepted pushes stay in their order, across its epochs too; the terminals' streams
+ * interleave at random. A terminal pushes its outbox oldest first, so after a restore what is left of
+ * the old epoch goes before the new epoch's entries (src/terminal/sync/push.ts): an order in which a
+ * terminal's new epoch overtakes its old one never happens. It matters: a sale re-keyed after the
+ * restore is the same entry (same business key, new id) in both epochs, the server keeps whichever
+ * arrives first, and other counters then draw from the lots of the one they pulled. Interleaving the
+ * epochs as independent streams kept the other copy and left those draws on lots nobody granted.
+ */
+export function interleave(pushes: readonly AcceptedPush[], random: Random): AcceptedPush[] {
   const streams = new Map<string, AcceptedPush[]>();
   for (const p of pushes) {
-    const key = `${p.terminalId}/${p.request.epoch}`;
+    const key = p.terminalId;
     streams.set(key, [...(streams.get(key) ?? []), p]);
   }
   const queues = [...streams.values()];

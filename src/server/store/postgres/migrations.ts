@@ -356,6 +356,23 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         FOR EACH ROW EXECUTE FUNCTION tally_refuse_change('offline spends are append-only');
     `,
   },
+  {
+    version: 4,
+    description: 'server: the lots a hold reserves, so concurrent holds never draw one lot twice',
+    sql: `
+      -- See the SQLite migration 4: the lots a granted hold reserves, the terms of the hold.
+      CREATE TABLE hold_lots (
+        member_id text NOT NULL,
+        hold_id text NOT NULL,
+        lot_id text NOT NULL,
+        points bigint NOT NULL CHECK (points > 0),
+        PRIMARY KEY (member_id, hold_id, lot_id),
+        FOREIGN KEY (member_id, hold_id) REFERENCES holds (member_id, id)
+      );
+      CREATE TRIGGER hold_lots_append_only BEFORE UPDATE OR DELETE ON hold_lots
+        FOR EACH ROW EXECUTE FUNCTION tally_refuse_change('the lots of a hold never change');
+    `,
+  },
 ];
 
 export const PG_LATEST_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

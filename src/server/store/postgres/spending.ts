@@ -4,7 +4,7 @@
  * the other and cannot both be granted the same points.
  */
 import { int, text, type Row } from '../rows.js';
-import { authorisedSpends, grantFromRow, RISK_GRANTS_SQL, RISK_OVERDRAWN_SQL, riskReport, type GrantTerms, type HoldOutcome, type HoldRequestRecord, type OfflineGrantRecord, type RiskRow, type VoidOutcome } from '../spending.js';
+import { assignHoldLots, authorisedSpends, grantFromRow, HOLD_LOTS_SQL, RISK_GRANTS_SQL, RISK_OVERDRAWN_SQL, riskReport, type GrantTerms, type HoldOutcome, type HoldRequestRecord, type OfflineGrantRecord, type RiskRow, type VoidOutcome } from '../spending.js';
 import type { PushBatch, PushOutcome } from '../store.js';
 import type { PgClient } from './driver.js';
 
@@ -31,12 +31,16 @@ export async function pgCreateHold(c: Queryable, h: HoldRequestRecord): Promise<
   const [held] = await rows(c, 'SELECT points, expires_at, state, store_id, terminal_id FROM holds WHERE member_id = $1 AND id = $2', [h.memberId, h.holdId]);
   if (held) {
     if (text(held, 'store_id') === h.storeId && text(held, 'terminal_id') === h.terminalId && int(held, 'points') === h.points && text(held, 'state') === 'held' && int(held, 'expires_at') > h.now) {
-      return { ok: true, holdId: h.holdId, points: h.points, expiresAt: int(held, 'expires_at') };
+      const lots = (await rows(c, 'SELECT lot_id, points FROM hold_lots WHERE member_id = $1 AND hold_id = $2 ORDER BY lot_id', [h.memberId, h.holdId])).map((r) => ({ lotId: text(r, 'lot_id'), points: int(r, 'points') }));
+      return { ok: true, holdId: h.holdId, points: h.points, expiresAt: int(held, 'expires_at'), lots };
     }
     return { ok: false, available: await available(c, h.memberId, h.now, h.holdId) };
   }
   const left = await available(c, h.memberId, h.now, null);
-  if (left < h.points) return { ok: false, available: left };
+  // The member's lock (above) serialises this with every other hold and push of the member.
+  const assigned = assignHoldLots(await rows(c, HOLD_LOTS_SQL((n) => `$${n}`), [h.memberId, h.now, h.holdId]), h.points, h.expiresAt);
+  // See sqliteCreateHold: short by the balance or by the lots left to reserve.
+  if (left < h.points || assigned.available < h.points) return { ok: false, available: Math.min(left, assigned.available) };
   await c.query(`INSERT INTO holds (member_id, id, store_id, terminal_id, points, created_at, expires_at, state) VALUES ($1, $2, $3, $4, $5, $6, $7, 'held')`, [
     h.memberId,
     h.holdId,
@@ -46,7 +50,8 @@ export async function pgCreateHold(c: Queryable, h: HoldRequestRecord): Promise<
     h.now,
     h.expiresAt,
   ]);
-  return { ok: true, holdId: h.holdId, points: h.points, expiresAt: h.expiresAt };
+  for (const l of assigned.lots) await c.query('INSERT INTO hold_lots (member_id, hold_id, lot_id, points) VALUES ($1, $2, $3, $4)', [h.memberId, h.holdId, l.lotId, l.points]);
+  return { ok: true, holdId: h.holdId, points: h.points, expiresAt: h.expiresAt, lots: assigned.lots };
 }
 
 export async function pgVoidHold(c: Queryable, k: { memberId: string; holdId: string; storeId: string; terminalId: string; now: number }): Promise<VoidOutcome> {

@@ -356,6 +356,27 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
         BEGIN SELECT RAISE(ABORT, 'offline spends are append-only'); END;
     `,
   },
+  {
+    version: 4,
+    description: 'server: the lots a hold reserves, so concurrent holds never draw one lot twice',
+    sql: `
+      -- The lots (and points of each) the server assigned to a hold when it granted it: the spend draws
+      -- exactly these, and a later hold is assigned only what unexpired holds leave of a lot. Terms of
+      -- the hold: never changed, never deleted.
+      CREATE TABLE hold_lots (
+        member_id TEXT NOT NULL,
+        hold_id TEXT NOT NULL,
+        lot_id TEXT NOT NULL,
+        points INTEGER NOT NULL CHECK (points > 0),
+        PRIMARY KEY (member_id, hold_id, lot_id),
+        FOREIGN KEY (member_id, hold_id) REFERENCES holds (member_id, id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TRIGGER hold_lots_append_only BEFORE UPDATE ON hold_lots
+        BEGIN SELECT RAISE(ABORT, 'the lots of a hold never change'); END;
+      CREATE TRIGGER hold_lots_no_delete BEFORE DELETE ON hold_lots
+        BEGIN SELECT RAISE(ABORT, 'the lots of a hold never change'); END;
+    `,
+  },
 ];
 
 export const SQLITE_LATEST_VERSION = SQLITE_MIGRATIONS.at(-1)?.version ?? 0;

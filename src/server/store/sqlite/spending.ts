@@ -1,6 +1,6 @@
 /** Holds, offline budgets and risk on SQLite (see ../spending.ts); called inside the store's write transactions. */
 import { int, text, type Row } from '../rows.js';
-import { authorisedSpends, grantFromRow, RISK_GRANTS_SQL, RISK_OVERDRAWN_SQL, riskReport, type GrantTerms, type HoldOutcome, type HoldRequestRecord, type OfflineGrantRecord, type RiskRow, type VoidOutcome } from '../spending.js';
+import { assignHoldLots, authorisedSpends, grantFromRow, HOLD_LOTS_SQL, RISK_GRANTS_SQL, RISK_OVERDRAWN_SQL, riskReport, type GrantTerms, type HoldLot, type HoldOutcome, type HoldRequestRecord, type OfflineGrantRecord, type RiskRow, type VoidOutcome } from '../spending.js';
 import type { PushBatch, PushOutcome } from '../store.js';
 import type { SqliteDatabase } from './driver.js';
 
@@ -13,17 +13,23 @@ const available = (db: SqliteDatabase, memberId: string, now: number, exceptHold
     .pluck()
     .get({ m: memberId, now, except: exceptHold }) as number;
 
+const holdLots = (db: SqliteDatabase, memberId: string, holdId: string): HoldLot[] =>
+  (db.prepare('SELECT lot_id, points FROM hold_lots WHERE member_id = ? AND hold_id = ? ORDER BY lot_id').all(memberId, holdId) as Row[]).map((r) => ({ lotId: text(r, 'lot_id'), points: int(r, 'points') }));
+
 export function sqliteCreateHold(db: SqliteDatabase, h: HoldRequestRecord): HoldOutcome {
   const held = db.prepare('SELECT points, expires_at, state, store_id, terminal_id FROM holds WHERE member_id = ? AND id = ?').get(h.memberId, h.holdId) as Row | undefined;
   // The same hold asked again (a lost answer): the same answer, if it is still the caller's and unchanged.
   if (held) {
     if (text(held, 'store_id') === h.storeId && text(held, 'terminal_id') === h.terminalId && int(held, 'points') === h.points && text(held, 'state') === 'held' && int(held, 'expires_at') > h.now) {
-      return { ok: true, holdId: h.holdId, points: h.points, expiresAt: int(held, 'expires_at') };
+      return { ok: true, holdId: h.holdId, points: h.points, expiresAt: int(held, 'expires_at'), lots: holdLots(db, h.memberId, h.holdId) };
     }
     return { ok: false, available: available(db, h.memberId, h.now, h.holdId) };
   }
   const left = available(db, h.memberId, h.now, null);
-  if (left < h.points) return { ok: false, available: left };
+  const assigned = assignHoldLots(db.prepare(HOLD_LOTS_SQL((n) => ['@m', '@now', '@hold'][n - 1]!)).all({ m: h.memberId, now: h.now, hold: h.holdId }) as Row[], h.points, h.expiresAt);
+  // Short by the balance (less other holds) or by the lots left to reserve (a lot overdrawn offline
+  // counts against the balance but holds nothing to draw): refused, with the smaller figure.
+  if (left < h.points || assigned.available < h.points) return { ok: false, available: Math.min(left, assigned.available) };
   db.prepare(`INSERT INTO holds (member_id, id, store_id, terminal_id, points, created_at, expires_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'held')`).run(
     h.memberId,
     h.holdId,
@@ -33,7 +39,9 @@ export function sqliteCreateHold(db: SqliteDatabase, h: HoldRequestRecord): Hold
     h.now,
     h.expiresAt,
   );
-  return { ok: true, holdId: h.holdId, points: h.points, expiresAt: h.expiresAt };
+  const reserve = db.prepare('INSERT INTO hold_lots (member_id, hold_id, lot_id, points) VALUES (?, ?, ?, ?)');
+  for (const l of assigned.lots) reserve.run(h.memberId, h.holdId, l.lotId, l.points);
+  return { ok: true, holdId: h.holdId, points: h.points, expiresAt: h.expiresAt, lots: assigned.lots };
 }
 
 export function sqliteVoidHold(db: SqliteDatabase, k: { memberId: string; holdId: string; storeId: string; terminalId: string; now: number }): VoidOutcome {
