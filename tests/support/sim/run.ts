@@ -12,7 +12,8 @@
  * - TALLY_SIM_IGNORE: a regular expression; problems it matches are listed but do not end the run;
  * - TALLY_SIM_SKIP: step kinds to leave out (comma-separated, actions.ts `StepKind`), and `rekey`
  *   for no lost command sent again after a restore.
- * The last two are for looking past a known defect for the next one; never set them in CI.
+ * - TALLY_SIM_TRACE_LINES: how many trace lines a failure prints (default 60; the whole run for a long look).
+ * SKIP and IGNORE are for looking past a known defect for the next one; never set them in CI.
  */
 import { randomInt } from 'node:crypto';
 import { tempDir } from '../ledger-fixture.js';
@@ -25,7 +26,7 @@ import { SimWorld } from './world.js';
 
 /** 2026-03-02 14:00 UTC: a Monday morning in New York, the evening in Seoul. */
 export const SIM_START = Date.UTC(2026, 2, 2, 14, 0, 0);
-const TRACE_LINES = 60;
+const TRACE_LINES = envInt('TALLY_SIM_TRACE_LINES', 60, 1);
 /** Every row seen before is re-hashed every this many steps (and at the end); other steps check new rows and presence. */
 const FULL_CHECK_EVERY = 10;
 
