@@ -175,9 +175,16 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   const user = userInfo().username;
   if (process.getuid?.() !== 0 && user !== 'postgres') fail(`this process runs as ${user}, not root or postgres, so it cannot start Debian's cluster`);
   const cluster = await ensureRunning(newestCluster());
-  // Idempotent, and safe when several test files do it at once.
+  ensureRole(cluster.port);
+  const adminUrl = `postgres://${ROLE}:${ROLE}@127.0.0.1:${cluster.port}/postgres`;
+  await waitForConnections(adminUrl);
+  return createOn(adminUrl, label);
+}
+
+/** The tests' role; idempotent, and safe when several test files do it at once. */
+function ensureRole(port: number): void {
   psqlAsPostgres(
-    cluster.port,
+    port,
     `DO $$ BEGIN
        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${ROLE}') THEN
          CREATE ROLE ${ROLE} LOGIN CREATEDB PASSWORD '${ROLE}';
@@ -185,7 +192,65 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
      EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
      END $$;`,
   );
-  const adminUrl = `postgres://${ROLE}:${ROLE}@127.0.0.1:${cluster.port}/postgres`;
-  await waitForConnections(adminUrl);
-  return createOn(adminUrl, label);
+}
+
+export interface SmallDiskDatabase extends TestDatabase {
+  /** Fills the file system under the database's tablespace to its last page. */
+  fill(): void;
+  /** Frees what `fill` took. */
+  free(): void;
+}
+
+/**
+ * A fresh database whose tablespace lives on a small tmpfs (`sizeMb`), for a full disk on the
+ * server's PostgreSQL: the tables and indexes are there, the write-ahead log stays on the cluster's
+ * own disk (a full WAL disk stops PostgreSQL itself, which is no test of Tally). Needs Debian's
+ * local cluster and root (a tablespace is made by a superuser, and the mount must be one the
+ * cluster sees); with TALLY_TEST_DATABASE_URL it fails saying so. `drop()` removes the database,
+ * the tablespace and the mount.
+ */
+export async function createSmallDiskDatabase(label: string, sizeMb: number): Promise<SmallDiskDatabase> {
+  if (process.env['TALLY_TEST_DATABASE_URL']) fail('a full-disk test needs the local Debian cluster (a tablespace on a tmpfs); unset TALLY_TEST_DATABASE_URL and run as root');
+  if (process.getuid?.() !== 0) fail('a full-disk test mounts a tmpfs for a tablespace: run it as root');
+  const cluster = await ensureRunning(newestCluster());
+  const name = uniqueName(label);
+  const mount = `/tmp/${name}-disk`;
+  const run = (command: string, args: readonly string[]): string => execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  run('mkdir', ['-p', mount]);
+  run('mount', ['-t', 'tmpfs', '-o', `size=${sizeMb}m,mode=0755`, 'tmpfs', mount]);
+  const space = `${mount}/pg`;
+  try {
+    run('mkdir', [space]);
+    run('chown', ['postgres:postgres', space]);
+    ensureRole(cluster.port);
+    psqlAsPostgres(cluster.port, `CREATE TABLESPACE ${quoteIdent(name)} LOCATION '${space}'`);
+    psqlAsPostgres(cluster.port, `CREATE DATABASE ${quoteIdent(name)} OWNER ${ROLE} TABLESPACE ${quoteIdent(name)}`);
+  } catch (error) {
+    // Nothing left behind: no tablespace pointing into a mount that is gone, no mount.
+    try {
+      psqlAsPostgres(cluster.port, `DROP TABLESPACE IF EXISTS ${quoteIdent(name)}`);
+    } finally {
+      run('umount', [mount]);
+      run('rmdir', [mount]);
+    }
+    throw error;
+  }
+  const url = `postgres://${ROLE}:${ROLE}@127.0.0.1:${cluster.port}/${name}`;
+  await waitForConnections(url);
+  return {
+    url,
+    name,
+    fill: () => {
+      execFileSync('sh', ['-c', `dd if=/dev/zero of=${mount}/filler bs=64k 2>/dev/null; dd if=/dev/zero of=${mount}/filler-pages bs=4k 2>/dev/null; true`]);
+    },
+    free: () => {
+      run('rm', ['-f', `${mount}/filler`, `${mount}/filler-pages`]);
+    },
+    drop: async () => {
+      psqlAsPostgres(cluster.port, `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      psqlAsPostgres(cluster.port, `DROP TABLESPACE IF EXISTS ${quoteIdent(name)}`);
+      run('umount', [mount]);
+      run('rmdir', [mount]);
+    },
+  };
 }
