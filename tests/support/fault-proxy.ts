@@ -34,6 +34,8 @@ export type Fault =
   | { readonly kind: 'reset-mid-body'; readonly fraction?: number }
   /** The server gets the whole request and answers; the client's connection is reset instead of the answer. */
   | { readonly kind: 'lose-response' }
+  /** The server answers; the client gets the first `fraction` of the answer's bytes (head included), then a reset. */
+  | { readonly kind: 'cut-response'; readonly fraction: number }
   /**
    * The server gets the request twice, on two connections: at the same time (`concurrent`), one
    * after the other, or the second copy `lateMs` after the client got the first answer (a
@@ -326,6 +328,13 @@ export async function startFaultProxy(options: { readonly target: number; readon
         await exchange(record, bytes, 0);
         client.resetAndDestroy();
         return over(false);
+      case 'cut-response': {
+        const { response } = await exchange(record, bytes, 0);
+        if (response !== null && !client.destroyed) client.write(response.subarray(0, Math.max(1, Math.floor(response.length * fault.fraction))));
+        await sleep(20);
+        if (!client.destroyed) client.resetAndDestroy();
+        return over(false);
+      }
       case 'duplicate': {
         if (fault.lateMs !== undefined) {
           const first = await exchange(record, bytes, 0);
@@ -521,6 +530,8 @@ export function randomFaults(random: () => number, weights: FaultWeights = DEFAU
       case 'drop':
       case 'lose-response':
         return { kind };
+      case 'cut-response':
+        return { kind, fraction: random() };
       case 'reset-mid-body':
         return { kind, fraction: random() };
       case 'duplicate': {

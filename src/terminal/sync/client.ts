@@ -65,7 +65,15 @@ export class SyncClient {
       const why = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : error instanceof Error ? ((error.cause as { code?: string } | undefined)?.code ?? error.message) : String(error);
       throw new TallyError('io-error', `The server ${this.options.baseUrl} cannot be reached (${why}): nothing was lost; try again when the link is back`, { retryable: true });
     }
-    const text = await response.text();
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      // The answer stopped part-way (the link dropped, the server died, the timeout ran out while
+      // reading): whatever the request was, this terminal wrote nothing from it.
+      const why = error instanceof Error && error.name === 'TimeoutError' ? `no whole answer within ${this.timeoutMs} ms` : 'the answer was cut off part-way';
+      throw new TallyError('io-error', `The server ${this.options.baseUrl} stopped answering (${why}): nothing was lost; try again when the link is back`, { retryable: true });
+    }
     try {
       return { status: response.status, json: text === '' ? null : (JSON.parse(text) as unknown) };
     } catch {
