@@ -63,6 +63,12 @@ function layerRule(layer, { nodeBuiltins = false, packages = [], folders = [], w
 const NATIVE = ['better-sqlite3', 'electron', 'serialport', '@serialport', 'node-hid', 'pg'];
 const CORE_PACKAGES = [...NATIVE, 'fastify', 'react', 'react-dom'];
 
+const TERMINAL_LAYER = {
+  packages: ['electron'],
+  folders: ['server', 'ui'],
+  why: 'is the terminal backend (Node); it may import src/core/, src/contract/ and native packages.',
+};
+
 const CORE_WHY = 'is pure domain code that runs anywhere and may import nothing with I/O.';
 const environmentGlobals = ['process', 'Buffer', 'require', '__dirname', '__filename', 'window', 'document'].map(
   (name) => ({
@@ -157,11 +163,20 @@ export default defineConfig(
   },
   {
     files: ['src/terminal/**'],
-    rules: layerRule('src/terminal/', {
-      packages: ['electron'],
-      folders: ['server', 'ui'],
-      why: 'is the terminal backend (Node); it may import src/core/, src/contract/ and native packages.',
-    }),
+    rules: layerRule('src/terminal/', TERMINAL_LAYER),
+  },
+  // Printing prints what a command booked: the service calls it (through the slip sink), never the
+  // other way round, or the two import each other (issue 10's "one door in").
+  {
+    files: ['src/terminal/printing/**'],
+    rules: (() => {
+      const rules = layerRule('src/terminal/', TERMINAL_LAYER);
+      rules['no-restricted-imports'][1].patterns.push({
+        regex: '(^|/)loyalty-service(\\.js)?$',
+        message: `Layer rule (${DESIGN}): src/terminal/printing/ is called by the service through its slip sink and may not import loyalty-service (that makes an import circle); slip data lives in printing/slip-data.ts and src/contract/.`,
+      });
+      return rules;
+    })(),
   },
   // Unit tests beside core and contract code run under vitest in Node: they may read fixtures with
   // node:fs, but still may not reach into other layers or native packages.

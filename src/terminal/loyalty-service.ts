@@ -53,8 +53,8 @@ import {
 import type { BookedTransfer, HistoryEntry, Ledger, MemberRecord, TransactionKind, TransactionRow } from './ledger/ledger.js';
 import { verifyLedger, type VerifyReport } from './ledger/verify.js';
 import { newUuidV7 } from './uuid.js';
-import type { SlipData } from '../core/receipt/slip.js';
-import { slipFromCommand } from './printing/slip-data.js';
+import { slipFromCommand, type SlipSink } from './printing/slip-data.js';
+import type { MemberSummary } from '../contract/member-summary.js';
 import { hashPin, MAX_PIN_FAILURES, pinMatches } from './trust/pin.js';
 
 /**
@@ -95,26 +95,10 @@ export interface ServiceOptions {
    * Called inside each command's transaction, after booking, with the slip to print: a print
    * queue stores its job there, so the job commits with the command (and never without it).
    */
-  readonly onSlip?: (slip: SlipData, booking: { readonly transactionId: string; readonly now: Instant }) => void;
+  readonly onSlip?: SlipSink;
 }
 
-export interface MemberSummary {
-  readonly memberId: string;
-  readonly name: string | null;
-  readonly cards: readonly string[];
-  readonly balance: number;
-  readonly tier: TierProgress | null;
-  readonly membership: { readonly planId: string; readonly endsAt: Instant | null } | null;
-  readonly expiringSoon: readonly ExpiringAmount[];
-  readonly enrolledAt: Instant;
-  readonly birthday: string | null;
-  readonly phone: string | null;
-  readonly email: string | null;
-  readonly marketingConsent: boolean;
-  readonly hasPin: boolean;
-  readonly erasedAt: Instant | null;
-  readonly version: number;
-}
+export type { MemberSummary };
 
 interface CommandResultBase {
   readonly txnId: string;

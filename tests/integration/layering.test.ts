@@ -197,6 +197,32 @@ describe('layer rule: src/terminal/ runs in Node, never imports server or ui', (
   });
 });
 
+describe('layer rule: src/terminal/printing/ never imports the service that calls it', () => {
+  it('rejects ../loyalty-service.js, and still the other layers', async () => {
+    const message = await expectLayerError(
+      "import type { ServiceOptions } from '../loyalty-service.js';\nexport type X = ServiceOptions;\n",
+      'src/terminal/printing/x.ts',
+      'no-restricted-imports',
+      'src/terminal/printing/',
+    );
+    expect(message).toContain('slip-data.ts');
+    await expectLayerError("import { x } from '../../server/y.js';\nexport const z = x;\n", 'src/terminal/printing/x.ts', 'no-restricted-imports', 'src/terminal/');
+  });
+
+  it('allows slip data, the ledger, core and contract', async () => {
+    await expectClean(
+      [
+        "import type { SlipSink } from './slip-data.js';",
+        "import type { Ledger } from '../ledger/ledger.js';",
+        "import type { MemberSummary } from '../../contract/member-summary.js';",
+        'export type X = [SlipSink, Ledger, MemberSummary];',
+        '',
+      ].join('\n'),
+      'src/terminal/printing/x.ts',
+    );
+  });
+});
+
 describe('layer rule: src/server/ never imports src/terminal/', () => {
   it('rejects ../terminal/ledger/db.js and node-hid', async () => {
     await expectLayerError(

@@ -6,13 +6,13 @@
 import type { SlipData } from '../../core/receipt/slip.js';
 import type { Instant } from '../../core/time.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { ServiceOptions } from '../loyalty-service.js';
 import { PrinterRegistry, type PrinterConfig } from './printers.js';
 import { PrintQueue } from './print-queue.js';
 import { PrintWorker } from './print-worker.js';
 import { PrintLeases, type PrintLeasesOptions } from './print-leases.js';
 import { printerProfile } from './profiles.js';
 import { renderSlipBytes, renderSlipSvg } from './render-slip.js';
+import type { SlipSink } from './slip-data.js';
 import { loadCredentials, memberQrFor } from '../trust/terminal-credentials.js';
 import { FileSecretStore, secretsDirFor, type SecretStore } from '../trust/secret-store.js';
 import { createTransport } from './transports/index.js';
@@ -104,7 +104,7 @@ export class Printing {
   }
 
   /** For LoyaltyService: queue the command's slip on the receipt printer, in the command's transaction. */
-  readonly sink: NonNullable<ServiceOptions['onSlip']> = (slip, booking) => {
+  readonly sink: SlipSink = (slip, booking) => {
     const printer = this.printers.receiptPrinter();
     if (!printer) return;
     this.queue.enqueue(printer.id, this.withMemberQr(slip), { transactionId: booking.transactionId, now: booking.now });

@@ -7,7 +7,11 @@ import type { PlannedTransfer } from '../../core/ledger-model.js';
 import type { EarnComponent } from '../../core/rules/earn.js';
 import { maskCard, type SlipData, type SlipKind } from '../../core/receipt/slip.js';
 import type { TransactionKind } from '../ledger/ledger.js';
-import type { MemberSummary } from '../loyalty-service.js';
+import type { MemberSummary } from '../../contract/member-summary.js';
+import type { Instant } from '../../core/time.js';
+
+/** Where a command hands its slip, inside the command's transaction (the print queue enqueues it there). */
+export type SlipSink = (slip: SlipData, booking: { readonly transactionId: string; readonly now: Instant }) => void;
 
 const SLIP_KIND: Readonly<Record<TransactionKind, SlipKind>> = {
   checkout: 'checkout',
