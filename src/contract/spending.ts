@@ -45,9 +45,15 @@ export const offlineGrantSchema = z.strictObject({
 });
 export const offlineBudgetResponseSchema = z.strictObject({ grant: offlineGrantSchema, serverTime: instant });
 
-/** What a transaction's stored request says allowed its spend (src/terminal/loyalty-service.ts). */
+/**
+ * What a transaction's stored request says allowed its spend (src/terminal/loyalty-service.ts).
+ * `fallbackGrantId` (a hold): the counter's offline budget this spend is counted against if its push
+ * reaches the server only after the hold expired. The counter booked it only within that budget's
+ * room, so what a late push can overdraw is bounded by the budget (absent: a terminal from before
+ * this rule; such a spend is counted in no budget).
+ */
 export const spendingAuthoritySchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('hold'), holdId: id, points }),
+  z.strictObject({ kind: z.literal('hold'), holdId: id, points, fallbackGrantId: id.optional() }),
   z.strictObject({ kind: z.literal('offline'), grantId: id, points }),
 ]);
 

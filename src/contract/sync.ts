@@ -123,6 +123,13 @@ export const pushResponseSchema = z.strictObject({
   /** The last sequence number the server holds for this terminal and epoch, after this batch. */
   lastSeq: z.number().int().nonnegative(),
   results: z.array(z.strictObject({ entity: z.enum(['transfer', 'transaction', 'event', 'member']), id, version: z.number().int().positive().optional(), status: pushStatusSchema })),
+  /**
+   * The batch's transactions booked under a hold that had expired when they arrived, which the
+   * server counted against the offline budget they named as fallback (on a resend too). The terminal
+   * keeps counting those against that budget; its other held spends are settled (their hold was
+   * posted, or there was nothing to count) and no longer take room in it. Absent: none.
+   */
+  countedHolds: z.array(id).max(MAX_PUSH_ITEMS).optional(),
 });
 
 /** 409: the batch does not continue the terminal's sequence for its epoch. */

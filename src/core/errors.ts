@@ -27,6 +27,7 @@ export type TallyErrorCode =
   | 'proof-refused'
   | 'spend-limit'
   | 'offline-limit'
+  | 'spend-cover-limit'
   | 'restore-sync-required'
   | 'untrusted-program'
   | 'member-erased'

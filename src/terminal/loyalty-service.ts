@@ -60,10 +60,11 @@ import { hashPin, MAX_PIN_FAILURES, pinMatches } from './trust/pin.js';
 /**
  * What allowed a spend at an enrolled terminal: a hold the server granted for it (online), or the
  * offline budget the server granted this terminal in advance. Recorded on the transaction, so the
- * server can post the hold, and count offline spends against the budget, when it arrives.
+ * server can post the hold, and count offline spends against the budget, when it arrives. A hold
+ * names the budget that covers the spend if it arrives after the hold expired (`fallbackGrantId`).
  */
 export type SpendingAuthority =
-  | { readonly kind: 'hold'; readonly holdId: string; readonly points: number }
+  | { readonly kind: 'hold'; readonly holdId: string; readonly points: number; readonly fallbackGrantId?: string }
   | { readonly kind: 'offline'; readonly grantId: string; readonly points: number };
 
 /**
@@ -415,6 +416,8 @@ export class LoyaltyService {
         }
         if (proof?.tokenId !== undefined) this.ledger.useSpendCode(proof.tokenId, id, transactionId, now);
         if (authority?.kind === 'offline') this.ledger.recordOfflineSpend(transactionId, authority.grantId, id, spent);
+        // Counted against its fallback budget until the server's answer says the hold was posted (src/terminal/sync/spending.ts).
+        if (authority?.kind === 'hold' && authority.fallbackGrantId !== undefined) this.ledger.recordHeldSpend(transactionId, authority.holdId, authority.fallbackGrantId, id, authority.points);
         if (this.onSlip) {
           const { storeId, terminalId, demo } = this.ledger.terminal;
           this.onSlip(

@@ -117,6 +117,43 @@ export function serverSpendingSuite(label: string, harness: StoreHarness): void 
       expect((await store.member(m))?.balance).toBe(300);
     });
 
+    it('counts a held spend that arrives after its hold lapsed against the offline budget it named (the budget total only), says so in the push answer (a resend too), and reports it as a late hold', async () => {
+      const p = uniquePrefix('lapse');
+      const storeId = `${p}S`;
+      await store.createStore({ id: storeId, name: 'Lapse store', timeZone: 'UTC', createdAt: T0 });
+      const t = new FakeTerminal(storeId, 'lane-1');
+      await store.offlineGrant({ storeId, terminalId: 'lane-1', now: T0, newId: `${p}g1`, terms: TERMS });
+      const m = `${p}m`;
+      await memberWith(t, m, 1500);
+      const lot = (await store.query(`SELECT id FROM lots WHERE member_id = '${m}'`))[0]!['id'] as string;
+      const held = async (holdId: string, points: number, now: number) => {
+        expect(await store.createHold({ memberId: m, holdId, storeId, terminalId: 'lane-1', points, now, expiresAt: now + 60_000 })).toMatchObject({ ok: true });
+        const txn = t.transaction(m, { request: { amount: 1000, authority: { kind: 'hold', holdId, points, fallbackGrantId: `${p}g1` } } });
+        return { txn, items: [item.transaction(txn), item.transfer(t.redeem(m, [{ lotId: lot, points }], { transactionId: txn.id }))] };
+      };
+      // In time: the hold is posted, nothing is counted against the budget, the answer names nothing.
+      const onTime = await held(`${p}h1`, 400, T0);
+      const first = await store.push(t.batch(onTime.items, { now: T0 + 1000 }));
+      expect(first).toMatchObject({ ok: true });
+      expect(first.ok && first.countedHolds).toBeFalsy();
+      // Late: kept and flagged, and counted against the budget it named (600 is over the 300 per visit
+      // and the 500 per member, which bound offline spends only: no overrun).
+      const late = await held(`${p}h2`, 600, T0 + 2000);
+      expect(await store.push(t.batch(late.items, { now: T0 + 200_000 }))).toMatchObject({ ok: true, countedHolds: [late.txn.id] });
+      // A resend of the transaction (the answer was lost; its transfer is acknowledged by sequence) is answered the same, and counts nothing twice.
+      expect(await store.push(t.batch([item.transaction(late.txn)], { now: T0 + 300_000 }))).toMatchObject({ ok: true, results: [{ id: late.txn.id, status: 'exists' }], countedHolds: [late.txn.id] });
+      expect(await store.query(`SELECT grant_id, CAST(points AS INTEGER) AS points, hold_id FROM offline_spends WHERE member_id = '${m}'`)).toEqual([{ grant_id: `${p}g1`, points: 600, hold_id: `${p}h2` }]);
+      expect((await store.alerts(100)).filter((a) => a.storeId === storeId).map((a) => [a.kind, a.detail])).toEqual([['hold-not-posted', { memberId: m, holdId: `${p}h2`, points: 600, fallbackGrantId: `${p}g1` }]]);
+      // Beyond the budget's total it is an overrun, like an offline spend.
+      const over = await held(`${p}h3`, 500, T0 + 400_000);
+      expect(await store.push(t.batch(over.items, { now: T0 + 600_000 }))).toMatchObject({ ok: true, countedHolds: [over.txn.id] });
+      const alerts = (await store.alerts(100)).filter((a) => a.storeId === storeId).sort((a, b) => a.id - b.id);
+      expect(alerts.map((a) => a.kind)).toEqual(['hold-not-posted', 'hold-not-posted', 'offline-budget-exceeded']);
+      expect(alerts[2]!.detail).toMatchObject({ grantId: `${p}g1`, spent: 1100, budget: 1000, holdId: `${p}h3`, lapsedHold: true });
+      const risk = (await store.riskReport(T0 + 600_000)).find((r) => r.storeId === storeId);
+      expect(risk).toEqual({ storeId, grantedPoints: 1000, spentOffline: 1100, lateHeldSpends: 1100, overdrawnMembers: 0, overdraftPoints: 0 });
+    });
+
     it("grants a terminal one budget per period (a store's own wins), counts offline spends against it, and reports the risk per store", async () => {
       const p = uniquePrefix('budget');
       const storeId = `${p}S`;
@@ -142,7 +179,7 @@ export function serverSpendingSuite(label: string, harness: StoreHarness): void 
       // 300 spent of a 250 budget: flagged. The member is 200 below zero.
       expect((await store.alerts(100)).filter((a) => a.storeId === storeId).map((a) => a.kind)).toEqual(['offline-budget-exceeded']);
       const risk = (await store.riskReport(T0 + 86_500_000)).find((r) => r.storeId === storeId);
-      expect(risk).toEqual({ storeId, grantedPoints: 250, spentOffline: 300, overdrawnMembers: 1, overdraftPoints: 200 });
+      expect(risk).toEqual({ storeId, grantedPoints: 250, spentOffline: 300, lateHeldSpends: 0, overdrawnMembers: 1, overdraftPoints: 200 });
     });
   });
 }

@@ -270,6 +270,59 @@ describe('sync simulation: scripted scenarios', () => {
     });
   }, 60_000);
 
+  it('a held spend whose push reaches the server only after its hold lapsed, the points spent meanwhile at another counter, is counted against the offline budget it named, within it, and shown in the risk report (issue 9: seed 22273787, a lapsed hold counted in no budget)', async () => {
+    await scripted('lapsed-hold', async (world, actions, history, clock) => {
+      const [a, b] = [world.terminals[0]!, world.terminals[1]!];
+      const card = world.newCard();
+      const { service } = world.open(a);
+      service.enrol({ cards: [card], marketingConsent: false });
+      service.checkout({ card, txnId: 'A-S1', basket: service.amountBasket(30_000), cashier: 'sim' });
+      for (const t of [a, b]) expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+      const member = world.ledgerOf(a).memberIdForCard(card)!;
+      // Counter A is granted a hold (its one request), books the spend, and its immediate push is lost:
+      // the link stays down past the hold's lifetime.
+      world.network.cutAfter(a.id, 1);
+      const first = await actions.redemption(a, card, 2000);
+      expect(first.status, actions.problems.join('\n')).toBe('booked');
+      expect(actions.stats.get('spend:hold')).toBe(1);
+      const [transactionId] = world.ledgerOf(a).db.prepare(`SELECT transaction_id FROM held_spends`).pluck().all() as string[];
+      expect(transactionId).toBeDefined();
+      const grant = world.ledgerOf(a).offlineGrant()!;
+      const spent = world.ledgerOf(a).db.prepare('SELECT points, settled FROM held_spends WHERE transaction_id = ?').get(transactionId!) as { points: number; settled: string | null };
+      // Until the server answers, the spend takes room in A's budget (it may yet be counted there).
+      expect(spent.settled).toBeNull();
+      expect(world.ledgerOf(a).offlineSpent(grant.id, member).total).toBe(spent.points);
+      clock.advance(10 * 60_000);
+      // The hold expired on the server, its points free again: counter B lets the member spend them all.
+      let n = 0;
+      while (world.ledgerOf(b).balance(member) >= 300) {
+        n += 1;
+        const attempt = await actions.redemption(b, card, 2000);
+        expect(attempt.status, actions.problems.join('\n')).toBe('booked');
+      }
+      expect(n).toBeGreaterThan(0);
+      // A's spend arrives at last: kept (the customer had the discount), the member below zero.
+      world.network.setLink(a.id, true);
+      for (const t of [a, b, a]) expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+      const [balance] = await world.store.query(`SELECT balance FROM member_balances WHERE member_id = '${member}' AND account = 'member:${member}'`);
+      expect(Number(balance!['balance'])).toBeLessThan(0);
+      expect(-Number(balance!['balance'])).toBeLessThanOrEqual(spent.points);
+      // Counted against the budget A named, within it; raised as a late hold, never as a budget overrun.
+      expect(await world.store.query(`SELECT grant_id, points, hold_id IS NOT NULL AS late FROM offline_spends WHERE transaction_id = '${transactionId}'`)).toEqual([{ grant_id: grant.id, points: spent.points, late: 1 }]);
+      const alerts = (await world.store.query(`SELECT kind FROM alerts WHERE entity_id = '${transactionId}'`)).map((r) => r['kind']);
+      expect(alerts).toEqual(['hold-not-posted']);
+      expect(await world.store.query(`SELECT count(*) AS n FROM alerts WHERE kind = 'offline-budget-exceeded'`)).toEqual([{ n: 0 }]);
+      // A learned it from the push's answer: its view of the budget is the server's.
+      expect(world.ledgerOf(a).db.prepare('SELECT settled FROM held_spends WHERE transaction_id = ?').pluck().get(transactionId!)).toBe('counted');
+      expect(world.ledgerOf(a).offlineSpent(grant.id, member).total).toBe(spent.points);
+      // tally-server risk: the store's budget, what was counted against it (the late hold among it), the overdraft.
+      const risk = (await world.store.riskReport(clock.now())).find((r) => r.storeId === a.storeId)!;
+      expect(risk).toMatchObject({ spentOffline: spent.points, lateHeldSpends: spent.points, overdrawnMembers: 1, overdraftPoints: -Number(balance!['balance']) });
+      expect(risk.spentOffline).toBeLessThanOrEqual(risk.grantedPoints);
+      expect([...actions.problems, ...(await checkStep(world, history, true))]).toEqual([]);
+    });
+  }, 60_000);
+
   it('a return never takes back points another counter already let the member spend: offline it takes nothing back, online what the server still holds (issue 9: a lot below zero without an offline redemption)', async () => {
     await scripted('return-after-spend', async (world, actions, history) => {
       const [a, b] = [world.terminals[0]!, world.terminals[1]!];

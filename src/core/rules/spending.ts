@@ -92,3 +92,33 @@ export function checkOfflineSpending(grant: OfflineGrant | null, facts: OfflineS
     throw new TallyError('offline-limit', `This terminal's offline budget has ${left} points left (of ${grant.points}): ${tail}`);
   }
 }
+
+export interface HoldCoverFacts {
+  /** Points this spend takes under the hold. */
+  readonly points: number;
+  /** The current time on the server's clock, as this terminal estimates it. */
+  readonly serverNow: number;
+  /** Points counted against the grant already: offline spends, and held spends not known to be posted. */
+  readonly spentUnderGrant: number;
+}
+
+/**
+ * Throws `spend-cover-limit` when a spend under a server hold does not fit in the room left in
+ * this terminal's offline budget. A held spend whose push reaches the server only after the hold
+ * expired (a link down for longer than the hold lasts) is kept, and counted against that budget as
+ * an offline spend; so a counter books one only while the budget can take it, and what late pushes
+ * can overdraw stays within the budgets granted (README, "The worst case"). Only the budget's total
+ * applies: the per-visit and per-member caps and the snapshot age bound spending blind, and a held
+ * spend saw the server's figures. A budget of 0 therefore stops held spends too.
+ */
+export function checkHoldCover(grant: OfflineGrant | null, facts: HoldCoverFacts): void {
+  if (facts.points <= 0) return;
+  const tail = 'a spend is covered by this terminal\'s offline budget until the server confirms it, in case the link drops first; nothing was written';
+  if (grant === null) throw new TallyError('spend-cover-limit', `This terminal has no offline budget from the server yet (run tally sync): ${tail}`);
+  if (facts.serverNow >= grant.expiresAt) throw new TallyError('spend-cover-limit', `This terminal's offline budget expired (run tally sync for a new one): ${tail}`);
+  if (facts.spentUnderGrant + facts.points > grant.points) {
+    const left = Math.max(0, grant.points - facts.spentUnderGrant);
+    const why = grant.points === 0 ? "This store's offline budget is 0 points, so no spend can be covered" : `This terminal's offline budget has ${left} points left (of ${grant.points}) and this spends ${facts.points}; run tally sync so the server confirms earlier spends, or spend less`;
+    throw new TallyError('spend-cover-limit', `${why}: ${tail}`, { left, budget: grant.points });
+  }
+}

@@ -397,8 +397,12 @@ async function run(name: string, options: Options, ctx: Context): Promise<number
         const rows = await store.riskReport(ctx.clock());
         out(
           [
-            'store                 budgets granted   spent offline   members below zero   overdraft points',
-            ...rows.map((r) => `${r.storeId.padEnd(20)}  ${String(r.grantedPoints).padStart(15)}   ${String(r.spentOffline).padStart(13)}   ${String(r.overdrawnMembers).padStart(18)}   ${String(r.overdraftPoints).padStart(16)}`),
+            // "late holds": of what was spent offline, held spends whose push arrived after their hold lapsed.
+            'store                 budgets granted   spent offline   late holds   members below zero   overdraft points',
+            ...rows.map(
+              (r) =>
+                `${r.storeId.padEnd(20)}  ${String(r.grantedPoints).padStart(15)}   ${String(r.spentOffline).padStart(13)}   ${String(r.lateHeldSpends).padStart(10)}   ${String(r.overdrawnMembers).padStart(18)}   ${String(r.overdraftPoints).padStart(16)}`,
+            ),
           ],
           rows,
         );

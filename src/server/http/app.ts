@@ -206,7 +206,11 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
     checkBatch(batch, terminal);
     const outcome = await store.push({ storeId: terminal.storeId, terminalId: terminal.terminalId, epoch: batch.epoch, fromSeq: batch.fromSeq, items: batch.items, now: clock() });
     if (!outcome.ok) throw new HttpError(409, 'sequence', outcome.message, { lastSeq: outcome.lastSeq });
-    const answer: PushResponse = { lastSeq: outcome.lastSeq, results: outcome.results.map((r) => ({ entity: r.entity, id: r.id, ...(r.version !== undefined ? { version: r.version } : {}), status: r.status })) };
+    const answer: PushResponse = {
+      lastSeq: outcome.lastSeq,
+      results: outcome.results.map((r) => ({ entity: r.entity, id: r.id, ...(r.version !== undefined ? { version: r.version } : {}), status: r.status })),
+      ...(outcome.countedHolds !== undefined && outcome.countedHolds.length > 0 ? { countedHolds: [...outcome.countedHolds] } : {}),
+    };
     return reply.code(200).send(answer);
   });
 

@@ -86,8 +86,10 @@ export interface RiskRow {
   readonly storeId: string;
   /** Offline budgets granted to this store's terminals and not expired. */
   readonly grantedPoints: number;
-  /** Spent offline under those budgets so far. */
+  /** Spent offline under those budgets so far (late held spends included). */
   readonly spentOffline: number;
+  /** Of `spentOffline`: held spends that reached the server after their hold lapsed, counted against the budget they named. */
+  readonly lateHeldSpends: number;
   /** Members below zero whose latest offline spend was at this store, and by how much in all. */
   readonly overdrawnMembers: number;
   readonly overdraftPoints: number;
@@ -114,6 +116,58 @@ export function authorisedSpends(batch: PushBatch, outcome: PushOutcome): Author
   return spends;
 }
 
+/**
+ * Every transaction of the batch booked under a hold that names a fallback budget, whether applied
+ * now or already held (a resend after a lost answer): the push answer says which of them were
+ * counted against their budget, so the terminal's view of its budget matches the server's.
+ */
+export function fallbackHeldSpends(batch: PushBatch): { readonly memberId: string; readonly transactionId: string }[] {
+  const out: { memberId: string; transactionId: string }[] = [];
+  for (const item of batch.items) {
+    if (item.entity !== 'transaction') continue;
+    const request = item.transaction.request;
+    if (typeof request !== 'object' || request === null || !('authority' in request)) continue;
+    const parsed = spendingAuthoritySchema.safeParse((request as { authority: unknown }).authority);
+    if (parsed.success && parsed.data.kind === 'hold' && parsed.data.fallbackGrantId !== undefined) out.push({ memberId: item.transaction.memberId, transactionId: item.transaction.id });
+  }
+  return out;
+}
+
+/**
+ * What to count against an offline budget for a spend of the push: an offline spend, or a held spend
+ * whose hold had lapsed and that named a fallback budget (null: nothing to count; the hold was
+ * posted, or the spend named no fallback). `holdId` is null for an offline spend.
+ */
+export interface BudgetCount {
+  readonly memberId: string;
+  readonly transactionId: string;
+  readonly grantId: string;
+  readonly points: number;
+  readonly holdId: string | null;
+}
+
+/**
+ * The alert, if any, for a budget after counting a spend: an overrun of the budget, or (offline
+ * spends only) of the member's cap. A lapsed held spend is checked against the budget alone: it was
+ * booked online, within the budget's room but under no per-visit or per-member cap (those bound what
+ * a counter may let one member spend blind; a held spend saw the server's figures).
+ */
+export function budgetOverrun(count: BudgetCount, grant: Row, spent: Row): Record<string, unknown> | null {
+  const total = int(spent, 'total');
+  const member = int(spent, 'member');
+  const over = total > int(grant, 'points') || (count.holdId === null && member > int(grant, 'per_member'));
+  if (!over) return null;
+  return {
+    memberId: count.memberId,
+    grantId: count.grantId,
+    spent: total,
+    budget: int(grant, 'points'),
+    memberSpent: member,
+    perMember: int(grant, 'per_member'),
+    ...(count.holdId === null ? {} : { holdId: count.holdId, lapsedHold: true }),
+  };
+}
+
 export function grantFromRow(r: Row): OfflineGrantRecord {
   return {
     id: text(r, 'id'),
@@ -128,14 +182,14 @@ export function grantFromRow(r: Row): OfflineGrantRecord {
 
 /**
  * The risk report from three reads: the stores, the unexpired grants with what was spent under
- * each (`store_id`, `points`, `spent`), and the members below zero with the store of their latest
+ * each (`store_id`, `points`, `spent`, and `late`: of it, held spends counted after their hold lapsed), and the members below zero with the store of their latest
  * offline spend (`balance`, `store_id` or null: never spent offline).
  */
 export function riskReport(storeIds: readonly string[], grants: readonly Row[], overdrawn: readonly Row[]): RiskRow[] {
-  const out = new Map<string, { grantedPoints: number; spentOffline: number; overdrawnMembers: number; overdraftPoints: number }>();
+  const out = new Map<string, { grantedPoints: number; spentOffline: number; lateHeldSpends: number; overdrawnMembers: number; overdraftPoints: number }>();
   const row = (storeId: string) => {
     let r = out.get(storeId);
-    if (!r) out.set(storeId, (r = { grantedPoints: 0, spentOffline: 0, overdrawnMembers: 0, overdraftPoints: 0 }));
+    if (!r) out.set(storeId, (r = { grantedPoints: 0, spentOffline: 0, lateHeldSpends: 0, overdrawnMembers: 0, overdraftPoints: 0 }));
     return r;
   };
   for (const id of storeIds) row(id);
@@ -143,6 +197,7 @@ export function riskReport(storeIds: readonly string[], grants: readonly Row[], 
     const r = row(text(g, 'store_id'));
     r.grantedPoints += int(g, 'points');
     r.spentOffline += int(g, 'spent');
+    r.lateHeldSpends += int(g, 'late');
   }
   for (const m of overdrawn) {
     const storeId = m['store_id'];
@@ -154,7 +209,8 @@ export function riskReport(storeIds: readonly string[], grants: readonly Row[], 
 }
 
 export const RISK_GRANTS_SQL = (now: string): string => `SELECT g.store_id, g.points,
-    coalesce((SELECT sum(s.points) FROM offline_spends s WHERE s.store_id = g.store_id AND s.terminal_id = g.terminal_id AND s.grant_id = g.id), 0) AS spent
+    coalesce((SELECT sum(s.points) FROM offline_spends s WHERE s.store_id = g.store_id AND s.terminal_id = g.terminal_id AND s.grant_id = g.id), 0) AS spent,
+    coalesce((SELECT sum(s.points) FROM offline_spends s WHERE s.store_id = g.store_id AND s.terminal_id = g.terminal_id AND s.grant_id = g.id AND s.hold_id IS NOT NULL), 0) AS late
   FROM offline_grants g WHERE g.expires_at > ${now}`;
 
 export const RISK_OVERDRAWN_SQL = `SELECT b.balance,

@@ -65,7 +65,13 @@ export interface PushItemResult {
 }
 
 export type PushOutcome =
-  | { readonly ok: true; readonly lastSeq: number; readonly results: readonly PushItemResult[] }
+  | {
+      readonly ok: true;
+      readonly lastSeq: number;
+      readonly results: readonly PushItemResult[];
+      /** The batch's held spends whose hold had lapsed, counted against their fallback offline budget (see pushResponseSchema). */
+      readonly countedHolds?: readonly string[];
+    }
   | { readonly ok: false; readonly reason: 'sequence'; readonly lastSeq: number; readonly message: string };
 
 export interface AlertRecord {

@@ -583,13 +583,36 @@ export class Ledger {
     ).run(grant.id, grant.points, grant.perTransaction, grant.perMember, grant.snapshotMaxAgeMs, grant.grantedAt, grant.expiresAt, serverOffsetMs, now);
   }
 
-  /** Points spent offline under a grant: by everyone at this terminal, and by one member. */
+  /**
+   * Points counted against a grant: by everyone at this terminal, and by one member. Offline spends,
+   * and held spends that named it as their fallback unless the server posted their hold (while the
+   * answer is outstanding a held spend may yet be counted there, so it takes room until then).
+   */
   offlineSpent(grantId: string, memberId: string): { readonly total: number; readonly member: number } {
-    const row = this.stmt('SELECT coalesce(sum(points), 0) AS total, coalesce(sum(CASE WHEN member_id = ? THEN points END), 0) AS member FROM offline_spends WHERE grant_id = ?').get(memberId, grantId) as {
+    const row = this.stmt(
+      `SELECT coalesce(sum(points), 0) AS total, coalesce(sum(CASE WHEN member_id = ? THEN points END), 0) AS member FROM (
+         SELECT member_id, points FROM offline_spends WHERE grant_id = ?
+         UNION ALL SELECT member_id, points FROM held_spends WHERE grant_id = ? AND (settled IS NULL OR settled = 'counted'))`,
+    ).get(memberId, grantId, grantId) as {
       total: number;
       member: number;
     };
     return row;
+  }
+
+  /** Books a held spend against its fallback grant; call inside the command's `transaction`. */
+  recordHeldSpend(transactionId: string, holdId: string, grantId: string, memberId: string, points: number): void {
+    this.stmt('INSERT INTO held_spends (transaction_id, hold_id, grant_id, member_id, points) VALUES (?, ?, ?, ?, ?)').run(transactionId, holdId, grantId, memberId, points);
+  }
+
+  /**
+   * The server answered a push carrying these transactions: their held spends are settled, `counted`
+   * (in `counted`: the hold had lapsed and the server counted the spend against its fallback grant)
+   * or `posted`. Call inside the transaction that acknowledges their outbox rows.
+   */
+  settleHeldSpends(transactionIds: readonly string[], counted: ReadonlySet<string>, now: Instant): void {
+    const settle = this.stmt(`UPDATE held_spends SET settled = ?, settled_at = ? WHERE transaction_id = ? AND settled IS NULL`);
+    for (const id of transactionIds) settle.run(counted.has(id) ? 'counted' : 'posted', now, id);
   }
 
   /** Books an offline spend against its grant; call inside the command's `transaction`. */

@@ -63,9 +63,18 @@ export async function pushOutbox(ledger: Ledger, client: SyncClient, options: { 
   const server = await client.sequences();
   const conflicts: { entity: PushItem['entity']; id: string }[] = [];
   let acknowledged = 0;
+  // Held spends the server counted against their fallback budget (their hold had lapsed), from its answers.
+  const counted = new Set<string>();
   const ack = (rows: readonly PendingRow[]): void => {
     const ids = rows.flatMap((r) => r.outboxIds);
-    acknowledge(db, ids, options.now());
+    const now = options.now();
+    // With their outbox rows, the held spends among them are settled by the same answer: from then
+    // on only those the server counted take room in the terminal's offline budget, as on the server.
+    const transactions = rows.flatMap((r) => (r.item.entity === 'transaction' ? [r.item.transaction.id] : []));
+    ledger.transaction(() => {
+      acknowledge(db, ids, now);
+      if (transactions.length > 0) ledger.settleHeldSpends(transactions, counted, now);
+    });
     acknowledged += ids.length;
     options.onProgress?.({ acknowledged, total });
   };
@@ -121,6 +130,7 @@ export async function pushOutbox(ledger: Ledger, client: SyncClient, options: { 
       );
     }
     server.set(epoch, answer.response.lastSeq);
+    for (const id of answer.response.countedHolds ?? []) counted.add(id);
     const answered = new Map(answer.response.results.map((r) => [`${r.entity}:${r.id}`, r.status]));
     const done = batch.filter((p) => answered.has(itemKey(p.item)));
     for (const p of done) {

@@ -5,11 +5,17 @@
  * once, which posts it. Refused: not enough points once other counters' holds count, and the cashier
  * is told how many there are. No answer: the command goes on offline, within the budget the server
  * granted this terminal in advance, checked inside the command's own transaction.
+ *
+ * A held spend is also covered by that budget: if its push is lost and reaches the server only after
+ * the hold expired, the points may have been spent at another counter meanwhile, and the server then
+ * counts the spend against the budget it names (`fallbackGrantId`) like an offline spend. So it is
+ * booked only within the budget's room, and takes room until the server's answer to its push says
+ * the hold was posted (src/terminal/sync/push.ts): the budget bounds what late pushes can overdraw.
  */
 import { randomBytes } from 'node:crypto';
 import { toBase64Url } from '../../core/card-code/base64url.js';
 import { isTallyError, TallyError } from '../../core/errors.js';
-import { checkOfflineSpending } from '../../core/rules/spending.js';
+import { checkHoldCover, checkOfflineSpending } from '../../core/rules/spending.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { applyPulled } from '../ledger/pulled.js';
 import type { LoyaltyService, SpendingAuthority, SpendingGate } from '../loyalty-service.js';
@@ -40,13 +46,33 @@ export function offlineGate(ledger: Ledger, wallNow: () => number): SpendingGate
 }
 
 /**
- * The gate for spending against a hold: never more than was held, and only from the lots the server
- * reserved for it (`lots`; absent for a server that names none).
+ * Checks that `points` under a hold fit in the room left in this terminal's newest offline budget
+ * (`spend-cover-limit` if not) and answers that budget's id: the spend's fallback.
  */
-export function holdGate(hold: { readonly holdId: string; readonly points: number; readonly memberId?: string; readonly lots?: readonly { readonly lotId: string; readonly points: number }[] }): SpendingGate {
-  const gate = (_memberId: string, points: number): SpendingAuthority => {
+export function holdCover(ledger: Ledger, wallNow: () => number): (memberId: string, points: number) => string {
+  return (memberId, points) => {
+    const grant = ledger.offlineGrant();
+    checkHoldCover(grant, { points, serverNow: wallNow() + (grant?.serverOffsetMs ?? 0), spentUnderGrant: grant ? ledger.offlineSpent(grant.id, memberId).total : 0 });
+    return grant!.id;
+  };
+}
+
+/**
+ * The gate for spending against a hold: never more than was held, only from the lots the server
+ * reserved for it (`lots`; absent for a server that names none), and, with `cover`, only within the
+ * room of the offline budget it names as its fallback.
+ */
+export function holdGate(hold: {
+  readonly holdId: string;
+  readonly points: number;
+  readonly memberId?: string;
+  readonly lots?: readonly { readonly lotId: string; readonly points: number }[];
+  readonly cover?: (memberId: string, points: number) => string;
+}): SpendingGate {
+  const gate = (memberId: string, points: number): SpendingAuthority => {
     if (points > hold.points) throw new TallyError('spend-limit', `This spends ${points} points but ${hold.points} were held on the server: try again; nothing was written`);
-    return { kind: 'hold', holdId: hold.holdId, points };
+    if (hold.cover === undefined) return { kind: 'hold', holdId: hold.holdId, points };
+    return { kind: 'hold', holdId: hold.holdId, points, fallbackGrantId: hold.cover(memberId, points) };
   };
   if (hold.memberId === undefined || hold.lots === undefined) return gate;
   const lots = new Map<string, number>();
@@ -112,11 +138,34 @@ export async function authoriseSpend(
   if (!answer.ok) {
     throw new TallyError('spend-limit', `The server shows ${Math.max(0, answer.available)} points available for this member, counting what other counters hold (this spends ${points}): nothing was written`);
   }
+  const online = client;
+  // The offline budget that covers the spend should its push arrive after the hold lapsed: the
+  // current one, fetched now if this terminal has none or it expired (the link is up).
+  const cover = holdCover(ledger, wallNow);
+  const grant = ledger.offlineGrant();
+  if (grant === null || wallNow() + grant.serverOffsetMs >= grant.expiresAt) {
+    try {
+      const budget = await online.offlineBudget();
+      const received = wallNow();
+      ledger.transaction(() => ledger.saveOfflineGrant(budget.grant, budget.serverTime - received, received));
+    } catch (error) {
+      if (!isTallyError(error)) throw error;
+      // No budget to be had: the check below refuses with the reason.
+    }
+  }
+  try {
+    cover(memberId, answer.hold.points);
+  } catch (error) {
+    // Not covered: the hold is given back (best effort; else it expires). A return then takes
+    // nothing back, as offline (it is booked as uncollected); a spend is refused with the reason.
+    await online.voidHold(memberId, holdId).catch(() => undefined);
+    if (request.kind === 'return' && isTallyError(error) && error.code === 'spend-cover-limit') return NOTHING;
+    throw error;
+  }
   // What the server holds of the member first: the spend then draws the lots that are really open.
   const now = wallNow();
   ledger.transaction(() => applyPulled(ledger.db, answer.hold.state, now));
-  service.useSpendingGate(holdGate({ holdId, points: answer.hold.points, memberId, lots: answer.hold.lots }));
-  const online = client;
+  service.useSpendingGate(holdGate({ holdId, points: answer.hold.points, memberId, lots: answer.hold.lots, cover }));
   return {
     mode: 'hold',
     settle: async ({ booked }) => {

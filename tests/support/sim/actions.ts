@@ -64,8 +64,11 @@ export const STEP_WEIGHTS: Readonly<Record<StepKind, number>> = {
   late: 3,
 };
 
-/** What a spending checkout may be refused for, besides the clock: the rules, the program's limits, the server's hold, the offline budget. */
-const SPEND_REFUSALS: readonly TallyErrorCode[] = ['insufficient-points', 'redemption-not-allowed', 'spend-limit', 'offline-limit'];
+/**
+ * What a spending checkout may be refused for, besides the clock: the rules, the program's limits, the
+ * server's hold, the offline budget (offline, or as the cover of a held spend).
+ */
+const SPEND_REFUSALS: readonly TallyErrorCode[] = ['insufficient-points', 'redemption-not-allowed', 'spend-limit', 'offline-limit', 'spend-cover-limit'];
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
@@ -77,7 +80,7 @@ interface Result {
   readonly transfers: readonly { readonly id: string; readonly kind: string; readonly amount: number }[];
 }
 
-type Attempt = { readonly status: 'booked' | 'replayed'; readonly result: Result } | { readonly status: 'refused'; readonly code: string } | { readonly status: 'crashed' };
+export type Attempt = { readonly status: 'booked' | 'replayed'; readonly result: Result } | { readonly status: 'refused'; readonly code: string } | { readonly status: 'crashed' };
 
 interface CommandSpec {
   readonly label: string;
@@ -338,6 +341,13 @@ export class Actions {
     for (let n = 0; n < 4 && this.world.ledgerOf(t).balance(attempt.result.memberId) >= 300; n += 1) {
       if ((await this.redeemOnce(t, code, 'ten-off')).status !== 'booked') return;
     }
+  }
+
+  /** Scripted scenarios: one redemption on a sale of `amount` at this counter, through the real spending path (held, or offline). */
+  async redemption(t: SimTerminal, card: string, amount: number, rewardId = 'ten-off'): Promise<Attempt> {
+    const args: CheckoutArgs = { ...this.checkoutArgs(t, card, amount), redeem: { rewardId }, proof: { cashier: 'sim' } };
+    t.journal.push({ kind: 'checkout', args });
+    return this.gatedCheckout(t, args, this.checkoutSpec(t, args, 'redemption', SPEND_REFUSALS));
   }
 
   private async redeemOnce(t: SimTerminal, card: string, rewardId: string): Promise<Attempt> {

@@ -35,6 +35,8 @@ export interface ServerView {
   readonly offlineSpends: readonly Row[];
   /** Transactions whose spend's hold the server posted. */
   readonly postedHolds: ReadonlySet<string>;
+  /** Transactions booked under a hold that lapsed, which the server counted against their fallback offline budget. */
+  readonly countedHolds: ReadonlySet<string>;
   readonly transferById: ReadonlyMap<string, Row>;
   readonly transferByKey: ReadonlyMap<string, Row>;
 }
@@ -43,6 +45,7 @@ export async function readServer(world: SimWorld): Promise<ServerView> {
   const q = (sql: string): Promise<Row[]> => world.store.query(sql);
   const transfers = await q('SELECT * FROM transfers ORDER BY member_id, id');
   const holds = await q('SELECT * FROM holds ORDER BY member_id, id');
+  const offlineSpends = await q('SELECT * FROM offline_spends ORDER BY member_id, transaction_id');
   return {
     transfers,
     transactions: await q('SELECT * FROM transactions ORDER BY member_id, id'),
@@ -57,8 +60,9 @@ export async function readServer(world: SimWorld): Promise<ServerView> {
     changes: await q('SELECT * FROM changes ORDER BY id'),
     holds,
     grants: await q('SELECT * FROM offline_grants ORDER BY store_id, terminal_id, id'),
-    offlineSpends: await q('SELECT * FROM offline_spends ORDER BY member_id, transaction_id'),
+    offlineSpends,
     postedHolds: new Set(holds.filter((h) => h['state'] === 'posted').map((h) => str(h, 'transaction_id'))),
+    countedHolds: new Set(offlineSpends.filter((s) => s['hold_id'] !== null && s['hold_id'] !== undefined).map((s) => str(s, 'transaction_id'))),
     transferById: new Map(transfers.map((t) => [str(t, 'id'), t])),
     transferByKey: new Map(transfers.map((t) => [str(t, 'business_key'), t])),
   };
@@ -249,6 +253,8 @@ class Debits {
     private readonly debits: ReadonlyMap<string, DebitRecord>,
     /** Transactions whose hold the server posted. */
     private readonly posted: ReadonlySet<string>,
+    /** Transactions whose hold lapsed, counted by the server against the offline budget they named. */
+    private readonly counted: ReadonlySet<string>,
   ) {}
 
   static unaware(a: DebitRecord, b: DebitRecord): boolean {
@@ -266,13 +272,23 @@ class Debits {
     return pairs;
   }
 
+  /**
+   * A spend counted against an offline budget: booked offline under it, or booked under a hold that
+   * lapsed before the spend reached the server, which the server then counted against the budget the
+   * spend named as its fallback (within it, or the budget alert says otherwise).
+   */
   offline(d: DebitRecord): boolean {
-    return Debits.spend(d) && d.authority === 'offline';
+    return (Debits.spend(d) && d.authority === 'offline') || this.countedLate(d);
   }
 
-  /** Held on the server when booked, but the spend reached it only after the hold had lapsed. */
+  /** Held when booked (a spend, or a return's take-back); the hold lapsed and the server counted it against its fallback budget. */
+  countedLate(d: DebitRecord): boolean {
+    return d.authority === 'hold' && d.transactionId !== null && !this.posted.has(d.transactionId) && this.counted.has(d.transactionId);
+  }
+
+  /** Held on the server when booked, but the spend reached it only after the hold had lapsed, and was counted in no budget. */
   lapsed(d: DebitRecord): boolean {
-    return Debits.spend(d) && d.authority === 'hold' && (d.transactionId === null || !this.posted.has(d.transactionId));
+    return Debits.spend(d) && d.authority === 'hold' && (d.transactionId === null || !this.posted.has(d.transactionId)) && !this.countedLate(d);
   }
 
   get(id: string): DebitRecord | undefined {
@@ -284,10 +300,10 @@ class Debits {
   }
 
   describe(d: DebitRecord): string {
-    return `${d.kind} ${d.transferId} by ${d.terminalId} at step ${d.step}${Debits.spend(d) ? ` (${this.lapsed(d) ? 'lapsed hold' : d.authority})` : ''}`;
+    return `${d.kind} ${d.transferId} by ${d.terminalId} at step ${d.step}${Debits.spend(d) ? ` (${this.lapsed(d) ? 'lapsed hold' : this.countedLate(d) ? 'lapsed hold, counted against its offline budget' : d.authority})` : ''}`;
   }
 
-  /** What is wrong about concurrent debits having overdrawn something; null when allowed (an offline spend is one of them). */
+  /** What is wrong about concurrent debits having overdrawn something; null when allowed (a spend counted against an offline budget is one of them). */
   verdict(pairs: readonly (readonly [DebitRecord, DebitRecord])[], what: string): string | null {
     const listed = pairs
       .slice(0, 4)
@@ -303,7 +319,7 @@ class Debits {
 /**
  * Overdrafts of lots: a lot drawn below zero must come from two debits booked without knowing of
  * each other (each counter draws lots by what it knows and never below zero), at least one of them
- * a spend under the offline budget: the only case in which `verify` may name an overdrawn lot.
+ * a spend counted against an offline budget: the only case in which `verify` may name an overdrawn lot.
  */
 function lotOverdraftProblems(where: string, lots: readonly { lot: string; remaining: number }[], draws: ReadonlyMap<string, readonly string[]>, debits: Debits): string[] {
   const problems: string[] = [];
@@ -327,8 +343,9 @@ function lotOverdraftProblems(where: string, lots: readonly { lot: string; remai
 }
 
 /**
- * Negative balances: only from spends under the offline budget, concurrent with another debit of
- * the member, and never by more than the member spent offline.
+ * Negative balances: only from spends counted against an offline budget (booked offline, or held
+ * and counted there because the hold lapsed before the spend arrived), concurrent with another debit
+ * of the member, and never by more than the member spent so.
  */
 function balanceOverdraftProblems(where: string, balances: readonly { memberId: string; balance: number }[], debits: Debits): string[] {
   const problems: string[] = [];
@@ -349,19 +366,19 @@ function balanceOverdraftProblems(where: string, balances: readonly { memberId: 
       continue;
     }
     const offline = records.filter((d) => debits.offline(d)).reduce((sum, d) => sum + d.points, 0);
-    if (-balance > offline) problems.push(`${what}: more than the ${offline} points they spent offline`);
+    if (-balance > offline) problems.push(`${what}: more than the ${offline} points they spent counted against offline budgets`);
   }
   return problems;
 }
 
 const serverOverdrafts: Invariant = {
-  name: 'server: negative balances only from offline redemptions',
+  name: 'server: negative balances only from spends counted against an offline budget',
   check: ({ world, server, history }) => {
     for (const b of server.balances) if (num(b, 'balance') < 0 && str(b, 'account').startsWith('member:')) history.negativeMembers.add(str(b, 'member_id'));
     const draws = new Map<string, string[]>();
     for (const d of server.lotDraws) draws.set(str(d, 'lot_id'), [...(draws.get(str(d, 'lot_id')) ?? []), str(d, 'transfer_id')]);
     const lots = server.lots.map((l) => ({ lot: str(l, 'id'), remaining: num(l, 'remaining') }));
-    const debits = new Debits(world.debits, server.postedHolds);
+    const debits = new Debits(world.debits, server.postedHolds, server.countedHolds);
     const balances = server.balances.filter((b) => str(b, 'account') === `member:${str(b, 'member_id')}`).map((b) => ({ memberId: str(b, 'member_id'), balance: num(b, 'balance') }));
     return [...balanceOverdraftProblems('server', balances, debits), ...lotOverdraftProblems('server', lots, draws, debits)];
   },
@@ -410,7 +427,10 @@ const holdsResolvedOnce: Invariant = {
   },
 };
 
-/** What terminals spent offline stays within what the server granted them: per budget, per member, per visit. */
+/**
+ * What terminals spent offline stays within what the server granted them: per budget (held spends
+ * counted after their hold lapsed included), per member, per visit.
+ */
 const withinBudget: Invariant = {
   name: 'server: offline spends within their budgets',
   check: ({ server }) => {
@@ -425,8 +445,14 @@ const withinBudget: Invariant = {
         problems.push(`offline spend ${str(s, 'transaction_id')} names grant ${k}, which the server never gave`);
         continue;
       }
-      if (num(s, 'points') > num(g, 'per_transaction')) problems.push(`offline spend ${str(s, 'transaction_id')} of ${num(s, 'points')} points is over the ${num(g, 'per_transaction')} a visit may spend`);
       total.set(k, (total.get(k) ?? 0) + num(s, 'points'));
+      // A held spend counted after its hold lapsed (hold_id) counts against the budget's total only:
+      // the caps per visit and per member bound spending blind, and it was booked online.
+      if (s['hold_id'] !== null && s['hold_id'] !== undefined) {
+        if (server.postedHolds.has(str(s, 'transaction_id'))) problems.push(`spend ${str(s, 'transaction_id')} was counted against grant ${k} as a lapsed hold, yet its hold was posted`);
+        continue;
+      }
+      if (num(s, 'points') > num(g, 'per_transaction')) problems.push(`offline spend ${str(s, 'transaction_id')} of ${num(s, 'points')} points is over the ${num(g, 'per_transaction')} a visit may spend`);
       const m = `${k}/${str(s, 'member_id')}`;
       perMember.set(m, (perMember.get(m) ?? 0) + num(s, 'points'));
     }
@@ -552,7 +578,7 @@ function checkTerminal(world: SimWorld, t: SimTerminal, server: ServerView, hist
   // Overdrafts on this terminal's lots.
   const draws = new Map<string, string[]>();
   for (const d of db.prepare('SELECT lot_id, transfer_id FROM lot_draws').all() as { lot_id: string; transfer_id: string }[]) draws.set(d.lot_id, [...(draws.get(d.lot_id) ?? []), d.transfer_id]);
-  const debits = new Debits(world.debits, server.postedHolds);
+  const debits = new Debits(world.debits, server.postedHolds, server.countedHolds);
   const balances = db.prepare(`SELECT member_id AS memberId, balance FROM accounts WHERE kind = 'member-points' AND balance < 0`).all() as { memberId: string; balance: number }[];
   problems.push(...balanceOverdraftProblems(at, balances, debits), ...lotOverdraftProblems(at, lots.map((l) => ({ lot: l.id, remaining: l.remaining })), draws, debits));
   return problems;

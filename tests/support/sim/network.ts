@@ -82,6 +82,7 @@ interface ArmedCrash {
 export class SimNetwork {
   private readonly links = new Map<string, boolean>();
   private readonly crashes = new Map<string, ArmedCrash>();
+  private readonly cuts = new Map<string, number>();
   private held: WireRequest[] = [];
   private serial = 0;
   /** Probability that a request on an up link meets a fault (0: a perfect network). */
@@ -106,6 +107,14 @@ export class SimNetwork {
 
   disarmCrash(terminalId: string): boolean {
     return this.crashes.delete(terminalId);
+  }
+
+  /**
+   * Scripted scenarios: the next `n` requests of this terminal go through, then its link goes down
+   * (e.g. a hold is granted, and the push that would post it is lost).
+   */
+  cutAfter(terminalId: string, n: number): void {
+    this.cuts.set(terminalId, n);
   }
 
   heldCount(): number {
@@ -133,6 +142,13 @@ export class SimNetwork {
   private async route(request: WireRequest): Promise<Response> {
     const { random, trace } = this.options;
     const name = `#${request.serial} ${request.terminalId} ${request.method} ${request.url.split('?')[0]}`;
+    const cut = this.cuts.get(request.terminalId);
+    if (cut !== undefined) {
+      if (cut === 0) {
+        this.cuts.delete(request.terminalId);
+        this.setLink(request.terminalId, false);
+      } else this.cuts.set(request.terminalId, cut - 1);
+    }
     if (!this.isUp(request.terminalId)) {
       this.count('refused');
       trace(`${name}: link down`);

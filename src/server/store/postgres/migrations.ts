@@ -373,6 +373,14 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         FOR EACH ROW EXECUTE FUNCTION tally_refuse_change('the lots of a hold never change');
     `,
   },
+  {
+    version: 5,
+    description: 'server: a held spend that arrives after its hold lapsed is counted against the offline budget it named as its fallback',
+    sql: `
+      -- See the SQLite migration 5: a lapsed held spend counted against its fallback budget names its hold (null: an offline spend).
+      ALTER TABLE offline_spends ADD COLUMN hold_id text;
+    `,
+  },
 ];
 
 export const PG_LATEST_VERSION = PG_MIGRATIONS.at(-1)?.version ?? 0;

@@ -310,8 +310,9 @@ export class PostgresServerStore implements ServerStore {
     return this.transaction(async (c) => {
       const done = await this.pushInTransaction(c, batch, sorted);
       // Holds posted and offline spends counted in the same transaction as the spends themselves.
-      if (done.commit && done.value.ok) await pgSettleSpends(c, batch, done.value);
-      return done;
+      if (!done.commit || !done.value.ok) return done;
+      const countedHolds = await pgSettleSpends(c, batch, done.value);
+      return countedHolds.length === 0 ? done : { commit: true, value: { ...done.value, countedHolds } };
     });
   }
 

@@ -4,7 +4,7 @@
  * the other and cannot both be granted the same points.
  */
 import { int, text, type Row } from '../rows.js';
-import { assignHoldLots, authorisedSpends, grantFromRow, HOLD_LOTS_SQL, RISK_GRANTS_SQL, RISK_OVERDRAWN_SQL, riskReport, type GrantTerms, type HoldOutcome, type HoldRequestRecord, type OfflineGrantRecord, type RiskRow, type VoidOutcome } from '../spending.js';
+import { assignHoldLots, authorisedSpends, budgetOverrun, fallbackHeldSpends, grantFromRow, HOLD_LOTS_SQL, RISK_GRANTS_SQL, RISK_OVERDRAWN_SQL, riskReport, type BudgetCount, type GrantTerms, type HoldOutcome, type HoldRequestRecord, type OfflineGrantRecord, type RiskRow, type VoidOutcome } from '../spending.js';
 import type { PushBatch, PushOutcome } from '../store.js';
 import type { PgClient } from './driver.js';
 
@@ -100,41 +100,52 @@ async function alert(c: Queryable, batch: PushBatch, kind: string, entity: strin
   ]);
 }
 
-/** See sqliteSettleSpends. */
-export async function pgSettleSpends(c: Queryable, batch: PushBatch, outcome: PushOutcome): Promise<void> {
+/** See sqliteSettleSpends: posts holds, counts offline spends and lapsed held spends against their budgets; returns the batch's counted held spends. */
+export async function pgSettleSpends(c: Queryable, batch: PushBatch, outcome: PushOutcome): Promise<string[]> {
   for (const s of authorisedSpends(batch, outcome)) {
     if (s.authority.kind === 'hold') {
       const posted = await c.query(
         `UPDATE holds SET state = 'posted', resolved_at = $1, transaction_id = $2 WHERE member_id = $3 AND id = $4 AND store_id = $5 AND terminal_id = $6 AND state = 'held' AND expires_at > $1`,
         [batch.now, s.transactionId, s.memberId, s.authority.holdId, batch.storeId, batch.terminalId],
       );
-      if ((posted.rowCount ?? 0) === 0) await alert(c, batch, 'hold-not-posted', 'transaction', s.transactionId, { memberId: s.memberId, holdId: s.authority.holdId, points: s.authority.points });
+      if ((posted.rowCount ?? 0) > 0) continue;
+      const fallback = s.authority.fallbackGrantId ?? null;
+      await alert(c, batch, 'hold-not-posted', 'transaction', s.transactionId, { memberId: s.memberId, holdId: s.authority.holdId, points: s.authority.points, fallbackGrantId: fallback });
+      if (fallback !== null) await countAgainstBudget(c, batch, { memberId: s.memberId, transactionId: s.transactionId, grantId: fallback, points: s.authority.points, holdId: s.authority.holdId });
       continue;
     }
-    const { grantId, points } = s.authority;
-    await c.query('INSERT INTO offline_spends (member_id, transaction_id, store_id, terminal_id, grant_id, points, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING', [
-      s.memberId,
-      s.transactionId,
-      batch.storeId,
-      batch.terminalId,
-      grantId,
-      points,
-      batch.now,
-    ]);
-    const [grant] = await rows(c, 'SELECT points, per_member FROM offline_grants WHERE store_id = $1 AND terminal_id = $2 AND id = $3', [batch.storeId, batch.terminalId, grantId]);
-    if (!grant) {
-      await alert(c, batch, 'offline-grant-unknown', 'transaction', s.transactionId, { memberId: s.memberId, grantId, points });
-      continue;
-    }
-    const [spent] = await rows(
-      c,
-      'SELECT coalesce(sum(points), 0) AS total, coalesce(sum(CASE WHEN member_id = $1 THEN points END), 0) AS member FROM offline_spends WHERE store_id = $2 AND terminal_id = $3 AND grant_id = $4',
-      [s.memberId, batch.storeId, batch.terminalId, grantId],
-    );
-    if (spent && (int(spent, 'total') > int(grant, 'points') || int(spent, 'member') > int(grant, 'per_member'))) {
-      await alert(c, batch, 'offline-budget-exceeded', 'transaction', s.transactionId, { memberId: s.memberId, grantId, spent: int(spent, 'total'), budget: int(grant, 'points'), memberSpent: int(spent, 'member'), perMember: int(grant, 'per_member') });
-    }
+    await countAgainstBudget(c, batch, { memberId: s.memberId, transactionId: s.transactionId, grantId: s.authority.grantId, points: s.authority.points, holdId: null });
   }
+  const counted: string[] = [];
+  for (const h of fallbackHeldSpends(batch)) {
+    if ((await rows(c, 'SELECT 1 FROM offline_spends WHERE member_id = $1 AND transaction_id = $2 AND hold_id IS NOT NULL', [h.memberId, h.transactionId])).length > 0) counted.push(h.transactionId);
+  }
+  return counted;
+}
+
+async function countAgainstBudget(c: Queryable, batch: PushBatch, n: BudgetCount): Promise<void> {
+  await c.query('INSERT INTO offline_spends (member_id, transaction_id, store_id, terminal_id, grant_id, points, received_at, hold_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING', [
+    n.memberId,
+    n.transactionId,
+    batch.storeId,
+    batch.terminalId,
+    n.grantId,
+    n.points,
+    batch.now,
+    n.holdId,
+  ]);
+  const [grant] = await rows(c, 'SELECT points, per_member FROM offline_grants WHERE store_id = $1 AND terminal_id = $2 AND id = $3', [batch.storeId, batch.terminalId, n.grantId]);
+  if (!grant) {
+    await alert(c, batch, 'offline-grant-unknown', 'transaction', n.transactionId, { memberId: n.memberId, grantId: n.grantId, points: n.points, ...(n.holdId === null ? {} : { holdId: n.holdId }) });
+    return;
+  }
+  const [spent] = await rows(
+    c,
+    'SELECT coalesce(sum(points), 0) AS total, coalesce(sum(CASE WHEN member_id = $1 THEN points END), 0) AS member FROM offline_spends WHERE store_id = $2 AND terminal_id = $3 AND grant_id = $4',
+    [n.memberId, batch.storeId, batch.terminalId, n.grantId],
+  );
+  const overrun = spent ? budgetOverrun(n, grant, spent) : null;
+  if (overrun) await alert(c, batch, 'offline-budget-exceeded', 'transaction', n.transactionId, overrun);
 }
 
 export async function pgRiskReport(c: Queryable, now: number): Promise<RiskRow[]> {

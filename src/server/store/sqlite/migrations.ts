@@ -377,6 +377,17 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
         BEGIN SELECT RAISE(ABORT, 'the lots of a hold never change'); END;
     `,
   },
+  {
+    version: 5,
+    description: 'server: a held spend that arrives after its hold lapsed is counted against the offline budget it named as its fallback',
+    sql: `
+      -- A spend booked under a hold names the counter's offline budget as its fallback; when its push
+      -- reaches the server only after the hold expired (the reserved points may be spent elsewhere by
+      -- then) it is counted here against that budget like an offline spend, with the hold it was
+      -- booked under: the budget, not luck, bounds what a late push can overdraw. Null: an offline spend.
+      ALTER TABLE offline_spends ADD COLUMN hold_id TEXT;
+    `,
+  },
 ];
 
 export const SQLITE_LATEST_VERSION = SQLITE_MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,6 +1,6 @@
 /** Holds, offline budgets and risk on SQLite (see ../spending.ts); called inside the store's write transactions. */
 import { int, text, type Row } from '../rows.js';
-import { assignHoldLots, authorisedSpends, grantFromRow, HOLD_LOTS_SQL, RISK_GRANTS_SQL, RISK_OVERDRAWN_SQL, riskReport, type GrantTerms, type HoldLot, type HoldOutcome, type HoldRequestRecord, type OfflineGrantRecord, type RiskRow, type VoidOutcome } from '../spending.js';
+import { assignHoldLots, authorisedSpends, budgetOverrun, fallbackHeldSpends, grantFromRow, HOLD_LOTS_SQL, RISK_GRANTS_SQL, RISK_OVERDRAWN_SQL, riskReport, type BudgetCount, type GrantTerms, type HoldLot, type HoldOutcome, type HoldRequestRecord, type OfflineGrantRecord, type RiskRow, type VoidOutcome } from '../spending.js';
 import type { PushBatch, PushOutcome } from '../store.js';
 import type { SqliteDatabase } from './driver.js';
 
@@ -82,39 +82,52 @@ const insertAlert = (db: SqliteDatabase, batch: PushBatch, kind: string, entity:
 /**
  * After a push applied: posts the holds its spends name, counts offline spends against their
  * budgets, and raises alerts for a spend whose hold was not there to post (expired, voided,
- * unknown) and an offline budget or member cap overrun. A member below zero is not an alert raised
- * here (which push tips a member below zero depends on arrival order): `riskReport` lists them from
- * the state itself.
+ * unknown) and an offline budget or member cap overrun. A held spend whose hold had lapsed is kept
+ * (the customer had the discount) and counted against the offline budget it named as its fallback,
+ * as an offline spend: what a late push overdraws is then within that budget, and shown with it in
+ * the risk report. A member below zero is not an alert raised here (which push tips a member below
+ * zero depends on arrival order): `riskReport` lists them from the state itself.
+ * Returns the batch's held spends counted against a budget, now or by an earlier push.
  */
-export function sqliteSettleSpends(db: SqliteDatabase, batch: PushBatch, outcome: PushOutcome): void {
+export function sqliteSettleSpends(db: SqliteDatabase, batch: PushBatch, outcome: PushOutcome): string[] {
   for (const s of authorisedSpends(batch, outcome)) {
     if (s.authority.kind === 'hold') {
       const posted = db
         .prepare(`UPDATE holds SET state = 'posted', resolved_at = ?, transaction_id = ? WHERE member_id = ? AND id = ? AND store_id = ? AND terminal_id = ? AND state = 'held' AND expires_at > ?`)
         .run(batch.now, s.transactionId, s.memberId, s.authority.holdId, batch.storeId, batch.terminalId, batch.now).changes;
-      if (posted === 0) insertAlert(db, batch, 'hold-not-posted', 'transaction', s.transactionId, { memberId: s.memberId, holdId: s.authority.holdId, points: s.authority.points });
+      if (posted > 0) continue;
+      const fallback = s.authority.fallbackGrantId ?? null;
+      insertAlert(db, batch, 'hold-not-posted', 'transaction', s.transactionId, { memberId: s.memberId, holdId: s.authority.holdId, points: s.authority.points, fallbackGrantId: fallback });
+      if (fallback !== null) countAgainstBudget(db, batch, { memberId: s.memberId, transactionId: s.transactionId, grantId: fallback, points: s.authority.points, holdId: s.authority.holdId });
       continue;
     }
-    const { grantId, points } = s.authority;
-    db.prepare('INSERT INTO offline_spends (member_id, transaction_id, store_id, terminal_id, grant_id, points, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(
-      s.memberId,
-      s.transactionId,
-      batch.storeId,
-      batch.terminalId,
-      grantId,
-      points,
-      batch.now,
-    );
-    const grant = db.prepare('SELECT points, per_member FROM offline_grants WHERE store_id = ? AND terminal_id = ? AND id = ?').get(batch.storeId, batch.terminalId, grantId) as Row | undefined;
-    if (!grant) {
-      insertAlert(db, batch, 'offline-grant-unknown', 'transaction', s.transactionId, { memberId: s.memberId, grantId, points });
-      continue;
-    }
-    const spent = db.prepare('SELECT coalesce(sum(points), 0) AS total, coalesce(sum(CASE WHEN member_id = ? THEN points END), 0) AS member FROM offline_spends WHERE store_id = ? AND terminal_id = ? AND grant_id = ?').get(s.memberId, batch.storeId, batch.terminalId, grantId) as Row;
-    if (int(spent, 'total') > int(grant, 'points') || int(spent, 'member') > int(grant, 'per_member')) {
-      insertAlert(db, batch, 'offline-budget-exceeded', 'transaction', s.transactionId, { memberId: s.memberId, grantId, spent: int(spent, 'total'), budget: int(grant, 'points'), memberSpent: int(spent, 'member'), perMember: int(grant, 'per_member') });
-    }
+    countAgainstBudget(db, batch, { memberId: s.memberId, transactionId: s.transactionId, grantId: s.authority.grantId, points: s.authority.points, holdId: null });
   }
+  const counted = db.prepare('SELECT 1 FROM offline_spends WHERE member_id = ? AND transaction_id = ? AND hold_id IS NOT NULL').pluck();
+  return fallbackHeldSpends(batch)
+    .filter((h) => counted.get(h.memberId, h.transactionId) !== undefined)
+    .map((h) => h.transactionId);
+}
+
+function countAgainstBudget(db: SqliteDatabase, batch: PushBatch, c: BudgetCount): void {
+  db.prepare('INSERT INTO offline_spends (member_id, transaction_id, store_id, terminal_id, grant_id, points, received_at, hold_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(
+    c.memberId,
+    c.transactionId,
+    batch.storeId,
+    batch.terminalId,
+    c.grantId,
+    c.points,
+    batch.now,
+    c.holdId,
+  );
+  const grant = db.prepare('SELECT points, per_member FROM offline_grants WHERE store_id = ? AND terminal_id = ? AND id = ?').get(batch.storeId, batch.terminalId, c.grantId) as Row | undefined;
+  if (!grant) {
+    insertAlert(db, batch, 'offline-grant-unknown', 'transaction', c.transactionId, { memberId: c.memberId, grantId: c.grantId, points: c.points, ...(c.holdId === null ? {} : { holdId: c.holdId }) });
+    return;
+  }
+  const spent = db.prepare('SELECT coalesce(sum(points), 0) AS total, coalesce(sum(CASE WHEN member_id = ? THEN points END), 0) AS member FROM offline_spends WHERE store_id = ? AND terminal_id = ? AND grant_id = ?').get(c.memberId, batch.storeId, batch.terminalId, c.grantId) as Row;
+  const overrun = budgetOverrun(c, grant, spent);
+  if (overrun) insertAlert(db, batch, 'offline-budget-exceeded', 'transaction', c.transactionId, overrun);
 }
 
 export function sqliteRiskReport(db: SqliteDatabase, now: number): RiskRow[] {

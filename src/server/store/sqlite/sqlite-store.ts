@@ -256,8 +256,9 @@ export class SqliteServerStore implements ServerStore {
     return this.inPushGroup(() => {
       const outcome = this.pushInTransaction(batch, sorted);
       // Holds posted and offline spends counted in the same transaction as the spends themselves.
-      if (outcome.ok) sqliteSettleSpends(this.db, batch, outcome);
-      return outcome;
+      if (!outcome.ok) return outcome;
+      const countedHolds = sqliteSettleSpends(this.db, batch, outcome);
+      return countedHolds.length === 0 ? outcome : { ...outcome, countedHolds };
     });
   }
 
