@@ -210,6 +210,27 @@ describe('sync simulation: scripted scenarios', () => {
     }
   }, 60_000);
 
+  it('a spend for a member erased at another counter is refused as erased (not as an unknown card), the erasure applied here and the hold given back', async () => {
+    await scripted('erased-hold', async (world, actions, history) => {
+      const [a, b] = [world.terminals[0]!, world.terminals[1]!];
+      const card = world.newCard();
+      const { service } = world.open(a);
+      const { memberId } = service.enrol({ cards: [card], marketingConsent: false });
+      service.checkout({ card, txnId: 'A-S1', basket: service.amountBasket(60_000), cashier: 'sim' });
+      for (const t of [a, b]) expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+      world.open(a).service.eraseMember({ card, reason: 'asked at the counter', by: 'sim' });
+      expect(await actions.sync(a, 'sync'), actions.problems.join('\n')).toBe(true);
+      // B has not synced since: it still knows the card, and the member's points.
+      expect(world.ledgerOf(b).memberIdForCard(card)).toBe(memberId);
+      const attempt = await actions.redemption(b, card, 5000);
+      expect(attempt).toEqual({ status: 'refused', code: 'member-erased' });
+      expect(world.ledgerOf(b).memberIdForCard(card)).toBeUndefined();
+      expect(world.ledgerOf(b).member(memberId)?.erasedAt).not.toBeNull();
+      expect(await world.store.query(`SELECT state FROM holds WHERE member_id = '${memberId}'`)).toEqual([{ state: 'voided' }]);
+      expect([...actions.problems, ...(await checkStep(world, history, true))]).toEqual([]);
+    });
+  }, 60_000);
+
   it("a restored terminal that looks up a card before its first sync still verifies (its own older entries come back in part)", async () => {
     await scripted('lookup', async (world, actions, history) => {
       const t = world.terminals[0]!;

@@ -165,6 +165,14 @@ export async function authoriseSpend(
   // What the server holds of the member first: the spend then draws the lots that are really open.
   const now = wallNow();
   ledger.transaction(() => applyPulled(ledger.db, answer.hold.state, now));
+  // The member was erased at another counter since this one last synced: their card is gone here
+  // now too. Said as what it is, not as an unknown card; the hold goes back.
+  if (answer.hold.state.members[0]?.member.erasedAt != null) {
+    await online.voidHold(memberId, holdId).catch(() => undefined);
+    // A return takes nothing back from them (the command itself decides what an erased member's return books).
+    if (request.kind === 'return') return NOTHING;
+    throw new TallyError('member-erased', 'This member asked to be forgotten at another counter: their record and card are now erased here too, so nothing can be spent or earned on them; no sale was booked');
+  }
   service.useSpendingGate(holdGate({ holdId, points: answer.hold.points, memberId, lots: answer.hold.lots, cover }));
   return {
     mode: 'hold',

@@ -68,7 +68,7 @@ export const STEP_WEIGHTS: Readonly<Record<StepKind, number>> = {
  * What a spending checkout may be refused for, besides the clock: the rules, the program's limits, the
  * server's hold, the offline budget (offline, or as the cover of a held spend).
  */
-const SPEND_REFUSALS: readonly TallyErrorCode[] = ['insufficient-points', 'redemption-not-allowed', 'spend-limit', 'offline-limit', 'spend-cover-limit'];
+const SPEND_REFUSALS: readonly TallyErrorCode[] = ['insufficient-points', 'redemption-not-allowed', 'spend-limit', 'offline-limit', 'member-erased', 'spend-cover-limit'];
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
@@ -92,8 +92,17 @@ interface CommandSpec {
   readonly allowed: readonly TallyErrorCode[];
 }
 
+/** This counter's own rows (a hold's answer may bring the server's news of the member, pulled, before a refusal). */
 const counts = (db: SqliteDatabase): string =>
-  JSON.stringify(db.prepare('SELECT (SELECT count(*) FROM transfers) AS t, (SELECT count(*) FROM transactions) AS x, (SELECT count(*) FROM outbox) AS o, (SELECT count(*) FROM members) AS m, (SELECT count(*) FROM events) AS e, (SELECT count(*) FROM lot_draws) AS d').get());
+  JSON.stringify(
+    db
+      .prepare(
+        `SELECT (SELECT count(*) FROM transfers WHERE pulled = 0) AS t, (SELECT count(*) FROM transactions WHERE pulled = 0) AS x, (SELECT count(*) FROM outbox) AS o,
+           (SELECT count(*) FROM members WHERE pulled = 0) AS m, (SELECT count(*) FROM events WHERE pulled = 0) AS e,
+           (SELECT count(*) FROM lot_draws d JOIN transfers t ON t.id = d.transfer_id WHERE t.pulled = 0) AS d`,
+      )
+      .get(),
+  );
 
 const knownDraws = (db: SqliteDatabase, memberId: string): Set<string> =>
   new Set(db.prepare('SELECT DISTINCT d.transfer_id FROM lot_draws d JOIN lots l ON l.id = d.lot_id WHERE l.member_id = ?').pluck().all(memberId) as string[]);
