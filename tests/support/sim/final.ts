@@ -159,8 +159,10 @@ export async function canonicalDump(store: SqliteServerStore): Promise<{ entries
   }
   for (const r of await q('SELECT * FROM lots ORDER BY id')) {
     const multi = bookings.has(str(r, 'transfer_id'));
-    entries.push(`lot ${str(r, 'id')} ${str(r, 'member_id')} ${str(r, 'transfer_id')} ${str(r, 'points')} left ${str(r, 'remaining')} earned ${multi ? '(the kept booking\'s)' : str(r, 'earned_at')} expires ${str(r, 'expires_at')}`);
-    if (multi) kept.push(`lot ${str(r, 'id')} earned ${str(r, 'earned_at')}`);
+    // Its expiry date too: a rolling expiry runs from the kept booking's day, in its store's time zone.
+    const dates = multi ? "earned and expires (the kept booking's)" : `earned ${str(r, 'earned_at')} expires ${str(r, 'expires_at')}`;
+    entries.push(`lot ${str(r, 'id')} ${str(r, 'member_id')} ${str(r, 'transfer_id')} ${str(r, 'points')} left ${str(r, 'remaining')} ${dates}`);
+    if (multi) kept.push(`lot ${str(r, 'id')} earned ${str(r, 'earned_at')} expires ${str(r, 'expires_at')}`);
   }
   for (const r of await q('SELECT * FROM lot_draws ORDER BY lot_id, transfer_id')) entries.push(`draw ${str(r, 'lot_id')} <- ${str(r, 'transfer_id')} ${str(r, 'points')}`);
   for (const r of await q('SELECT * FROM member_balances ORDER BY account')) entries.push(`balance ${str(r, 'account')} ${str(r, 'balance')}`);

@@ -11,7 +11,7 @@ const { dir, cleanup } = tempDir('tally-m0012-');
 afterAll(cleanup);
 
 describe('migration 0012: transfers kept elsewhere', () => {
-  it('follows 0011; a row names one of this ledger\'s transfers, is written once and never changed or deleted', () => {
+  it('follows 0011; a row names one of this ledger\'s transfers, is written once and never changed or deleted; an erasure may be replaced by another', () => {
     expect(migration0012.version).toBe(migration0011.version + 1);
     const db = openSqlite(join(dir, 'm.sqlite'));
     try {
@@ -32,6 +32,15 @@ describe('migration 0012: transfers kept elsewhere', () => {
       expect(() => keep('nowhere')).toThrow(/FOREIGN KEY constraint failed/);
       expect(() => db.exec(`UPDATE transfers_kept_elsewhere SET seq = 5`)).toThrow(/append-only/);
       expect(() => db.exec(`DELETE FROM transfers_kept_elsewhere`)).toThrow(/append-only/);
+
+      // An erased member takes another counter's erasure (time, version), never details back.
+      expect(db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'members_%erased%'`).pluck().all()).toEqual(['members_stay_erased']);
+      db.exec(`INSERT INTO members (id, marketing_consent, enrolled_at, enrolled_by, version, updated_at, erased_at) VALUES ('m9', 0, 1, 'LANE-1', 2, 50, 50)`);
+      db.exec(`UPDATE members SET erased_at = 70, updated_at = 70 WHERE id = 'm9'`);
+      expect(db.prepare(`SELECT erased_at FROM members WHERE id = 'm9'`).pluck().get()).toBe(70);
+      for (const change of [`name = 'Back'`, `phone = '010'`, `email = 'a@b.c'`, `birthday = '1990-01-01'`, `pin_hash = 'x'`, `qr_ref = 'AAAAAAAAAAAAAAAA'`, 'erased_at = NULL']) {
+        expect(() => db.exec(`UPDATE members SET ${change} WHERE id = 'm9'`), change).toThrow(/cannot get personal details back/);
+      }
     } finally {
       db.close();
     }
