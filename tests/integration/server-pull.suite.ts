@@ -134,6 +134,32 @@ export function serverPullSuite(label: string, harness: StoreHarness): void {
       }
     });
 
+    it("never sends a member's entries before the member's record when the record was changed since (issue 9: the simulation's seed 2 on PostgreSQL)", async () => {
+      // PostgreSQL stamps a member row with the transaction that last wrote it: a member updated
+      // after their enrolment moves to that later stamp, while the enrolment's transaction and
+      // transfers keep theirs. A page cut between the two held entries of a member the pulling
+      // terminal did not have, which it refuses on every retry (it never caught up again).
+      const p = uniquePrefix('restamp');
+      const a = new FakeTerminal(`${p}A`, 'lane-1');
+      const start = await end('other', 'lane-9');
+      const [m, n] = [`${p}m`, `${p}n`];
+      ok(await store.push(a.batch([item.member(memberRecord(m, 1)), item.transaction(a.transaction(m, { kind: 'enrolment' })), item.transfer(a.earn(m, 10))])));
+      ok(await store.push(a.batch([item.member(memberRecord(n, 1)), item.transaction(a.transaction(n, { kind: 'enrolment' })), item.transfer(a.earn(n, 20))])));
+      ok(await store.push(a.batch([item.member(memberRecord(m, 2, { name: 'Kim Min-ji' }))])));
+      for (const limit of [1, 2, 3, 4, 5, 6]) {
+        const pages = await pullAll(store, { storeId: 'other', terminalId: 'lane-9', cursor: start, limit, own: false });
+        const seen = new Map<string, number>();
+        for (const page of pages) {
+          for (const { member } of page.members.filter((x) => x.member.id.startsWith(p))) seen.set(member.id, Math.max(seen.get(member.id) ?? 0, member.version));
+          for (const entry of [...page.transactions, ...page.transfers].filter(mine(p))) expect(seen.has(entry.memberId), `limit ${limit}: ${entry.id} before its member`).toBe(true);
+        }
+        // Everything arrives, and the member's latest record is what the terminal ends with.
+        expect(Object.fromEntries(seen), `limit ${limit}`).toEqual({ [m]: 2, [n]: 1 });
+        expect(pages.flatMap((pg) => pg.transactions).filter(mine(p)), `limit ${limit}`).toHaveLength(2);
+        expect(pages.flatMap((pg) => pg.transfers).filter(mine(p)), `limit ${limit}`).toHaveLength(2);
+      }
+    });
+
     it("answers one member's whole state by card, and nothing for an unknown card", async () => {
       const p = uniquePrefix('card');
       const a = new FakeTerminal(`${p}A`, 'lane-1');

@@ -49,6 +49,13 @@ export interface PullReader {
   changes(after: bigint | null, limit: number): Promise<ChangeRow[]>;
   /** Every change with exactly this stamp (one PostgreSQL transaction can write many rows). */
   changesAt(stamp: bigint): Promise<ChangeRow[]>;
+  /**
+   * Where a member row carries only the stamp of its latest write (PostgreSQL: an update restamps
+   * it), the member rows of these members stamped after `stamp`, with their stamps: records the
+   * feed would send only further on than entries of theirs already due. Absent where every write
+   * leaves a change row of its own (SQLite's log: a member's first row precedes its entries).
+   */
+  membersStampedAfter?(memberIds: readonly string[], stamp: bigint): Promise<ChangeRow[]>;
   /** The newest stamp (for progress; 0 when empty). */
   latest(): Promise<bigint>;
   members(ids: readonly string[]): Promise<StoredMember[]>;
@@ -98,11 +105,11 @@ function membersWithout(rows: readonly ChangeRow[]): Set<string> {
  */
 export async function pageChanges(reader: PullReader, cursor: bigint | null, limit: number): Promise<{ rows: ChangeRow[]; more: boolean }> {
   const rows = await reader.changes(cursor, limit + 1);
-  if (rows.length <= limit) return { rows, more: false };
+  if (rows.length <= limit) return { rows: await withLaterRecords(reader, rows), more: false };
   const next = rows[limit]!.stamp;
   const kept = rows.slice(0, limit).filter((r) => r.stamp !== next);
-  if (kept.length === 0) return { rows: await reader.changesAt(next), more: true };
-  if (!reader.stampPerRow) return { rows: kept, more: true };
+  if (kept.length === 0) return { rows: await withLaterRecords(reader, await reader.changesAt(next)), more: true };
+  if (!reader.stampPerRow) return { rows: await withLaterRecords(reader, kept), more: true };
   let page = kept;
   let more = true;
   // Each round either extends the page or stops; the rows it adds may name members further on.
@@ -118,6 +125,21 @@ export async function pageChanges(reader: PullReader, cursor: bigint | null, lim
     more = ahead.length > end + 1 || ahead.length === MEMBER_LOOKAHEAD;
   }
   return { rows: page, more };
+}
+
+/**
+ * A page whose entries name a member whose record the feed sends only later (PostgreSQL: the
+ * record was updated after those entries were booked, and a member row has only its latest stamp)
+ * gets the member's current record too, as SQLite's log sends it at the member's first change row.
+ * The rows go first, so the page's cursor (its last row's stamp) still never passes anything
+ * unsent; the record comes again at its own stamp, which a terminal applies as the version it
+ * holds. Without it a terminal that did not know the member refused the page on every retry.
+ */
+async function withLaterRecords(reader: PullReader, page: readonly ChangeRow[]): Promise<ChangeRow[]> {
+  const missing = membersWithout(page);
+  if (missing.size === 0 || reader.membersStampedAfter === undefined) return [...page];
+  const later = await reader.membersStampedAfter([...missing], page[page.length - 1]!.stamp);
+  return [...later, ...page];
 }
 
 const keyOf = (memberId: string, id: string): string => `${memberId}\u0000${id}`;

@@ -362,7 +362,12 @@ export class Actions {
   private async redeemOnce(t: SimTerminal, card: string, rewardId: string): Promise<Attempt> {
     const args: CheckoutArgs = { ...this.checkoutArgs(t, card, this.random.int(1500, 40_000)), redeem: { rewardId }, proof: { cashier: 'sim' } };
     t.journal.push({ kind: 'checkout', args });
-    return this.gatedCheckout(t, args, this.checkoutSpec(t, args, 'redemption', SPEND_REFUSALS));
+    // A member another counter erased, and the erasure is on the server but not pulled here yet:
+    // the hold's answer carries the member's state, erased, and the card is then unknown here, as
+    // after a pull (either store; reached first by a seed on PostgreSQL, whose pages differ).
+    const memberId = this.world.ledgerOf(t).memberIdForCard(card);
+    const erasedOnServer = this.world.network.isUp(t.id) && memberId !== undefined && ((await this.world.store.member(memberId))?.erasedAt ?? null) !== null;
+    return this.gatedCheckout(t, args, this.checkoutSpec(t, args, 'redemption', erasedOnServer ? [...SPEND_REFUSALS, 'unknown-card'] : SPEND_REFUSALS));
   }
 
   private async returnSale(t: SimTerminal): Promise<void> {

@@ -13,16 +13,15 @@
  *   counters, which the first copy to arrive wins (the set of its bookings must still be the same).
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { compareDayReports } from '../../../src/contract/day-report.js';
 import { dayKey, localDateOf } from '../../../src/core/time.js';
 import type { Row } from '../../../src/server/store/rows.js';
-import { openSqliteServerStore, type SqliteServerStore } from '../../../src/server/store/sqlite/sqlite-store.js';
 import { terminalDayReport } from '../../../src/terminal/ledger/day-report.js';
 import type { Actions } from './actions.js';
 import { checkStep, type History } from './invariants.js';
 import type { AcceptedPush } from './network.js';
 import type { Random } from './random.js';
+import { openSimServerStore, type SimServerStore } from './server.js';
 import type { SimWorld } from './world.js';
 
 const MAX_ROUNDS = 6;
@@ -62,14 +61,16 @@ const str = (row: Row, key: string): string => String(row[key]);
 /** Every terminal holds what the server holds, and the same balances. */
 async function replicas(world: SimWorld): Promise<string[]> {
   const problems: string[] = [];
-  const q = (sql: string): Promise<Row[]> => world.store.query(sql);
-  const serverTransfers = new Map((await q('SELECT id, kind, amount, member_id FROM transfers')).map((r) => [str(r, 'id'), `${str(r, 'kind')} ${str(r, 'amount')} ${str(r, 'member_id')}`]));
-  const serverTransactions = new Set((await q('SELECT id FROM transactions')).map((r) => str(r, 'id')));
-  const serverEvents = new Set((await q('SELECT id FROM events')).map((r) => str(r, 'id')));
-  const serverLots = new Map((await q('SELECT id, remaining FROM lots')).map((r) => [str(r, 'id'), Number(r['remaining'])]));
-  const serverBalances = new Map((await q(`SELECT member_id, balance FROM member_balances WHERE account = 'member:' || member_id`)).map((r) => [str(r, 'member_id'), Number(r['balance'])]));
-  const serverMembers = (await q('SELECT member_id FROM members')).map((r) => str(r, 'member_id'));
-  const serverRecords = new Map((await q('SELECT member_id, version, name, erased_at FROM members')).map((r) => [str(r, 'member_id'), `v${str(r, 'version')} ${str(r, 'name')} erased ${str(r, 'erased_at')}`]));
+  // Ordered, so the problems it lists (the first few of a kind) are the same in a replay: PostgreSQL
+  // returns rows without ORDER BY in no promised order.
+  const q = (sql: string): Promise<Row[]> => world.server.query(sql);
+  const serverTransfers = new Map((await q('SELECT id, kind, amount, member_id FROM transfers ORDER BY id')).map((r) => [str(r, 'id'), `${str(r, 'kind')} ${str(r, 'amount')} ${str(r, 'member_id')}`]));
+  const serverTransactions = new Set((await q('SELECT id FROM transactions ORDER BY id')).map((r) => str(r, 'id')));
+  const serverEvents = new Set((await q('SELECT id FROM events ORDER BY id')).map((r) => str(r, 'id')));
+  const serverLots = new Map((await q('SELECT id, remaining FROM lots ORDER BY id')).map((r) => [str(r, 'id'), Number(r['remaining'])]));
+  const serverBalances = new Map((await q(`SELECT member_id, balance FROM member_balances WHERE account = 'member:' || member_id ORDER BY member_id`)).map((r) => [str(r, 'member_id'), Number(r['balance'])]));
+  const serverMembers = (await q('SELECT member_id FROM members ORDER BY member_id')).map((r) => str(r, 'member_id'));
+  const serverRecords = new Map((await q('SELECT member_id, version, name, erased_at FROM members ORDER BY member_id')).map((r) => [str(r, 'member_id'), `v${str(r, 'version')} ${str(r, 'name')} erased ${str(r, 'erased_at')}`]));
   const compareSets = (where: string, what: string, mine: ReadonlySet<string>, theirs: ReadonlySet<string>): void => {
     const missing = [...theirs].filter((id) => !mine.has(id));
     const extra = [...mine].filter((id) => !theirs.has(id));
@@ -134,8 +135,9 @@ async function dayReports(world: SimWorld): Promise<{ problems: string[]; days: 
  * members, sequences) — what must not depend on arrival order; `attribution` which terminal, epoch,
  * seq and time each kept copy of a transfer carries.
  */
-export async function canonicalDump(store: SqliteServerStore): Promise<{ entries: string[]; attribution: string[]; kept: string[] }> {
-  const q = (sql: string): Promise<Row[]> => store.query(sql);
+export async function canonicalDump(server: SimServerStore): Promise<{ entries: string[]; attribution: string[]; kept: string[] }> {
+  // Rows typed alike on both stores (./server.ts): JSON columns are text, integers numbers.
+  const q = (sql: string): Promise<Row[]> => server.query(sql);
   // A once-only entry booked at more than one counter (or again after a restore) is kept as the
   // copy that arrived first; the others are answered `exists` and recorded as resent. Which copy
   // is kept, and so the lot's earned time, follows arrival by design (README: restore and once-only
@@ -165,7 +167,11 @@ export async function canonicalDump(store: SqliteServerStore): Promise<{ entries
     if (multi) kept.push(`lot ${str(r, 'id')} earned ${str(r, 'earned_at')} expires ${str(r, 'expires_at')}`);
   }
   for (const r of await q('SELECT * FROM lot_draws ORDER BY lot_id, transfer_id')) entries.push(`draw ${str(r, 'lot_id')} <- ${str(r, 'transfer_id')} ${str(r, 'points')}`);
-  for (const r of await q('SELECT * FROM member_balances ORDER BY account')) entries.push(`balance ${str(r, 'account')} ${str(r, 'balance')}`);
+  // A member without a balance row holds 0 points (verify and holds read it so): a zero row and no
+  // row are the same state. PostgreSQL makes a zero row as the member's lock when a counter asks for
+  // a hold on a member who has none yet (postgres/spending.ts), and holds are not pushes, so the
+  // replays never make it; comparing zero rows would call that lock a difference of arrival order.
+  for (const r of await q('SELECT * FROM member_balances WHERE balance <> 0 ORDER BY account')) entries.push(`balance ${str(r, 'account')} ${str(r, 'balance')}`);
   for (const r of await q('SELECT member_id, version, record FROM members ORDER BY member_id')) entries.push(`member ${str(r, 'member_id')} v${str(r, 'version')} ${str(r, 'record')}`);
   for (const r of await q('SELECT * FROM member_cards ORDER BY member_id, code')) entries.push(`card ${str(r, 'code')} ${str(r, 'member_id')}`);
   for (const r of await q('SELECT * FROM transactions ORDER BY id')) entries.push(`transaction ${str(r, 'id')} ${str(r, 'kind')} ${str(r, 'txn_id')} ${str(r, 'member_id')} ${str(r, 'request_hash')}`);
@@ -218,39 +224,45 @@ export function interleave(pushes: readonly AcceptedPush[], random: Random): Acc
   return out;
 }
 
-async function replay(world: SimWorld, path: string, pushes: readonly AcceptedPush[]): Promise<{ store: SqliteServerStore; problems: string[] }> {
-  const store = await openSqliteServerStore(path);
+/**
+ * The pushes into a fresh store of the live server's kind: a PostgreSQL server is compared with
+ * PostgreSQL replays (a fresh database each), so a difference can only come from arrival order,
+ * never from the dialect.
+ */
+async function replay(world: SimWorld, dir: string, name: string, pushes: readonly AcceptedPush[]): Promise<{ server: SimServerStore; problems: string[] }> {
+  const server = await openSimServerStore(world.server.kind, dir, name);
+  const { store } = server;
   const problems: string[] = [];
   const storeOf = new Map(world.terminals.map((t) => [t.id, t.storeId]));
   for (const p of pushes) {
     const outcome = await store.push({ storeId: storeOf.get(p.terminalId)!, terminalId: p.terminalId, epoch: p.request.epoch, fromSeq: p.request.fromSeq, items: p.request.items, now: p.at });
     if (!outcome.ok) problems.push(`replay: ${p.terminalId} epoch ${p.request.epoch} from ${p.request.fromSeq} refused: ${outcome.message}`);
   }
-  return { store, problems };
+  return { server, problems };
 }
 
 export async function orderIndependence(world: SimWorld, random: Random, dir: string): Promise<string[]> {
   const problems: string[] = [];
-  const live = await canonicalDump(world.store);
+  const live = await canonicalDump(world.server);
   const pushes = world.network.accepted;
-  const same = await replay(world, join(dir, 'replay-same-order.sqlite'), pushes);
+  const same = await replay(world, dir, 'replay_same_order', pushes);
   try {
     problems.push(...same.problems);
-    const dump = await canonicalDump(same.store);
+    const dump = await canonicalDump(same.server);
     problems.push(...difference('the accepted pushes replayed in arrival order', [...live.entries, ...live.attribution, ...live.kept], [...dump.entries, ...dump.attribution, ...dump.kept]));
   } finally {
-    await same.store.close();
+    await same.server.close();
   }
-  const shuffled = await replay(world, join(dir, 'replay-other-order.sqlite'), interleave(pushes, random));
+  const shuffled = await replay(world, dir, 'replay_other_order', interleave(pushes, random));
   try {
     problems.push(...shuffled.problems);
-    const dump = await canonicalDump(shuffled.store);
-    const verify = await shuffled.store.verify();
+    const dump = await canonicalDump(shuffled.server);
+    const verify = await shuffled.server.store.verify();
     for (const p of verify.problems) if (!/: overdrawn by \d+ points$/.test(p)) problems.push(`replayed in another order, the store does not verify: ${p}`);
     problems.push(...difference('arrival order changed what the server holds', live.entries, dump.entries));
     problems.push(...difference('arrival order changed which terminal a kept entry is attributed to', live.attribution, dump.attribution));
   } finally {
-    await shuffled.store.close();
+    await shuffled.server.close();
   }
   return problems;
 }
@@ -274,7 +286,7 @@ export async function finalChecks(world: SimWorld, actions: Actions, history: Hi
   const reports = await dayReports(world);
   problems.push(...reports.problems);
   problems.push(...(await orderIndependence(world, random, dir)));
-  const live = await canonicalDump(world.store);
+  const live = await canonicalDump(world.server);
   const digest = createHash('sha256');
   for (const line of [...live.entries, ...live.attribution]) digest.update(`${line}\n`);
   for (const t of world.terminals) {

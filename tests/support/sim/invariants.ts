@@ -42,7 +42,8 @@ export interface ServerView {
 }
 
 export async function readServer(world: SimWorld): Promise<ServerView> {
-  const q = (sql: string): Promise<Row[]> => world.store.query(sql);
+  // Rows typed alike on SQLite and PostgreSQL (./server.ts).
+  const q = (sql: string): Promise<Row[]> => world.server.query(sql);
   const transfers = await q('SELECT * FROM transfers ORDER BY member_id, id');
   const holds = await q('SELECT * FROM holds ORDER BY member_id, id');
   const offlineSpends = await q('SELECT * FROM offline_spends ORDER BY member_id, transaction_id');
@@ -57,7 +58,7 @@ export async function readServer(world: SimWorld): Promise<ServerView> {
     members: await q('SELECT member_id, version, identity_hash, record FROM members ORDER BY member_id'),
     balances: await q('SELECT * FROM member_balances ORDER BY member_id, account'),
     alerts: await q('SELECT * FROM alerts ORDER BY id'),
-    changes: await q('SELECT * FROM changes ORDER BY id'),
+    changes: await world.server.changeLog(),
     holds,
     grants: await q('SELECT * FROM offline_grants ORDER BY store_id, terminal_id, id'),
     offlineSpends,

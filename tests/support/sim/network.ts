@@ -16,8 +16,10 @@
  * abruptly) and the client sees the connection go.
  *
  * Every request the server handled is recorded; the pushes it answered 200 are kept whole for the
- * arrival-order replay. The steps are sequential and the server's store is synchronous, so the
- * whole run is deterministic: same seed, same requests, same order.
+ * arrival-order replay. The steps are sequential and each request is awaited before the next is
+ * sent (on PostgreSQL too: one request at a time reaches the store, and a pull first waits for the
+ * cluster's stamp horizon, `beforePull`), so the whole run is deterministic: same seed, same
+ * requests, same order.
  */
 import type { FastifyInstance } from 'fastify';
 import { pushRequestSchema, type PushRequest } from '../../../src/contract/sync.js';
@@ -60,6 +62,8 @@ export interface NetworkOptions {
   readonly serverNow: () => number;
   /** One line per request, for the failure trace. */
   readonly trace: (line: string) => void;
+  /** Awaited before a pull reaches the server (./server.ts `settle`: PostgreSQL's stamp horizon). */
+  readonly beforePull?: () => Promise<void>;
 }
 
 class LinkError extends TypeError {
@@ -229,6 +233,7 @@ export class SimNetwork {
 
   private async deliver(request: WireRequest, late: boolean): Promise<{ status: number; response: () => Response }> {
     const path = request.url.split('?')[0]!;
+    if (path === '/v1/pull') await this.options.beforePull?.();
     const reply = await this.options.app.inject({
       method: request.method as 'GET' | 'POST',
       url: request.url,

@@ -12,7 +12,10 @@
  * - TALLY_SIM_IGNORE: a regular expression; problems it matches are listed but do not end the run;
  * - TALLY_SIM_SKIP: step kinds to leave out (comma-separated, actions.ts `StepKind`), and `rekey`
  *   for no lost command sent again after a restore.
- * - TALLY_SIM_TRACE_LINES: how many trace lines a failure prints (default 60; the whole run for a long look).
+ * - TALLY_SIM_TRACE_LINES: how many trace lines a failure prints (default 60; the whole run for a long look);
+ * - TALLY_SIM_STORE: the server's store, `sqlite` (default) or `postgres` (a fresh database per run
+ *   and per arrival-order replay, tests/support/postgres.ts), for exploring seeds on PostgreSQL
+ *   with sync-simulation.test.ts; sync-simulation-postgres.test.ts always runs on PostgreSQL.
  * SKIP and IGNORE are for looking past a known defect for the next one; never set them in CI.
  */
 import { randomInt } from 'node:crypto';
@@ -22,6 +25,7 @@ import { SimClock } from './clock.js';
 import { finalChecks } from './final.js';
 import { checkStep, History } from './invariants.js';
 import { Random } from './random.js';
+import { simStoreFromEnv, type SimStoreKind } from './server.js';
 import { SimWorld } from './world.js';
 
 /** 2026-03-02 14:00 UTC: a Monday morning in New York, the evening in Seoul. */
@@ -34,6 +38,7 @@ export interface SimSettings {
   readonly seed: number;
   readonly steps: number;
   readonly terminals: number;
+  readonly store: SimStoreKind;
 }
 
 export interface SimResult {
@@ -64,22 +69,33 @@ function envInt(name: string, fallback: number, min: number): number {
   return value;
 }
 
-/** The fixed seeds every run covers, plus random ones (printed), or the one TALLY_SIM_SEED names. */
-export function simSettings(fixedSeeds: readonly number[]): SimSettings[] {
-  const steps = envInt('TALLY_SIM_STEPS', 200, 1);
+/**
+ * The fixed seeds every run covers, plus random ones (printed), or the one TALLY_SIM_SEED names.
+ * `defaults`: a test file's own store (else TALLY_SIM_STORE) and step count (TALLY_SIM_STEPS wins).
+ */
+export function simSettings(fixedSeeds: readonly number[], defaults: { readonly store?: SimStoreKind; readonly steps?: number } = {}): SimSettings[] {
+  const steps = envInt('TALLY_SIM_STEPS', defaults.steps ?? 200, 1);
   const terminals = envInt('TALLY_SIM_TERMINALS', 4, 2);
+  const store = defaults.store ?? simStoreFromEnv();
   if (process.env['TALLY_SIM_SEED'] !== undefined && process.env['TALLY_SIM_SEED'] !== '') {
-    return [{ seed: envInt('TALLY_SIM_SEED', 0, 0), steps, terminals }];
+    return [{ seed: envInt('TALLY_SIM_SEED', 0, 0), steps, terminals, store }];
   }
   const extra = envInt('TALLY_SIM_SEEDS', 0, 0);
   const random = Array.from({ length: extra }, () => randomInt(2 ** 31));
-  return [...fixedSeeds, ...random].map((seed) => ({ seed, steps, terminals }));
+  return [...fixedSeeds, ...random].map((seed) => ({ seed, steps, terminals, store }));
 }
 
 export function replayHint(settings: SimSettings): string {
   // The exploration knobs change the run (SKIP) or where it stops (IGNORE): a replay needs them too.
   const knobs = (['TALLY_SIM_SKIP', 'TALLY_SIM_IGNORE'] as const).flatMap((k) => (process.env[k] ? [`${k}='${process.env[k]}'`] : []));
-  return [`TALLY_SIM_SEED=${settings.seed}`, `TALLY_SIM_STEPS=${settings.steps}`, `TALLY_SIM_TERMINALS=${settings.terminals}`, ...knobs, 'npx vitest run tests/integration/sync-simulation.test.ts'].join(' ');
+  return [
+    `TALLY_SIM_SEED=${settings.seed}`,
+    `TALLY_SIM_STEPS=${settings.steps}`,
+    `TALLY_SIM_TERMINALS=${settings.terminals}`,
+    `TALLY_SIM_STORE=${settings.store}`,
+    ...knobs,
+    'npx vitest run tests/integration/sync-simulation.test.ts',
+  ].join(' ');
 }
 
 export async function runSimulation(settings: SimSettings): Promise<SimResult> {
@@ -96,7 +112,7 @@ export async function runSimulation(settings: SimSettings): Promise<SimResult> {
   const clock = new SimClock(SIM_START);
   let world: SimWorld;
   try {
-    world = await SimWorld.create({ dir, terminals: settings.terminals, random, clock, trace: note });
+    world = await SimWorld.create({ dir, terminals: settings.terminals, random, clock, trace: note, store: settings.store });
   } catch (error) {
     cleanup();
     throw error;
@@ -130,7 +146,7 @@ export async function runSimulation(settings: SimSettings): Promise<SimResult> {
       days = report.days;
       if (problems.length > 0) failedAt = settings.steps + 1;
     }
-    const scalar = async (sql: string): Promise<number> => Number((await world.store.query(sql))[0]?.['n'] ?? 0);
+    const scalar = async (sql: string): Promise<number> => Number((await world.server.query(sql))[0]?.['n'] ?? 0);
     const serverTransfers = await scalar('SELECT count(*) AS n FROM transfers');
     const overdrawnLots = await scalar('SELECT count(*) AS n FROM lots WHERE remaining < 0');
     return {
@@ -173,7 +189,7 @@ export function describeRun(result: SimResult): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
   return [
-    `seed ${result.settings.seed}: ${result.settings.steps} steps, ${result.settings.terminals} terminals, ${result.ms} ms, ${result.serverTransfers} transfers on the server (${result.overdrawnLots} lots overdrawn at the end, ${result.negativeMembers} members below zero at some step), ${result.days} end-of-day reports compared, digest ${result.digest?.slice(0, 16) ?? '-'}`,
+    `seed ${result.settings.seed} (${result.settings.store}): ${result.settings.steps} steps, ${result.settings.terminals} terminals, ${result.ms} ms, ${result.serverTransfers} transfers on the server (${result.overdrawnLots} lots overdrawn at the end, ${result.negativeMembers} members below zero at some step), ${result.days} end-of-day reports compared, digest ${result.digest?.slice(0, 16) ?? '-'}`,
     ...result.ignored.map((p) => `  ignored (TALLY_SIM_IGNORE): ${p}`),
     `  outcomes: ${top(result.stats)}`,
     `  network: ${top(result.faults)}`,

@@ -1,11 +1,11 @@
 /**
- * The simulated chain: one central server (the real Fastify app on a real SQLite store file,
- * reached in-process through the simulated network) and N terminals (real ledger files, the real
- * loyalty service, the real sync client), all on the simulated clock. Everything the code under
- * test lets a caller inject comes from the seed: ids of transfers, transactions and members, member
- * QR references, the server's keys, credentials and enrolment codes, every clock. What it does not
- * let a caller inject — the terminal's own QR signing key at enrolment — never reaches the data the
- * simulation compares.
+ * The simulated chain: one central server (the real Fastify app on a real SQLite store file or a
+ * fresh PostgreSQL database, ./server.ts, reached in-process through the simulated network) and N
+ * terminals (real ledger files, the real loyalty service, the real sync client), all on the
+ * simulated clock. Everything the code under test lets a caller inject comes from the seed: ids
+ * of transfers, transactions and members, member QR references, the server's keys, credentials and
+ * enrolment codes, every clock. What it does not let a caller inject — the terminal's own QR
+ * signing key at enrolment — never reaches the data the simulation compares.
  *
  * Terminals are opened, crashed (their SQLite connection closed without the clean-close
  * bookkeeping, as a killed process leaves it), reopened and restored from backups here; the steps
@@ -18,7 +18,7 @@ import { enrolmentCodeHash, newEnrolmentCode } from '../../../src/server/credent
 import { buildServer } from '../../../src/server/http/app.js';
 import type { ServerKeys } from '../../../src/server/keys.js';
 import { prepareProgram } from '../../../src/server/program.js';
-import { openSqliteServerStore, type SqliteServerStore } from '../../../src/server/store/sqlite/sqlite-store.js';
+import type { ServerStore } from '../../../src/server/store/store.js';
 import { restoreLedger } from '../../../src/terminal/ledger/files.js';
 import { Ledger } from '../../../src/terminal/ledger/ledger.js';
 import { LoyaltyService } from '../../../src/terminal/loyalty-service.js';
@@ -30,6 +30,7 @@ import { programText } from '../ledger-fixture.js';
 import type { SimClock } from './clock.js';
 import { SimNetwork } from './network.js';
 import type { Random } from './random.js';
+import { openSimServerStore, type SimServerStore, type SimStoreKind } from './server.js';
 
 export const SERVER_URL = 'http://tally-sim.invalid';
 
@@ -115,6 +116,8 @@ export interface WorldOptions {
   readonly random: Random;
   readonly clock: SimClock;
   readonly trace: (line: string) => void;
+  /** Where the server keeps its data (default sqlite; ./server.ts). */
+  readonly store?: SimStoreKind;
 }
 
 /** An EAN-13 member card with the program's prefix 29 (check digit computed). */
@@ -133,11 +136,17 @@ export class SimWorld {
 
   private constructor(
     readonly options: WorldOptions,
-    readonly store: SqliteServerStore,
+    /** The server's store and the checks' typed-alike raw reads of it. */
+    readonly server: SimServerStore,
     readonly app: FastifyInstance,
     readonly network: SimNetwork,
     private readonly random: Random,
   ) {}
+
+  /** The real store the server writes through. */
+  get store(): ServerStore {
+    return this.server.store;
+  }
 
   get clock(): SimClock {
     return this.options.clock;
@@ -150,21 +159,30 @@ export class SimWorld {
   static async create(options: WorldOptions): Promise<SimWorld> {
     const random = options.random.fork('world');
     const serverRandom = options.random.fork('server');
-    const store = await openSqliteServerStore(join(options.dir, 'server.sqlite'));
-    const keys: ServerKeys = { memberQr: signingKeyFrom('qr-sim', serverRandom.bytes(32)), program: signingKeyFrom('program-sim', serverRandom.bytes(32)) };
-    // Head office's program: the sporting-goods example without the published demo key (the server writes its own keys in).
-    const program = JSON.parse(programText('sporting-goods-usd')) as { cardCodes: { verifyKeys: unknown[] } };
-    program.cardCodes.verifyKeys = [];
-    const prepared = prepareProgram(JSON.stringify(program), 'sporting-goods-usd.json', keys);
-    const now = options.clock.now();
-    await store.publishProgram({ id: prepared.program.id, version: prepared.program.version, text: prepared.text, publishedAt: now });
-    for (const s of STORES) await store.createStore({ id: s.id, name: s.name, timeZone: s.timeZone, createdAt: now });
-    const app = buildServer({ store, keys, clock: () => options.clock.now(), random: (size) => serverRandom.bytes(size) });
-    await app.ready();
-    const network = new SimNetwork({ app, random: options.random.fork('network'), serverNow: () => options.clock.now(), trace: options.trace });
-    const world = new SimWorld(options, store, app, network, random);
-    for (let i = 0; i < options.terminals; i += 1) await world.enrol(i, serverRandom);
-    return world;
+    const server = await openSimServerStore(options.store ?? 'sqlite', options.dir, 'server');
+    const { store } = server;
+    // A PostgreSQL database is dropped, a SQLite file closed, if the world cannot be set up.
+    let app: FastifyInstance | undefined;
+    try {
+      const keys: ServerKeys = { memberQr: signingKeyFrom('qr-sim', serverRandom.bytes(32)), program: signingKeyFrom('program-sim', serverRandom.bytes(32)) };
+      // Head office's program: the sporting-goods example without the published demo key (the server writes its own keys in).
+      const program = JSON.parse(programText('sporting-goods-usd')) as { cardCodes: { verifyKeys: unknown[] } };
+      program.cardCodes.verifyKeys = [];
+      const prepared = prepareProgram(JSON.stringify(program), 'sporting-goods-usd.json', keys);
+      const now = options.clock.now();
+      await store.publishProgram({ id: prepared.program.id, version: prepared.program.version, text: prepared.text, publishedAt: now });
+      for (const s of STORES) await store.createStore({ id: s.id, name: s.name, timeZone: s.timeZone, createdAt: now });
+      app = buildServer({ store, keys, clock: () => options.clock.now(), random: (size) => serverRandom.bytes(size) });
+      await app.ready();
+      const network = new SimNetwork({ app, random: options.random.fork('network'), serverNow: () => options.clock.now(), trace: options.trace, beforePull: () => server.settle() });
+      const world = new SimWorld(options, server, app, network, random);
+      for (let i = 0; i < options.terminals; i += 1) await world.enrol(i, serverRandom);
+      return world;
+    } catch (error) {
+      await app?.close();
+      await server.close();
+      throw error;
+    }
   }
 
   private async enrol(index: number, serverRandom: Random): Promise<void> {
@@ -285,6 +303,6 @@ export class SimWorld {
       t.service = null;
     }
     await this.app.close();
-    await this.store.close();
+    await this.server.close();
   }
 }

@@ -140,6 +140,19 @@ export class PostgresPullReader implements PullReader {
     return rows.map(changeFromRow);
   }
 
+  async membersStampedAfter(memberIds: readonly string[], stamp: bigint): Promise<ChangeRow[]> {
+    // Visible rows are committed: a record stamped at or past pg_snapshot_xmin is still safe to
+    // send early (it is the current record); only the cursor must not pass that stamp, and it does
+    // not (pull.ts puts these rows first).
+    const rows = await this.rows(
+      'tally-pull-members-later',
+      `SELECT change_xid::text AS stamp, 'member' AS entity, member_id, member_id AS id FROM members
+       WHERE member_id = ANY($1::text[]) AND change_xid > $2::text::xid8 ORDER BY member_id`,
+      [[...memberIds], stamp.toString()],
+    );
+    return rows.map(changeFromRow);
+  }
+
   async latest(): Promise<bigint> {
     const [row] = await this.rows(
       'tally-pull-latest',
