@@ -68,7 +68,7 @@ export const STEP_WEIGHTS: Readonly<Record<StepKind, number>> = {
  * What a spending checkout may be refused for, besides the clock: the rules, the program's limits, the
  * server's hold, the offline budget (offline, or as the cover of a held spend).
  */
-const SPEND_REFUSALS: readonly TallyErrorCode[] = ['insufficient-points', 'redemption-not-allowed', 'spend-limit', 'offline-limit', 'member-erased', 'spend-cover-limit'];
+const SPEND_REFUSALS: readonly TallyErrorCode[] = ['insufficient-points', 'redemption-not-allowed', 'spend-limit', 'offline-limit', 'spend-cover-limit'];
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
@@ -356,18 +356,23 @@ export class Actions {
   async redemption(t: SimTerminal, card: string, amount: number, rewardId = 'ten-off'): Promise<Attempt> {
     const args: CheckoutArgs = { ...this.checkoutArgs(t, card, amount), redeem: { rewardId }, proof: { cashier: 'sim' } };
     t.journal.push({ kind: 'checkout', args });
-    return this.gatedCheckout(t, args, this.checkoutSpec(t, args, 'redemption', SPEND_REFUSALS));
+    return this.gatedCheckout(t, args, this.checkoutSpec(t, args, 'redemption', await this.spendRefusals(t, card)));
+  }
+
+  /**
+   * What may refuse a spend: the limits, and for a member another counter erased whose erasure is on
+   * the server but not pulled here yet, `member-erased` (the hold's answer brings the erasure).
+   */
+  private async spendRefusals(t: SimTerminal, card: string): Promise<readonly TallyErrorCode[]> {
+    const memberId = this.world.ledgerOf(t).memberIdForCard(card);
+    const erasedOnServer = this.world.network.isUp(t.id) && memberId !== undefined && ((await this.world.store.member(memberId))?.erasedAt ?? null) !== null;
+    return erasedOnServer ? [...SPEND_REFUSALS, 'member-erased'] : SPEND_REFUSALS;
   }
 
   private async redeemOnce(t: SimTerminal, card: string, rewardId: string): Promise<Attempt> {
     const args: CheckoutArgs = { ...this.checkoutArgs(t, card, this.random.int(1500, 40_000)), redeem: { rewardId }, proof: { cashier: 'sim' } };
     t.journal.push({ kind: 'checkout', args });
-    // A member another counter erased, and the erasure is on the server but not pulled here yet:
-    // the hold's answer carries the member's state, erased, and the card is then unknown here, as
-    // after a pull (either store; reached first by a seed on PostgreSQL, whose pages differ).
-    const memberId = this.world.ledgerOf(t).memberIdForCard(card);
-    const erasedOnServer = this.world.network.isUp(t.id) && memberId !== undefined && ((await this.world.store.member(memberId))?.erasedAt ?? null) !== null;
-    return this.gatedCheckout(t, args, this.checkoutSpec(t, args, 'redemption', erasedOnServer ? [...SPEND_REFUSALS, 'unknown-card'] : SPEND_REFUSALS));
+    return this.gatedCheckout(t, args, this.checkoutSpec(t, args, 'redemption', await this.spendRefusals(t, card)));
   }
 
   private async returnSale(t: SimTerminal): Promise<void> {
@@ -421,7 +426,7 @@ export class Actions {
   private async resend(t: SimTerminal, command: PosCommand, label: string): Promise<void> {
     if (command.kind === 'checkout') {
       const args = command.args;
-      await this.gatedCheckout(t, args, this.checkoutSpec(t, args, label, [...SPEND_REFUSALS, 'unknown-card']));
+      await this.gatedCheckout(t, args, this.checkoutSpec(t, args, label, [...(await this.spendRefusals(t, args.card)), 'unknown-card']));
     } else {
       const args = command.args;
       await this.gatedReturn(t, args, { ...this.returnSpec(t, args), label: `${label} return ${args.returnId}` });
