@@ -21,6 +21,8 @@ export interface PullTerminalArgs {
   readonly dbPath: string;
   /** Entries per page asked of the server; absent: the terminal's own default. */
   readonly limit?: number;
+  /** Pages only, no bootstrap stream (`tally sync --paged`): the first sync as it was before. */
+  readonly paged?: boolean;
 }
 
 export interface PullTerminalResult {
@@ -36,7 +38,7 @@ export interface PullTerminalResult {
   readonly members: number;
   readonly transfers: number;
   readonly cardConflicts: number;
-  /** The largest page, in bytes of JSON (Content-Length). */
+  /** The largest page (or the bootstrap stream), in bytes of JSON. */
   readonly largestPageBytes: number;
   readonly bytes: number;
   /** Peak resident set of this process, bytes (getrusage ru_maxrss). */
@@ -55,10 +57,27 @@ class CountingClient extends SyncClient {
       timeoutMs: 120_000,
       fetch: async (input, init) => {
         const response = await fetch(input, init);
-        const length = Number(response.headers.get('content-length') ?? 0);
-        this.bytes += length;
-        this.largest = Math.max(this.largest, length);
-        return response;
+        const length = response.headers.get('content-length');
+        if (length !== null || !response.body) {
+          this.bytes += Number(length ?? 0);
+          this.largest = Math.max(this.largest, Number(length ?? 0));
+          return response;
+        }
+        // A stream (the first sync's bootstrap): counted as it passes.
+        let streamed = 0;
+        const counted = response.body.pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform: (chunk, controller) => {
+              streamed += chunk.byteLength;
+              this.bytes += chunk.byteLength;
+              controller.enqueue(chunk);
+            },
+            flush: () => {
+              this.largest = Math.max(this.largest, streamed);
+            },
+          }),
+        );
+        return new Response(counted, { status: response.status, statusText: response.statusText, headers: response.headers });
       },
     });
   }
@@ -83,6 +102,7 @@ async function main(): Promise<void> {
       now: Date.now,
       client,
       ...(args.limit !== undefined ? { pullLimit: args.limit } : {}),
+      ...(args.paged === true ? { bootstrap: false } : {}),
       onPullProgress: (p) => {
         // Progress on stderr every tenth, so a long run shows it is moving.
         if (p.percent >= reported + 10) {

@@ -18,6 +18,7 @@
  *
  * TALLY_BENCH_PULL_CHECKOUTS: visits per member after the enrolment (0 by default).
  * TALLY_BENCH_PULL_LIMIT: entries per page asked of the server (default: the terminal's own).
+ * TALLY_BENCH_PULL_PAGED=1: pages only (`tally sync --paged`), no bootstrap stream: the first sync as it was before it.
  * TALLY_BENCH_PULL_PROFILE=DIR: the terminal child writes a V8 CPU profile there (and with
  * TALLY_BENCH_SERVER_PROFILE=DIR the server does too, see bench/sync-fixtures.ts).
  */
@@ -164,7 +165,7 @@ export async function runSyncPullBench(): Promise<BenchResult[]> {
     let serverUsage: ReturnType<typeof usageOf>;
     try {
       const before = usageOf(server.pid);
-      result = await runTerminal({ serverUrl: server.url, code, dbPath, ...(limit !== undefined ? { limit } : {}) });
+      result = await runTerminal({ serverUrl: server.url, code, dbPath, ...(limit !== undefined ? { limit } : {}), ...(process.env['TALLY_BENCH_PULL_PAGED'] === '1' ? { paged: true } : {}) });
       const after = usageOf(server.pid);
       serverUsage = before && after ? { peakRss: after.peakRss, cpuSeconds: after.cpuSeconds - before.cpuSeconds } : null;
     } finally {
@@ -174,13 +175,13 @@ export async function runSyncPullBench(): Promise<BenchResult[]> {
     }
     const perPage = Math.round(result.entries / Math.max(1, result.pages));
     log(
-      `   pull: ${count(result.members)} members, ${count(result.entries)} entries in ${count(result.pages)} pages (${limit !== undefined ? `limit ${count(limit)}` : 'the terminal\'s default limit'}; ${count(result.entries / result.pages)} entries per page on average), ${mib(result.bytes)} of JSON (largest page ${mib(result.largestPageBytes)})`,
+      `   pull: ${count(result.members)} members, ${count(result.entries)} entries in ${count(result.pages)} chunks of the bootstrap stream and pages after it (${limit !== undefined ? `page limit ${count(limit)}` : 'default sizes'}; ${count(result.entries / result.pages)} entries each on average), ${mib(result.bytes)} of JSON (the largest answer ${mib(result.largestPageBytes)})`,
     );
     log(
       `         ${ms(result.seconds * 1000)} = ${count(result.members / result.seconds)} members/s, ${count(result.entries / result.seconds)} entries/s (enrolment before it ${ms(result.enrolSeconds * 1000)})`,
     );
     log(
-      `         terminal: ${ms((result.seconds - result.idleSeconds) * 1000)} busy (JSON, validation, applying; the next page is fetched meanwhile), ${ms(result.idleSeconds * 1000)} waiting for the server; CPU ${ms(result.cpuSeconds * 1000)}; peak RSS ${mib(result.maxRss)}`,
+      `         terminal: ${ms((result.seconds - result.idleSeconds) * 1000)} busy (JSON, row checks, loading; the server reads ahead as far as the socket buffers), ${ms(result.idleSeconds * 1000)} waiting for the server; CPU ${ms(result.cpuSeconds * 1000)}; peak RSS ${mib(result.maxRss)}`,
     );
     log(`         server: CPU ${serverUsage === null ? 'unknown' : ms(serverUsage.cpuSeconds * 1000)}, peak RSS ${serverUsage === null ? 'unknown' : mib(serverUsage.peakRss)}`);
 
@@ -205,7 +206,7 @@ export async function runSyncPullBench(): Promise<BenchResult[]> {
       { name: `${label}: time`, figure: `${result.seconds.toFixed(1)} s`, target: `< ${TARGET_SECONDS} s`, pass: complete && result.seconds < TARGET_SECONDS },
       { name: `${label}: terminal peak RSS`, figure: mib(result.maxRss), target: `< ${mib(TARGET_RSS)}`, pass: complete && result.maxRss < TARGET_RSS },
       { name: `${label}: rate`, figure: `${count(result.members / result.seconds)} members/s, ${count(result.entries / result.seconds)} entries/s`, target: '', pass: null },
-      { name: `${label}: pages`, figure: `${count(result.pages)} of ${count(perPage)} entries on average (limit ${limit === undefined ? "the server's default" : count(limit)})`, target: '', pass: null },
+      { name: `${label}: chunks and pages`, figure: `${count(result.pages)} of ${count(perPage)} entries on average`, target: '', pass: null },
       { name: `${label}: CPU terminal / server`, figure: `${result.cpuSeconds.toFixed(1)} s / ${serverUsage === null ? '?' : `${serverUsage.cpuSeconds.toFixed(1)} s`}`, target: '', pass: null },
       { name: `${label}: server peak RSS`, figure: serverUsage === null ? 'unknown' : mib(serverUsage.peakRss), target: '', pass: null },
       { name: `${label}: fixture build`, figure: built.cached ? 'cached' : `${f.buildSeconds.toFixed(1)} s`, target: '', pass: null },

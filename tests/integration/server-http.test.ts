@@ -227,6 +227,7 @@ describe('tally-server over HTTP (embedded SQLite)', () => {
 
   it('401 without a credential, with a wrong one, and for a revoked terminal', async () => {
     expectRefusal(await http(server.url, { path: '/v1/health' }), 401, 'unauthenticated');
+    expectRefusal(await http(server.url, { path: '/v1/bootstrap' }), 401, 'unauthenticated');
     expectRefusal(await http(server.url, { path: '/v1/health', headers: { authorization: 'Basic dXNlcjpwYXNz' } }), 401, 'unknown-credential');
     const wrong = await http(server.url, { path: '/v1/health', credential: `tly_${'A'.repeat(43)}` });
     expectRefusal(wrong, 401, 'unknown-credential');
@@ -240,6 +241,7 @@ describe('tally-server over HTTP (embedded SQLite)', () => {
     expect(revoke.status, revoke.stderr).toBe(0);
     expect(revoke.stdout).toMatch(/^Revoked terminal S1\/T3/);
     expectRefusal(await http(server.url, { path: '/v1/health', credential: t3.credential }), 401, 'revoked');
+    expectRefusal(await http(server.url, { path: '/v1/bootstrap', credential: t3.credential }), 401, 'revoked');
     expectRefusal(await push(t3.credential, enrolmentBatch('M4', { storeId: 'S1', terminalId: 'T3' }, 1, 1)), 401, 'revoked');
     expect(serverCli(['--data', data, 'member', 'show', '--member', 'M4']).status).toBe(1);
   });
@@ -289,7 +291,14 @@ describe('tally-server over HTTP (embedded SQLite)', () => {
       components: { schemas: Record<string, { properties?: Record<string, unknown>; additionalProperties?: unknown }>; securitySchemes: Record<string, { type: string; scheme: string }> };
     }>();
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/openapi.json', '/v1/day-report', '/v1/enrol', '/v1/health', '/v1/holds', '/v1/holds/void', '/v1/members/by-card', '/v1/offline-budget', '/v1/pull', '/v1/push', '/v1/sequences']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/openapi.json', '/v1/bootstrap', '/v1/day-report', '/v1/enrol', '/v1/health', '/v1/holds', '/v1/holds/void', '/v1/members/by-card', '/v1/offline-budget', '/v1/pull', '/v1/push', '/v1/sequences']);
+    // The first sync's stream: newline-delimited JSON, each line described, behind the terminal credential.
+    const bootstrapOp = doc.paths['/v1/bootstrap']!['get'] as unknown as { security: unknown[]; parameters: { name: string }[]; responses: Record<string, { content: Record<string, { schema: { anyOf?: unknown[] } }> }> };
+    expect(bootstrapOp.security).toEqual([{ terminalCredential: [] }]);
+    expect(bootstrapOp.parameters.map((p) => p.name)).toEqual(['own']);
+    expect(Object.keys(bootstrapOp.responses['200']!.content)).toEqual(['application/x-ndjson']);
+    expect(bootstrapOp.responses['200']!.content['application/x-ndjson']!.schema.anyOf).toHaveLength(6);
+    expect(Object.keys(bootstrapOp.responses).sort()).toEqual(['200', '400', '401', '500', '503']);
     // Query parameters are documented from the same schema the server validates them with.
     const pullOp = (doc.paths['/v1/pull']!['get'] as unknown as { parameters: { name: string; in: string; required: boolean }[] });
     expect(pullOp.parameters.map((p) => [p.name, p.in, p.required])).toEqual([['cursor', 'query', false], ['limit', 'query', false], ['own', 'query', false]]);

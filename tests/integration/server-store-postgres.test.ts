@@ -8,7 +8,9 @@ import { openPostgresServerStore, type PostgresServerStore } from '../../src/ser
 import { PG_LATEST_VERSION } from '../../src/server/store/postgres/migrations.js';
 import { text } from '../../src/server/store/rows.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { serverBootstrapSuite } from './server-bootstrap.suite.js';
 import { serverPullSuite } from './server-pull.suite.js';
+import pg from 'pg';
 import { serverSpendingSuite } from './server-spending.suite.js';
 import { serverStoreSuite } from './server-store.suite.js';
 
@@ -46,6 +48,27 @@ serverPullSuite('PostgreSQL', {
     const future = PG_LATEST_VERSION + 1;
     await store.query(`INSERT INTO schema_migrations (version, description, applied_at) VALUES (${future}, 'from the future', 0) RETURNING version`);
     return { restore: async () => void (await store.query(`DELETE FROM schema_migrations WHERE version = ${future} RETURNING version`)) };
+  },
+});
+serverBootstrapSuite('PostgreSQL', {
+  open: () => openPostgresServerStore({ connectionString: url() }),
+  markNewer: async (store) => {
+    const future = PG_LATEST_VERSION + 1;
+    await store.query(`INSERT INTO schema_migrations (version, description, applied_at) VALUES (${future}, 'from the future', 0) RETURNING version`);
+    return { restore: async () => void (await store.query(`DELETE FROM schema_migrations WHERE version = ${future} RETURNING version`)) };
+  },
+  // A transaction that has an id and stays open: the oldest running one, so it holds back the snapshot's xmin.
+  holdXid: async () => {
+    const client = new pg.Client({ connectionString: url() });
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query('SELECT pg_current_xact_id()');
+    return {
+      release: async () => {
+        await client.query('ROLLBACK');
+        await client.end();
+      },
+    };
   },
 });
 serverSpendingSuite('PostgreSQL', {

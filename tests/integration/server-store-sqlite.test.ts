@@ -6,6 +6,7 @@ import { SQLITE_LATEST_VERSION } from '../../src/server/store/sqlite/migrations.
 import { openSqliteServerStore } from '../../src/server/store/sqlite/sqlite-store.js';
 import { TABLES } from '../support/server-store-fixtures.js';
 import { tempDir } from '../support/ledger-fixture.js';
+import { serverBootstrapSuite } from './server-bootstrap.suite.js';
 import { serverPullSuite } from './server-pull.suite.js';
 import { serverSpendingSuite } from './server-spending.suite.js';
 import { serverStoreSuite } from './server-store.suite.js';
@@ -31,6 +32,13 @@ serverStoreSuite('SQLite', {
   },
 });
 serverPullSuite('SQLite', {
+  open: () => openSqliteServerStore(path),
+  markNewer: async () => {
+    setUserVersion(SQLITE_LATEST_VERSION + 1);
+    return { restore: async () => setUserVersion(SQLITE_LATEST_VERSION) };
+  },
+});
+serverBootstrapSuite('SQLite', {
   open: () => openSqliteServerStore(path),
   markNewer: async () => {
     setUserVersion(SQLITE_LATEST_VERSION + 1);

@@ -40,6 +40,9 @@ import { dayReportQuerySchema } from '../../contract/day-report.js';
 import { cardLookupQuerySchema, pullQuerySchema } from '../../contract/pull.js';
 import { holdRequestSchema, voidHoldRequestSchema } from '../../contract/spending.js';
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { bootstrapQuerySchema } from '../../contract/bootstrap.js';
+import { bootstrapLines } from '../store/bootstrap.js';
 
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 /** Entries per pull page when the terminal does not say. */
@@ -184,6 +187,16 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
       limit: query.limit ?? DEFAULT_PULL_LIMIT,
       own: query.own === '1',
     });
+  });
+
+  register('bootstrap', async (request, reply) => {
+    const terminal = caller(request);
+    const query = parseQuery(bootstrapQuerySchema, request.query);
+    const wanted = { storeId: terminal.storeId, terminalId: terminal.terminalId, own: query.own === '1' };
+    const snapshot = await store.bootstrap(wanted);
+    // Read as it is sent: the socket's back-pressure paces the store's read. A failure mid-way ends
+    // the stream without its end line (the terminal loads nothing); a caller that goes away ends the read.
+    return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(bootstrapLines(snapshot, wanted), { objectMode: false }));
   });
 
   register('member-by-card', async (request) => {

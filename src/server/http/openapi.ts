@@ -64,7 +64,7 @@ export function buildOpenApiDocument(options: { readonly serverUrl?: string } = 
   const operation = (spec: RouteSpec): JsonObject => {
     const responses: JsonObject = {};
     for (const [status, answer] of Object.entries(spec.answers)) {
-      responses[status] = { description: answer.description, content: { 'application/json': { schema: ref(answer.schema, 'output') } } };
+      responses[status] = { description: answer.description, content: { [answer.contentType ?? 'application/json']: { schema: ref(answer.schema, 'output') } } };
     }
     responses['503'] ??= { description: 'The server is busy or closing: nothing was written; try again in a moment', content: { 'application/json': { schema: ref(errorResponseSchema, 'output') } } };
     responses['500'] = { description: 'A fault of the server (logged there); the answer carries no detail', content: { 'application/json': { schema: ref(errorResponseSchema, 'output') } } };

@@ -17,12 +17,15 @@ import {
 } from '../../contract/sync.js';
 import { holdRefusedSchema, holdRequestSchema, holdResponseSchema, offlineBudgetResponseSchema, voidHoldRequestSchema, voidHoldResponseSchema } from '../../contract/spending.js';
 import { cardLookupQuerySchema, memberStateSchema, pullQuerySchema, pullResponseSchema } from '../../contract/pull.js';
+import { bootstrapLineSchema, bootstrapQuerySchema } from '../../contract/bootstrap.js';
 
-export type RouteName = 'health' | 'enrol' | 'push' | 'sequences' | 'pull' | 'member-by-card' | 'hold' | 'hold-void' | 'offline-budget' | 'day-report' | 'openapi';
+export type RouteName = 'health' | 'enrol' | 'push' | 'sequences' | 'pull' | 'bootstrap' | 'member-by-card' | 'hold' | 'hold-void' | 'offline-budget' | 'day-report' | 'openapi';
 
 export interface Answer {
   readonly description: string;
   readonly schema: z.ZodType;
+  /** The media type of the answer (default application/json); for a stream, `schema` describes one line. */
+  readonly contentType?: string;
 }
 
 export interface RouteSpec {
@@ -116,6 +119,21 @@ export const ROUTES: readonly RouteSpec[] = [
     auth: true,
     query: pullQuerySchema,
     answers: { 200: { description: 'One page of changes', schema: pullResponseSchema }, 400: error('The query is not valid: nothing was read'), ...AUTH },
+  },
+  {
+    name: 'bootstrap',
+    method: 'GET',
+    url: '/v1/bootstrap',
+    summary: "Everything a new terminal pulls, as one stream",
+    description:
+      "A new (empty) terminal's first pull: what pages from an empty cursor would bring — members (contact details withheld as in a pull), counter transactions, transfers with their lots and draws, events — read in one snapshot of the store and streamed as newline-delimited JSON in the terminal's table shapes: a header line (`cursor` to continue pulling from, `counts` of the rows that follow), chunk lines of one section each (`members`, `transactions`, `transfers`, `events`, rows as arrays), and an `end` line (a stream without it broke off: load nothing). Load it in one transaction with `cursor`, then pull pages from there. The caller's own entries are left out unless `own=1`.",
+    auth: true,
+    query: bootstrapQuerySchema,
+    answers: {
+      200: { description: 'The stream: one JSON value per line (header, chunks, end)', schema: bootstrapLineSchema, contentType: 'application/x-ndjson' },
+      400: error('The query is not valid: nothing was read'),
+      ...AUTH,
+    },
   },
   {
     name: 'member-by-card',

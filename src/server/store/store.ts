@@ -13,6 +13,7 @@ import type { PushItem, PushStatus } from '../../contract/sync.js';
 import type { MemberState, PullResponse } from '../../contract/pull.js';
 import type { TerminalCertificate } from '../../core/card-code/member-qr.js';
 import type { PullRequest } from './pull.js';
+import type { BootstrapRequest, BootstrapSnapshot } from './bootstrap.js';
 import type { GrantTerms, HoldOutcome, HoldRequestRecord, OfflineGrantRecord, RiskRow, VoidOutcome } from './spending.js';
 
 export interface StoreRecord {
@@ -163,6 +164,11 @@ export interface ServerStore {
 
   /** One page of changes after the request's cursor (src/contract/pull.ts, ./pull.ts). */
   pull(request: PullRequest): Promise<PullResponse>;
+  /**
+   * One consistent read of everything a new terminal pulls, and the cursor its pages continue from
+   * (src/contract/bootstrap.ts, ./bootstrap.ts). The caller streams it and must close it.
+   */
+  bootstrap(request: BootstrapRequest): Promise<BootstrapSnapshot>;
   /** The whole state of the member holding this card (for a card a terminal has never seen), or undefined. */
   memberStateByCard(code: string, caller: { readonly storeId: string; readonly terminalId: string }): Promise<MemberState | undefined>;
   /** The whole state of a member by id (what a hold's counter applies before it books the spend). */

@@ -5,7 +5,7 @@ Usage: tally <command> [options]
 Commands:
   init               create a terminal database: --program FILE --store ID --terminal ID (--program-key ID:PUBLICKEY | --demo) [--time-zone ZONE]
   enrol              enrol this terminal with the central server (creates the ledger): --server URL --code CODE
-  sync               push the outbox to the server (exit 0 only when everything is acknowledged)
+  sync               push the outbox to the server, then pull what other counters booked (exit 0 only when everything is acknowledged); [--paged]: a new terminal pulls in pages instead of one stream
   eod                end of day: sync, check, the day's figures beside the server's, then a backup: [--day YYYY-MM-DD] [--out FILE] [--print] [--backup-dir DIR]
   program install    install a newer version of the program, signed by a trusted program key: --program FILE
   program sign       sign a program with the program key (head office's job): --program FILE --signing-key FILE --out FILE

@@ -75,7 +75,7 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
   'program install': { program: { type: 'string' }, 'program-key': { type: 'string', multiple: true } },
   'program sign': { program: { type: 'string' }, 'signing-key': { type: 'string' }, out: { type: 'string' } },
   enrol: { server: { type: 'string' }, code: { type: 'string' } },
-  sync: {},
+  sync: { paged: { type: 'boolean' } },
   eod: { day: { type: 'string' }, out: { type: 'string' }, print: { type: 'boolean' }, 'backup-dir': { type: 'string' } },
   'member add': {
     card: { type: 'string', multiple: true },
@@ -584,6 +584,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         let pulled = -1;
         const r = await syncNow(ledger, secrets, {
           now: Date.now,
+          ...(options.paged === true ? { bootstrap: false } : {}),
           onProgress: (p) => {
             const percent = p.total === 0 ? 100 : Math.min(100, Math.floor((p.acknowledged * 100) / p.total));
             if (!ctx.json && percent >= shown + 10) {
@@ -592,7 +593,8 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
             }
           },
           onPullProgress: (p) => {
-            if (!ctx.json && p.percent >= pulled + 10) {
+            // Every tenth, and the end (a first sync's stream stops at 99 until it is committed).
+            if (!ctx.json && (p.percent >= pulled + 10 || (p.percent === 100 && pulled < 100))) {
               if (pulled < 0) ctx.io.stdout('Pulling changes from the server…');
               pulled = p.percent;
               ctx.io.stdout(`  ${p.entries} ${p.entries === 1 ? 'entry' : 'entries'} in ${p.pages} ${p.pages === 1 ? 'page' : 'pages'} (${p.percent}%)`);

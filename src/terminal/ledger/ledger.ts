@@ -189,6 +189,9 @@ function unregister(db: SqliteDatabase, writer: string): void {
   }
 }
 
+/** SQLite's page cache during Ledger.bulkLoad, KiB (the terminal's peak memory must stay under 300 MB). */
+const BULK_LOAD_CACHE_KIB = 40 * 1024;
+
 export class Ledger {
   private readonly statements = new Map<string, SqliteStatement>();
   private config: TerminalConfig;
@@ -364,8 +367,47 @@ export class Ledger {
     this.activeProgram = program;
   }
 
+  /** Set while bulkLoad's transaction is open (it spans awaits). */
+  private bulkLoading = false;
+
+  /**
+   * One write transaction that spans awaits: a new terminal's first pull, loaded from a stream
+   * (src/terminal/sync/bootstrap.ts). Committed only when `fn` resolves; rolled back when it throws,
+   * and by SQLite itself when the process dies, so the ledger is never half-loaded. Foreign keys
+   * are off for its duration (`fn` checks them itself before it returns: a check per table after
+   * the load is cheaper than a look-up per row) and back on after, whatever happens. While it is
+   * open, every other write on this connection is refused (it would join the open transaction).
+   */
+  async bulkLoad<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.bulkLoading || this.db.inTransaction) throw new Error('bulkLoad runs on its own, outside any other transaction');
+    this.db.pragma('foreign_keys = OFF');
+    // A larger page cache while it lasts: a million members' card codes and keys arrive in no order
+    // of their own, and each insert into an index bigger than the cache reads and spills pages.
+    const cacheSize = this.db.pragma('cache_size', { simple: true }) as number;
+    this.db.pragma(`cache_size = -${BULK_LOAD_CACHE_KIB}`);
+    this.bulkLoading = true;
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const token = this.writer === null ? recordOpen(this.db, this.opened) : null;
+        const result = await fn();
+        this.db.exec('COMMIT');
+        if (token !== null) this.writer = token;
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw error;
+      }
+    } finally {
+      this.bulkLoading = false;
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma(`cache_size = ${cacheSize}`);
+    }
+  }
+
   /** Runs `fn` in one IMMEDIATE transaction (the write lock is taken up front, so no deadlock on upgrade). */
   transaction<T>(fn: () => T): T {
+    if (this.bulkLoading) throw new TallyError('busy', "This terminal is loading the chain's members from the server for the first time: try again when that sync has finished");
     if (this.writer !== null || this.db.readonly || this.db.inTransaction) return this.run.immediate(fn) as T;
     // The first write registers this open (open-check.ts) in its own commit: no fsync of its own,
     // and an open that never writes (a refused command) leaves the file's bytes as they were.

@@ -132,6 +132,86 @@ export class SyncClient {
     return this.parse(pullResponseSchema, json, 'a pull');
   }
 
+  /**
+   * `GET /v1/bootstrap` (src/contract/bootstrap.ts): the lines of the stream as they arrive, each
+   * without its newline. No overall time limit (a chain's first sync is long): the answer must start
+   * within the timeout, and then no more than `idleMs` may pass without a byte. A stream that breaks
+   * off ends in a retryable error (the caller loads nothing of it).
+   */
+  async bootstrap(query: { readonly own: boolean }, idleMs = Math.max(this.timeoutMs, 60_000)): Promise<AsyncGenerator<string>> {
+    const url = new URL(`v1/bootstrap${query.own ? '?own=1' : ''}`, this.options.baseUrl.endsWith('/') ? this.options.baseUrl : `${this.options.baseUrl}/`);
+    const controller = new AbortController();
+    let timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    let response: Response;
+    try {
+      response = await this.fetch(url, {
+        method: 'GET',
+        headers: { accept: 'application/x-ndjson', ...(this.options.credential ? { authorization: `Bearer ${this.options.credential}` } : {}) },
+        signal: controller.signal,
+      });
+    } catch (error) {
+      clearTimeout(timer);
+      const why = controller.signal.aborted ? `no answer within ${this.timeoutMs} ms` : error instanceof Error ? ((error.cause as { code?: string } | undefined)?.code ?? error.message) : String(error);
+      throw new TallyError('io-error', `The server ${this.options.baseUrl} cannot be reached (${why}): nothing was lost; try again when the link is back`, { retryable: true });
+    }
+    if (response.status !== 200 || !response.body) {
+      clearTimeout(timer);
+      const text = await response.text().catch(() => '');
+      let json: unknown = null;
+      try {
+        json = text === '' ? null : (JSON.parse(text) as unknown);
+      } catch {
+        // Not JSON: the refusal says HTTP <status>.
+      }
+      throw this.refusal(response.status, json, "the first sync's download");
+    }
+    if (!(response.headers.get('content-type') ?? '').startsWith('application/x-ndjson')) {
+      clearTimeout(timer);
+      await response.body.cancel().catch(() => undefined);
+      throw new TallyError('io-error', `The server answered the first sync's download with something that is not a Tally stream: is ${this.options.baseUrl} a Tally server?`, { retryable: true });
+    }
+    const reader = response.body.getReader();
+    const baseUrl = this.options.baseUrl;
+    const idle = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(), idleMs);
+    };
+    async function* lines(): AsyncGenerator<string> {
+      const decoder = new TextDecoder('utf-8', { fatal: true });
+      // The pieces of the line being received: joined once its newline arrives (a chunk line is large).
+      let pieces: string[] = [];
+      let finished = false;
+      try {
+        for (;;) {
+          // Only the wait for bytes is timed, not this terminal's own work on what arrived.
+          idle();
+          const { done, value } = await reader.read();
+          clearTimeout(timer);
+          if (done) break;
+          let text = decoder.decode(value, { stream: true });
+          for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n')) {
+            pieces.push(text.slice(0, newline));
+            yield pieces.length === 1 ? pieces[0]! : pieces.join('');
+            pieces = [];
+            text = text.slice(newline + 1);
+          }
+          if (text !== '') pieces.push(text);
+        }
+        const last = pieces.join('') + decoder.decode();
+        if (last !== '') yield last;
+        finished = true;
+      } catch (error) {
+        if (error instanceof TallyError) throw error;
+        const why = controller.signal.aborted ? `nothing arrived for ${idleMs} ms` : error instanceof Error ? ((error.cause as { code?: string } | undefined)?.code ?? error.message) : String(error);
+        throw new TallyError('io-error', `The first sync's download from ${baseUrl} broke off (${why}): nothing of it was loaded; sync again`, { retryable: true });
+      } finally {
+        clearTimeout(timer);
+        if (!finished) await reader.cancel().catch(() => undefined);
+      }
+    }
+    return lines();
+  }
+
   /** The state of the member holding `code`, or null when no member holds it. */
   async memberByCard(code: string): Promise<MemberState | null> {
     const { status, json } = await this.call('GET', `v1/members/by-card?${new URLSearchParams({ code }).toString()}`);

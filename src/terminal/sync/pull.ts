@@ -8,6 +8,8 @@ import type { Ledger } from '../ledger/ledger.js';
 import { applyPulled } from '../ledger/pulled.js';
 import type { PullResponse } from '../../contract/pull.js';
 import type { SyncClient } from './client.js';
+import { bootstrapPull, bootstrapWanted } from './bootstrap.js';
+import { isTallyError } from '../../core/errors.js';
 
 export interface PullProgress {
   readonly pages: number;
@@ -36,18 +38,44 @@ function pullState(ledger: Ledger): PullState {
 export async function pullChanges(
   ledger: Ledger,
   client: SyncClient,
-  options: { readonly now: () => number; readonly limit?: number; readonly onProgress?: (progress: PullProgress) => void },
+  options: {
+    readonly now: () => number;
+    readonly limit?: number;
+    readonly onProgress?: (progress: PullProgress) => void;
+    /** False: pages even for an empty ledger (no bootstrap stream). */
+    readonly bootstrap?: boolean;
+  },
 ): Promise<PullReport> {
-  const start = pullState(ledger);
-  const startStamp = BigInt(start.cursor ?? '0');
   let pages = 0;
   let entries = 0;
   let members = 0;
   let transfers = 0;
   const cardConflicts: string[] = [];
+  let bootstrapped = false;
+  // An empty ledger that never pulled loads the chain as one stream first, then pages from where it ended.
+  if (options.bootstrap !== false && bootstrapWanted(ledger)) {
+    const loaded = await bootstrapPull(ledger, client, { now: options.now, own: pullState(ledger).own, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+    pages += loaded.chunks;
+    entries += loaded.entries;
+    members += loaded.members;
+    transfers += loaded.transfers;
+    cardConflicts.push(...loaded.cardConflicts);
+    bootstrapped = true;
+  }
+  const start = pullState(ledger);
+  const startStamp = BigInt(start.cursor ?? '0');
   let percent: number;
+  const query = (state: PullState): Promise<PullResponse> => client.pull({ cursor: state.cursor, own: state.own, ...(options.limit !== undefined ? { limit: options.limit } : {}) });
+  // After a bootstrap the link sat idle through the load (minutes for a chain): the server may have
+  // closed the kept-alive connection as the first page is asked on it. That one ask is repeated once.
+  let retryFirst = bootstrapped;
   const ask = (state: PullState): Promise<PullResponse> => {
-    const answer = client.pull({ cursor: state.cursor, own: state.own, ...(options.limit !== undefined ? { limit: options.limit } : {}) });
+    const retry = retryFirst;
+    retryFirst = false;
+    const answer = query(state).catch((error: unknown) => {
+      if (retry && isTallyError(error) && error.details?.['retryable'] === true) return query(state);
+      throw error;
+    });
     // Awaited below unless applying the page before it fails; then its failure is of no interest.
     answer.catch(() => undefined);
     return answer;
@@ -77,7 +105,8 @@ export async function pullChanges(
     cardConflicts.push(...applied.cardConflicts);
     const span = BigInt(page.latest) - startStamp;
     percent = !page.more || span <= 0n ? 100 : Math.min(99, Number(((BigInt(page.cursor) - startStamp) * 100n) / span));
-    options.onProgress?.({ pages, entries, percent });
+    // After a bootstrap (whose progress went up to 99) only the end is shown: the pages since would start again from 0.
+    if (!bootstrapped || percent === 100) options.onProgress?.({ pages, entries, percent });
     if (!page.more) break;
   }
   return { pages, entries, percent, members, transfers, cardConflicts };

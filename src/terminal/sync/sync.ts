@@ -47,6 +47,8 @@ export async function syncNow(
     readonly onProgress?: (progress: PushProgress) => void;
     readonly onPullProgress?: (progress: PullProgress) => void;
     readonly pullLimit?: number;
+    /** False: an empty ledger pulls in pages too, not as one bootstrap stream. */
+    readonly bootstrap?: boolean;
   },
 ): Promise<SyncOutcome> {
   const settings = syncSettings(ledger, secrets);
@@ -62,6 +64,7 @@ export async function syncNow(
       now: options.now,
       ...(options.onPullProgress ? { onProgress: options.onPullProgress } : {}),
       ...(options.pullLimit !== undefined ? { limit: options.pullLimit } : {}),
+      ...(options.bootstrap !== undefined ? { bootstrap: options.bootstrap } : {}),
     });
     // Last: the budget for spending while the link is down next time (the current one, or a new one).
     const budget = await client.offlineBudget();

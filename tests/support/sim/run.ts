@@ -9,6 +9,8 @@
  * - TALLY_SIM_SEEDS: how many random seeds besides the fixed ones (default 0: CI runs the fixed ones only);
  * - TALLY_SIM_STEPS: steps per run (default 200);
  * - TALLY_SIM_TERMINALS: terminals per run (default 4);
+ * - TALLY_SIM_BOOTSTRAP=1: a new terminal's first sync is one bootstrap stream (the product's
+ *   default) rather than pages; it changes every run from the first such sync on;
  * - TALLY_SIM_IGNORE: a regular expression; problems it matches are listed but do not end the run;
  * - TALLY_SIM_SKIP: step kinds to leave out (comma-separated, actions.ts `StepKind`), and `rekey`
  *   for no lost command sent again after a restore.
@@ -87,7 +89,7 @@ export function simSettings(fixedSeeds: readonly number[], defaults: { readonly 
 
 export function replayHint(settings: SimSettings): string {
   // The exploration knobs change the run (SKIP) or where it stops (IGNORE): a replay needs them too.
-  const knobs = (['TALLY_SIM_SKIP', 'TALLY_SIM_IGNORE'] as const).flatMap((k) => (process.env[k] ? [`${k}='${process.env[k]}'`] : []));
+  const knobs = (['TALLY_SIM_SKIP', 'TALLY_SIM_IGNORE', 'TALLY_SIM_BOOTSTRAP'] as const).flatMap((k) => (process.env[k] ? [`${k}='${process.env[k]}'`] : []));
   return [
     `TALLY_SIM_SEED=${settings.seed}`,
     `TALLY_SIM_STEPS=${settings.steps}`,

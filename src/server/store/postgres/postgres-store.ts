@@ -60,6 +60,8 @@ import { VERIFY_QUERIES, verifyReport } from '../verify-checks.js';
 import { readMemberState, readPullPage, type PullRequest } from '../pull.js';
 import type { MemberState, PullResponse } from '../../../contract/pull.js';
 import { PostgresPullReader } from './pull-reader.js';
+import type { BootstrapRequest, BootstrapSnapshot } from '../bootstrap.js';
+import { openPostgresBootstrap } from './bootstrap-reader.js';
 import { pgCreateHold, pgOfflineGrant, pgRiskReport, pgSettleSpends, pgVoidHold } from './spending.js';
 import type { GrantTerms, HoldOutcome, HoldRequestRecord, OfflineGrantRecord, RiskRow, VoidOutcome } from '../spending.js';
 import type { DayReport } from '../../../contract/day-report.js';
@@ -751,6 +753,10 @@ export class PostgresServerStore implements ServerStore {
 
   async pull(request: PullRequest): Promise<PullResponse> {
     return readPullPage(new PostgresPullReader(this.pool), request);
+  }
+
+  async bootstrap(request: BootstrapRequest): Promise<BootstrapSnapshot> {
+    return openPostgresBootstrap(this.pool, request);
   }
 
   async memberState(memberId: string, caller: { readonly storeId: string; readonly terminalId: string }): Promise<MemberState> {

@@ -22,3 +22,18 @@ export function openServerSqlite(path: string): SqliteDatabase {
   }
   return db;
 }
+
+/**
+ * A second, read-only connection to the same file, for one long consistent read (a terminal's
+ * bootstrap) while the store's own connection goes on writing (WAL lets both run).
+ */
+export function openServerSqliteReader(path: string): SqliteDatabase {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}

@@ -46,6 +46,8 @@ import { VERIFY_QUERIES, verifyReport } from '../verify-checks.js';
 import { readMemberState, readPullPage, type PullRequest } from '../pull.js';
 import type { MemberState, PullResponse } from '../../../contract/pull.js';
 import { SqlitePullReader } from './pull-reader.js';
+import type { BootstrapRequest, BootstrapSnapshot } from '../bootstrap.js';
+import { openSqliteBootstrap } from './bootstrap-reader.js';
 import { sqliteCreateHold, sqliteOfflineGrant, sqliteRiskReport, sqliteSettleSpends, sqliteVoidHold } from './spending.js';
 import type { GrantTerms, HoldOutcome, HoldRequestRecord, OfflineGrantRecord, RiskRow, VoidOutcome } from '../spending.js';
 import type { DayReport } from '../../../contract/day-report.js';
@@ -59,7 +61,7 @@ export class SqliteServerStore implements ServerStore {
   private readonly db: SqliteDatabase;
   private readonly statements = new Map<string, SqliteStatement>();
 
-  constructor(path: string) {
+  constructor(private readonly path: string) {
     this.db = openServerSqlite(path);
   }
 
@@ -554,6 +556,10 @@ export class SqliteServerStore implements ServerStore {
 
   async pull(request: PullRequest): Promise<PullResponse> {
     return readPullPage(new SqlitePullReader(this.db), request);
+  }
+
+  async bootstrap(request: BootstrapRequest): Promise<BootstrapSnapshot> {
+    return openSqliteBootstrap(this.path, request);
   }
 
   async memberState(memberId: string, caller: { readonly storeId: string; readonly terminalId: string }): Promise<MemberState> {

@@ -1,0 +1,163 @@
+/**
+ * What a terminal does with a bootstrap stream it must not load, served by a real HTTP server on
+ * loopback (crafted answers: a server that breaks off, sends damaged rows, rows naming members it
+ * did not send, counts that do not add up, or refuses): a typed error a manager can act on, and a
+ * ledger left exactly as it was — empty, no cursor, every index in place — so the next sync starts
+ * over. And while a load is open, no other write can slip into its transaction.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TallyError } from '../../src/core/errors.js';
+import type { Ledger } from '../../src/terminal/ledger/ledger.js';
+import { SyncClient } from '../../src/terminal/sync/client.js';
+import { pullChanges } from '../../src/terminal/sync/pull.js';
+import { newLedger, tempDir, testClock } from '../support/ledger-fixture.js';
+
+const { dir, cleanup } = tempDir('tally-bootstrap-refusals-');
+let server: Server;
+let url: string;
+/** What the server answers to GET /v1/bootstrap in the current test. */
+let answer: { status: number; type: string; lines: readonly string[]; end: 'close' | 'destroy' } = { status: 200, type: 'application/x-ndjson', lines: [], end: 'close' };
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    if (request.url?.startsWith('/v1/bootstrap') !== true) {
+      response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"not-found","message":"no"}}');
+      return;
+    }
+    response.writeHead(answer.status, { 'content-type': answer.type });
+    for (const line of answer.lines) response.write(`${line}\n`);
+    // A server that dies mid-stream resets the connection instead of ending the chunked body.
+    if (answer.end === 'destroy') setTimeout(() => response.destroy(), 20);
+    else response.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}, 20_000);
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  cleanup();
+});
+
+const header = (counts: { members: number; transactions: number; transfers: number; events: number }): string => JSON.stringify({ bootstrap: 1, cursor: '42', latest: '42', counts });
+const end = (counts: { members: number; transactions: number; transfers: number; events: number }): string => JSON.stringify({ end: true, counts });
+const member = (id: string, card: string): unknown[] => [id, 1, null, null, null, null, false, 1, 'LANE-9', null, null, null, 1, [card], true];
+const transfer = (id: string, memberId: string): unknown[] => [
+  id, 'LANE-9', 1, 1, 'earn', 'points', 100, 'program:issued', `member:${memberId}`, memberId, `earn|${id}`, null, null, null, 'STORE-9',
+  null, null, 10_000, 'KRW', 'classic-krw', 1, null, null, 1, 1, '2026-01-01T00:00', {}, [[`${id}:0`, 100, 1, null]], [],
+];
+
+let n = 0;
+/** A new, enrolled-looking ledger (a sync state row) that has never pulled. */
+function emptyLedger(): { ledger: Ledger; schema: () => unknown[] } {
+  n += 1;
+  const { ledger } = newLedger(join(dir, `l${n}.sqlite`), 'classic-krw', testClock('2026-05-01T02:00:00Z'));
+  ledger.transaction(() => ledger.db.prepare('INSERT INTO sync_state (singleton, server_url, enrolled_at) VALUES (1, ?, 1)').run(url));
+  return { ledger, schema: () => ledger.db.prepare('SELECT type, name, sql FROM sqlite_schema ORDER BY type, name').all() };
+}
+
+async function refused(lines: readonly string[], options: { status?: number; type?: string; end?: 'close' | 'destroy' } = {}): Promise<TallyError> {
+  answer = { status: options.status ?? 200, type: options.type ?? 'application/x-ndjson', lines, end: options.end ?? 'close' };
+  const { ledger, schema } = emptyLedger();
+  const before = schema();
+  try {
+    const error = await pullChanges(ledger, new SyncClient({ baseUrl: url, credential: `tly_${'a'.repeat(43)}` }), { now: () => 1 }).then(
+      () => {
+        throw new Error('the pull was expected to fail');
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TallyError);
+    // Left as it was: nothing loaded, no cursor, the indexes the load dropped are back, foreign keys on.
+    for (const table of ['members', 'card_codes', 'transactions', 'transfers', 'lots', 'events', 'pull_applying']) expect(ledger.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get(), table).toBe(0);
+    expect(ledger.db.prepare('SELECT pull_cursor FROM sync_state').pluck().get()).toBeNull();
+    expect(schema()).toEqual(before);
+    expect(ledger.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(ledger.db.inTransaction).toBe(false);
+    // …and the ledger takes writes again.
+    ledger.transaction(() => ledger.db.prepare('UPDATE sync_state SET last_error = NULL').run());
+    return error as TallyError;
+  } finally {
+    ledger.close();
+  }
+}
+
+const one = { members: 1, transactions: 0, transfers: 0, events: 0 };
+
+describe('a bootstrap stream the terminal must not load', () => {
+  it('one that ends before its end line (the server died mid-way)', async () => {
+    const error = await refused([header(one), JSON.stringify({ members: [member('m1', '1001')] })], { end: 'destroy' });
+    expect(error.code).toBe('io-error');
+    expect(error.message).toMatch(/broke off|ended before its end line/);
+    expect(error.details?.['retryable']).toBe(true);
+  });
+
+  it('one that ends cleanly but without its end line', async () => {
+    const error = await refused([header(one), JSON.stringify({ members: [member('m1', '1001')] })]);
+    expect(error.message).toBe("The server's first-sync stream ended before its end line (the link or the server broke off): nothing of it was loaded; sync again");
+  });
+
+  it('a damaged row', async () => {
+    const bad = member('m1', '1001');
+    bad[1] = 'two';
+    const error = await refused([header(one), JSON.stringify({ members: [bad] }), end(one)]);
+    expect(error.code).toBe('io-error');
+    expect(error.message).toBe("The server's first-sync stream is not what this Tally expects (line 2, members row 1: [1] is not an integer from 1): nothing of it was loaded; update Tally or the server");
+  });
+
+  it('a line that is not JSON, or not a section', async () => {
+    expect((await refused([header(one), '{"members": [', end(one)])).message).toMatch(/line 2 is not JSON/);
+    expect((await refused([header(one), JSON.stringify({ cards: [] }), end(one)])).message).toMatch(/line 2 is not a chunk of members, transactions, transfers or events/);
+    expect((await refused(['{"hello":1}'])).message).toMatch(/the first line is not its header/);
+  });
+
+  it('counts that do not add up', async () => {
+    const two = { ...one, members: 2 };
+    const error = await refused([header(two), JSON.stringify({ members: [member('m1', '1001')] }), end(two)]);
+    expect(error.message).toMatch(/1 members received, the header announced 2, the end line counts 2/);
+  });
+
+  it('a transfer of a member it did not send: the foreign key check at the end refuses it', async () => {
+    const counts = { members: 1, transactions: 0, transfers: 1, events: 0 };
+    const error = await refused([header(counts), JSON.stringify({ members: [member('m1', '1001')] }), JSON.stringify({ transfers: [transfer('f1', 'm2')] }), end(counts)]);
+    expect(error.code).toBe('database-corrupt');
+    expect(error.message).toMatch(/^The server's first sync names rows it did not send \(\d+ references, the first from \w+ to \w+\): nothing was loaded; sync again, and tell support if it repeats$/);
+  });
+
+  it('two members with one id: the ledger refuses the row', async () => {
+    const two = { ...one, members: 2 };
+    const error = await refused([header(two), JSON.stringify({ members: [member('m1', '1001'), member('m1', '1002')] }), end(two)]);
+    expect(error.code).toBe('database-corrupt');
+    expect(error.message).toMatch(/^The server's first sync holds a row this ledger refuses \(UNIQUE constraint failed: members.id\)/);
+  });
+
+  it('a refusal, or an answer that is not a stream', async () => {
+    expect((await refused(['{"error":{"code":"revoked","message":"Terminal revoked"}}'], { status: 401, type: 'application/json' })).code).toBe('proof-refused');
+    expect((await refused(['<html></html>'], { type: 'text/html' })).message).toMatch(/not a Tally stream/);
+  });
+});
+
+describe('while a bootstrap is being loaded', () => {
+  it('no other write can join its transaction, and a failed load leaves it as it was', async () => {
+    const { ledger, schema } = emptyLedger();
+    const before = schema();
+    try {
+      await expect(
+        ledger.bulkLoad(async () => {
+          ledger.db.prepare(`INSERT INTO members (id, marketing_consent, enrolled_at, enrolled_by, version, updated_at) VALUES ('m1', 0, 1, 'LANE-1', 1, 1)`).run();
+          expect(() => ledger.transaction(() => 1)).toThrow(/loading the chain's members from the server for the first time/);
+          await new Promise((resolve) => setImmediate(resolve));
+          throw new Error('the link went down');
+        }),
+      ).rejects.toThrow('the link went down');
+      expect(ledger.db.prepare('SELECT count(*) FROM members').pluck().get()).toBe(0);
+      expect(schema()).toEqual(before);
+      expect(ledger.transaction(() => 1)).toBe(1);
+    } finally {
+      ledger.close();
+    }
+  });
+});
