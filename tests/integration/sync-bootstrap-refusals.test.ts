@@ -91,13 +91,13 @@ describe('a bootstrap stream the terminal must not load', () => {
   it('one that ends before its end line (the server died mid-way)', async () => {
     const error = await refused([header(one), JSON.stringify({ members: [member('m1', '1001')] })], { end: 'destroy' });
     expect(error.code).toBe('io-error');
-    expect(error.message).toMatch(/broke off|ended before its end line/);
+    expect(error.message).toMatch(/stopped answering during the first sync|broke off the first sync/);
     expect(error.details?.['retryable']).toBe(true);
   });
 
   it('one that ends cleanly but without its end line', async () => {
     const error = await refused([header(one), JSON.stringify({ members: [member('m1', '1001')] })]);
-    expect(error.message).toBe("The server's first-sync stream ended before its end line (the link or the server broke off): nothing of it was loaded; sync again");
+    expect(error.message).toBe("The server (or the link) broke off the first sync's stream before its end line: nothing was lost, and nothing of the download was loaded; sync again");
   });
 
   it('a damaged row', async () => {

@@ -1,6 +1,7 @@
 /**
  * Pulls through the fault-injecting proxy, with real processes: one terminal books sales for members
- * it enrolled and pushes them; another pulls them while every fault hits its `GET /v1/pull` once —
+ * it enrolled and pushes them; another loads them (its first sync's stream cut off once), then pulls
+ * more while every fault hits its `GET /v1/pull` once —
  * dropped, the answer lost after the server sent it, the answer cut off part-way (a truncated JSON
  * page), sent twice, delayed — then random faults on pulls. Every failed sync is a clear one-line
  * refusal; once the faults stop, the puller holds every transfer of the other terminal exactly
@@ -59,6 +60,16 @@ describe('pulls through a faulty network', () => {
     world.bulkSales(pusher, 60, members);
     const pushed = await world.tally(pusher.db, ['sync']);
     expect(pushed.status, pushed.stderr).toBe(0);
+
+    // The puller's first sync loads the chain as one stream: cut off part-way it fails clearly and
+    // leaves the ledger empty; the next one loads it whole. Pages follow from its cursor.
+    world.proxy.script([{ kind: 'cut-response', fraction: 0.5 }], (r) => r.path.startsWith('/v1/bootstrap') && who(r.headers['authorization']) === 1);
+    const cut = await world.tally(puller.db, ['sync']);
+    expect(syncFailureProblem(cut), cut.stdout).toBeNull();
+    expect(cut.status, cut.stderr).toBe(1);
+    const loaded = await world.tally(puller.db, ['sync']);
+    expect(loaded.status, loaded.stderr).toBe(0);
+    expect(world.proxy.records.filter((r) => r.request.path.startsWith('/v1/bootstrap')).length).toBe(2);
 
     // What the puller's sync then does: fails clearly (1) or goes through (0).
     const faults: readonly (readonly [Fault, 0 | 1])[] = [

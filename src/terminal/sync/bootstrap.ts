@@ -146,7 +146,7 @@ export async function bootstrapPull(
         if (done > total) throw broken(`more rows than the ${total} its header announced`);
         options.onProgress?.({ pages: chunks, entries: done, percent: total === 0 ? 99 : Math.min(99, Math.floor((done * 100) / total)) });
       }
-      if (!ended) throw new TallyError('io-error', "The server's first-sync stream ended before its end line (the link or the server broke off): nothing of it was loaded; sync again", { retryable: true });
+      if (!ended) throw new TallyError('io-error', "The server (or the link) broke off the first sync's stream before its end line: nothing was lost, and nothing of the download was loaded; sync again", { retryable: true });
       refusedByLedger(() => loader.finish());
       ledger.db.prepare('UPDATE sync_state SET pull_cursor = ?, pulled_at = ? WHERE singleton = 1').run(cursor, now);
       return { cursor, chunks, entries: sum(received), members: loader.counts.members, transfers: loader.counts.transfers, cardConflicts: loader.counts.cardConflicts };

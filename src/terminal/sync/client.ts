@@ -203,7 +203,7 @@ export class SyncClient {
       } catch (error) {
         if (error instanceof TallyError) throw error;
         const why = controller.signal.aborted ? `nothing arrived for ${idleMs} ms` : error instanceof Error ? ((error.cause as { code?: string } | undefined)?.code ?? error.message) : String(error);
-        throw new TallyError('io-error', `The first sync's download from ${baseUrl} broke off (${why}): nothing of it was loaded; sync again`, { retryable: true });
+        throw new TallyError('io-error', `The server ${baseUrl} stopped answering during the first sync's download (${why}): nothing was lost, and nothing of the download was loaded; sync again`, { retryable: true });
       } finally {
         clearTimeout(timer);
         if (!finished) await reader.cancel().catch(() => undefined);
