@@ -15,7 +15,8 @@ import { checkSpending, type SpendProofKind } from '../core/rules/spending.js';
 import { addDays, dayKey, localDateOf, startOfLocalDay } from '../core/time.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { TallyError } from '../core/errors.js';
-import { memberAccount, type PlannedEvent, type PlannedTransfer } from '../core/ledger-model.js';
+import { memberAccount, periodKeyText, type PlannedEvent, type PlannedTransfer } from '../core/ledger-model.js';
+import { deterministicUuid } from '../core/ids.js';
 import { planCheckout, tierProgress, type Quote, type SaleRecord, type TierProgress } from '../core/rules/checkout.js';
 import { actionPeriod, planAction, planAdjustment, planDonation, planEnrolment, planMembershipSale, planPeriodic } from '../core/rules/commands.js';
 import { expiringSoon, type ExpiringAmount } from '../core/rules/lots.js';
@@ -573,7 +574,9 @@ export class LoyaltyService {
     const memberId = this.memberIdForOwnCard(input.card, "Erasing a member's data");
     this.ledger.transaction(() => {
       const now = this.writeTime();
-      this.ledger.eraseMember(memberId, { id: this.newId(), kind: 'member-erased', memberId, period: 'once', detail: { reason: input.reason, ...(input.by !== undefined ? { by: input.by } : {}) } }, now);
+      // The erasure happens once per member: its id comes from the member, as for every once-only
+      // entry, so two counters that erased them while apart send the same event (the server answers `exists`).
+      this.ledger.eraseMember(memberId, { id: deterministicUuid(periodKeyText(memberId, 'member-erased', 'once')), kind: 'member-erased', memberId, period: 'once', detail: { reason: input.reason, ...(input.by !== undefined ? { by: input.by } : {}) } }, now);
     });
     // The old row versions also sit in the WAL until a checkpoint copies the pages back: do it now.
     this.ledger.checkpoint('truncate');

@@ -235,6 +235,30 @@ describe('sync simulation: scripted scenarios', () => {
     });
   }, 60_000);
 
+  it('two counters that erase one member while apart send one erasure: one event, one erased record, the same everywhere', async () => {
+    await scripted('erase-twice', async (world, actions, history, clock) => {
+      const [a, b] = [world.terminals[0]!, world.terminals[1]!];
+      const card = world.newCard();
+      const { memberId } = world.open(a).service.enrol({ cards: [card], name: 'Kim Minji', marketingConsent: false });
+      for (const t of [a, b]) expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+      world.network.setLink(a.id, false);
+      world.network.setLink(b.id, false);
+      world.open(a).service.eraseMember({ card, reason: 'asked at the counter', by: 'sim' });
+      clock.advance(60_000);
+      world.open(b).service.eraseMember({ card, reason: 'asked by e-mail', by: 'sim' });
+      world.network.setLink(a.id, true);
+      world.network.setLink(b.id, true);
+      for (const t of [b, a, b, a]) expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+      const events = (t: typeof a) => world.ledgerOf(t).db.prepare(`SELECT id FROM events WHERE member_id = ? AND kind = 'member-erased'`).pluck().all(memberId);
+      expect(events(a)).toEqual(events(b));
+      expect(events(a)).toHaveLength(1);
+      expect(await world.server.query(`SELECT count(*) AS n FROM events WHERE member_id = '${memberId}' AND kind = 'member-erased'`)).toEqual([{ n: 1 }]);
+      const [held] = await world.server.query(`SELECT version, erased_at FROM members WHERE member_id = '${memberId}'`);
+      for (const t of [a, b]) expect(world.ledgerOf(t).member(memberId), t.id).toMatchObject({ version: held?.['version'], erasedAt: held?.['erased_at'], name: null });
+      expect([...actions.problems, ...(await checkStep(world, history, true))]).toEqual([]);
+    });
+  }, 60_000);
+
   it("a restored terminal that looks up a card before its first sync still verifies (its own older entries come back in part)", async () => {
     await scripted('lookup', async (world, actions, history) => {
       const t = world.terminals[0]!;
