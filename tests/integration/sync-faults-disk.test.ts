@@ -10,14 +10,12 @@
  *   space is freed a sync converges.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorResponseSchema } from '../../src/contract/sync.js';
-import { parseResponse } from '../support/fault-proxy.js';
-import { expectConverged, isPush } from '../support/sync-scenarios.js';
+import { pushOntoFullDisk } from '../support/sync-scenarios.js';
 import { finished, STORE, SyncWorld, TALLY, type Run } from '../support/sync-world.js';
-import { http, tempDir } from '../support/server-process.js';
+import { tempDir } from '../support/server-process.js';
 
 const { dir, cleanup } = tempDir('tally-sync-disk-');
 const serverDisk = join(dir, 'server-disk');
@@ -68,41 +66,7 @@ afterAll(async () => {
 
 describe('a full disk', () => {
   it("on the server: the push gets a clear 5xx JSON answer, the server stays up, the terminal keeps its outbox; freed, a sync converges", async () => {
-    const terminal = world.terminals[0]!;
-    const members = world.bulkMembers(terminal, 70);
-    world.bulkSales(terminal, 20, members);
-    const first = await world.tally(terminal.db, ['sync']);
-    expect(first.status, first.stderr).toBe(0);
-
-    // A push larger than anything the server's write-ahead log has held, onto a full disk.
-    world.bulkSales(terminal, 700, members);
-    const pending = world.pending(terminal);
-    fill(serverDisk);
-    const from = world.proxy.records.length;
-    const sync = await world.tally(terminal.db, ['sync']);
-    expect(sync.status).toBe(1);
-    expect(sync.stderr).toMatch(/^tally: The server failed on a push \(.+\): nothing was lost; sync again later\n$/);
-    expect(world.pending(terminal)).toBe(pending);
-
-    const refused = world.proxy.records.slice(from).find((r) => isPush(r.request) && (r.upstream[0] ?? 0) >= 500);
-    expect(refused, 'a push answered with a 5xx').toBeDefined();
-    const answer = parseResponse(refused!.responses[0]!);
-    expect(answer.headers['content-type']).toMatch(/^application\/json/);
-    // Said as what it is, so the message the terminal shows sends head office to the server's disk.
-    expect(answer.status).toBe(503);
-    const body = errorResponseSchema.parse(JSON.parse(answer.body));
-    expect(body.error).toMatchObject({ code: 'disk-full', message: expect.stringMatching(/^The server's disk is full: nothing was written/) });
-    expect(answer.body).not.toMatch(/SQLITE|\bat .*\.(js|ts):\d+|\/work\/|node_modules/);
-    expect(sync.stderr).toMatch(/The server's disk is full/);
-    console.log(`server full disk: push answered ${answer.status} ${answer.body}`);
-
-    // Still up, and still answering.
-    expect(world.server.child.exitCode).toBeNull();
-    const { credential } = JSON.parse(readFileSync(`${terminal.db}.secrets/sync-credential.json`, 'utf8')) as { credential: string };
-    expect((await http(world.server.url, { path: '/v1/health', credential })).status).toBe(200);
-
-    free(serverDisk);
-    await expectConverged(world);
+    await pushOntoFullDisk(world, { fill: () => fill(serverDisk), free: () => free(serverDisk) }, 'server full disk');
   });
 
   it('on the terminal: a sync that cannot record the answers fails clearly and loses nothing; freed, a sync converges', async () => {

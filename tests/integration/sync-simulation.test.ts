@@ -33,36 +33,16 @@ import { interleave } from '../support/sim/final.js';
 import { checkStep, History } from '../support/sim/invariants.js';
 import type { AcceptedPush } from '../support/sim/network.js';
 import { Random } from '../support/sim/random.js';
-import { describeFailure, describeRun, runSimulation, SIM_START, simSettings } from '../support/sim/run.js';
+import { SIM_START, simSettings } from '../support/sim/run.js';
+import { seededRunTests } from '../support/sim/seeded-tests.js';
 import { simStoreFromEnv } from '../support/sim/server.js';
-import { SimWorld } from '../support/sim/world.js';
+import { SimWorld, type SimTerminal } from '../support/sim/world.js';
 
 const FIXED_SEEDS = [2, 3, 4, 5, 6];
 const RUNS = simSettings(FIXED_SEEDS);
 
 describe('sync simulation', () => {
-  for (const settings of RUNS) {
-    it(`seed ${settings.seed}: every invariant holds at every step, and after all have synced`, async () => {
-      console.log(`sync simulation: seed ${settings.seed}, ${settings.steps} steps, ${settings.terminals} terminals`);
-      const result = await runSimulation(settings);
-      console.log(describeRun(result));
-      expect(result.problems, describeFailure(result)).toEqual([]);
-    }, 600_000);
-  }
-
-  it('replays a seed exactly: the same decisions, faults, problems and final state, byte for byte', async () => {
-    const settings = { ...RUNS[0]!, steps: Math.min(RUNS[0]!.steps, 60) };
-    const first = await runSimulation(settings);
-    const second = await runSimulation(settings);
-    expect(second.failedAt).toBe(first.failedAt);
-    expect(second.problems).toEqual(first.problems);
-    expect(second.trace).toEqual(first.trace);
-    expect([...second.stats]).toEqual([...first.stats]);
-    expect([...second.faults]).toEqual([...first.faults]);
-    // The canonical server state and every terminal's transfers (only when the run got to the end).
-    expect(second.digest).toBe(first.digest);
-    if (first.failedAt === null) expect(first.digest).toMatch(/^[0-9a-f]{64}$/);
-  }, 600_000);
+  seededRunTests(RUNS, 'SQLite');
 });
 
 /** A small world on a perfect network for a scripted scenario (the sim's parts, no random steps). */
@@ -80,6 +60,19 @@ async function scripted<T>(label: string, run: (world: SimWorld, actions: Action
     await world.close();
     cleanup();
   }
+}
+
+/** A member enrolled at the first counter with two sales (two lots), both counters synced since. */
+async function memberWithTwoLots(world: SimWorld, actions: Actions): Promise<{ a: SimTerminal; b: SimTerminal; card: string }> {
+  const [a, b] = [world.terminals[0]!, world.terminals[1]!];
+  const card = world.newCard();
+  const { service } = world.open(a);
+  service.enrol({ cards: [card], marketingConsent: false });
+  service.checkout({ card, txnId: 'A-S1', basket: service.amountBasket(30_000), cashier: 'sim' });
+  world.clock.advance(60_000);
+  service.checkout({ card, txnId: 'A-S2', basket: service.amountBasket(30_000), cashier: 'sim' });
+  for (const t of [a, b]) expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+  return { a, b, card };
 }
 
 describe('sync simulation: scripted scenarios', () => {
@@ -281,15 +274,7 @@ describe('sync simulation: scripted scenarios', () => {
 
   it('two counters holding the same member\'s points at once each draw only the lots the server reserved for them: no lot goes below zero (issue 9: concurrent held spends overdrew one lot)', async () => {
     await scripted('two-holds', async (world, actions, history) => {
-      const [a, b] = [world.terminals[0]!, world.terminals[1]!];
-      const card = world.newCard();
-      const { service } = world.open(a);
-      service.enrol({ cards: [card], marketingConsent: false });
-      // Two sales, two lots.
-      service.checkout({ card, txnId: 'A-S1', basket: service.amountBasket(30_000), cashier: 'sim' });
-      world.clock.advance(60_000);
-      service.checkout({ card, txnId: 'A-S2', basket: service.amountBasket(30_000), cashier: 'sim' });
-      for (const t of [a, b]) expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+      const { a, b, card } = await memberWithTwoLots(world, actions);
       const redemption = (t: typeof a, txnId: string) => {
         const { service: s } = world.open(t);
         return { card, txnId, basket: s.amountBasket(2000), redeem: { rewardId: 'ten-off' }, proof: { cashier: 'sim' }, cashier: 'sim' };
@@ -374,14 +359,7 @@ describe('sync simulation: scripted scenarios', () => {
 
   it('a return never takes back points another counter already let the member spend: offline it takes nothing back, online what the server still holds (issue 9: a lot below zero without an offline redemption)', async () => {
     await scripted('return-after-spend', async (world, actions, history) => {
-      const [a, b] = [world.terminals[0]!, world.terminals[1]!];
-      const card = world.newCard();
-      const { service } = world.open(a);
-      service.enrol({ cards: [card], marketingConsent: false });
-      service.checkout({ card, txnId: 'A-S1', basket: service.amountBasket(30_000), cashier: 'sim' });
-      world.clock.advance(60_000);
-      service.checkout({ card, txnId: 'A-S2', basket: service.amountBasket(30_000), cashier: 'sim' });
-      for (const t of [a, b]) expect(await actions.sync(t, 'sync'), actions.problems.join('\n')).toBe(true);
+      const { a, b, card } = await memberWithTwoLots(world, actions);
       const member = world.ledgerOf(a).memberIdForCard(card)!;
       // At counter B the member spends nearly everything, online (held, pushed at once); A does not know yet.
       const redemption = (n: number) => ({ card, txnId: `B-R${n}`, basket: world.open(b).service.amountBasket(2000), redeem: { rewardId: 'ten-off' }, proof: { cashier: 'sim' }, cashier: 'sim' });

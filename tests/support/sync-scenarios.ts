@@ -6,7 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { describeRecords, PASS, randomFaults, seededRandom, type Fault, type FaultKind, type Planner } from './fault-proxy.js';
+import { errorResponseSchema } from '../../src/contract/sync.js';
+import { describeRecords, parseResponse, PASS, randomFaults, seededRandom, type Fault, type FaultKind, type Planner } from './fault-proxy.js';
+import { http } from './server-process.js';
 import { syncFailureProblem, type SyncWorld, type Terminal } from './sync-world.js';
 
 export const isPush = (r: { readonly path: string }): boolean => r.path === '/v1/push';
@@ -137,4 +139,48 @@ export async function randomRounds(world: SyncWorld, seed: number, rounds: numbe
 
 export function describeRun(run: RandomRun, transfers: number, ms: number): string {
   return `${run.bookings} bookings, ${run.syncs} syncs under faults (${run.failedSyncs} failed), ${run.requests} requests (${[...run.faults].map(([k, n]) => `${k} ${n}`).join(', ')}), ${transfers} transfers on the server, ${ms} ms`;
+}
+
+/**
+ * A push onto a server whose disk is full (sync-faults-disk.test.ts on the embedded store,
+ * sync-faults-disk-postgres.test.ts under PostgreSQL): a clear 503 `disk-full` JSON answer with
+ * nothing internal in it, the server still up and answering, the terminal keeping its outbox; once
+ * `disk.free()` has run, a sync converges.
+ */
+export async function pushOntoFullDisk(world: SyncWorld, disk: { readonly fill: () => void; readonly free: () => void }, label: string): Promise<void> {
+  const terminal = world.terminals[0]!;
+  const members = world.bulkMembers(terminal, 70);
+  world.bulkSales(terminal, 20, members);
+  const first = await world.tally(terminal.db, ['sync']);
+  expect(first.status, first.stderr).toBe(0);
+
+  // A push larger than anything the server's write-ahead log has held, onto a full disk.
+  world.bulkSales(terminal, 700, members);
+  const pending = world.pending(terminal);
+  disk.fill();
+  const from = world.proxy.records.length;
+  const sync = await world.tally(terminal.db, ['sync']);
+  expect(sync.status).toBe(1);
+  expect(sync.stderr).toMatch(/^tally: The server failed on a push \(.+\): nothing was lost; sync again later\n$/);
+  // Said as what it is, so the message the terminal shows sends head office to the server's disk.
+  expect(sync.stderr).toMatch(/The server's disk is full/);
+  expect(world.pending(terminal)).toBe(pending);
+
+  const refused = world.proxy.records.slice(from).find((r) => isPush(r.request) && (r.upstream[0] ?? 0) >= 500);
+  expect(refused, 'a push answered with a 5xx').toBeDefined();
+  const answer = parseResponse(refused!.responses[0]!);
+  expect(answer.status).toBe(503);
+  expect(answer.headers['content-type']).toMatch(/^application\/json/);
+  const body = errorResponseSchema.parse(JSON.parse(answer.body));
+  expect(body.error).toMatchObject({ code: 'disk-full', message: expect.stringMatching(/^The server's disk is full: nothing was written/) });
+  expect(answer.body).not.toMatch(/SQLITE|could not extend|No space|\bat .*\.(js|ts):\d+|\/work\/|node_modules|pg_tblspc/);
+  console.log(`${label}: push answered ${answer.status} ${answer.body}`);
+
+  // Still up, and still answering.
+  expect(world.server.child.exitCode).toBeNull();
+  const { credential } = JSON.parse(readFileSync(`${terminal.db}.secrets/sync-credential.json`, 'utf8')) as { credential: string };
+  expect((await http(world.server.url, { path: '/v1/health', credential })).status).toBe(200);
+
+  disk.free();
+  await expectConverged(world);
 }
