@@ -39,7 +39,10 @@ import { simStoreFromEnv } from '../support/sim/server.js';
 import { SimWorld, type SimTerminal } from '../support/sim/world.js';
 
 const FIXED_SEEDS = [2, 3, 4, 5, 6];
-const RUNS = simSettings(FIXED_SEEDS);
+// The product's first sync is one bootstrap stream; the fixed seeds above keep the paged runs they
+// had (their pages are cut inside pushes, which the stream never is), these run the stream.
+const BOOTSTRAP_SEEDS = [7, 8];
+const RUNS = process.env['TALLY_SIM_SEED'] ? simSettings(FIXED_SEEDS) : [...simSettings(FIXED_SEEDS), ...simSettings(BOOTSTRAP_SEEDS, { bootstrap: true }).filter((r) => BOOTSTRAP_SEEDS.includes(r.seed))];
 
 describe('sync simulation', () => {
   seededRunTests(RUNS, 'SQLite');

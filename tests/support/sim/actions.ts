@@ -27,8 +27,6 @@ import { checkRestored, type History } from './invariants.js';
 import type { Random } from './random.js';
 import { SimCrash, type PosCommand, type SimTerminal, type SimWorld } from './world.js';
 
-/** TALLY_SIM_BOOTSTRAP=1: a new terminal's first sync is one bootstrap stream, as in the product (run.ts). */
-const SIM_BOOTSTRAP = process.env['TALLY_SIM_BOOTSTRAP'] === '1';
 
 export type StepKind =
   | 'checkout'
@@ -129,6 +127,8 @@ export class Actions {
     private readonly random: Random,
     private readonly history: History,
     private readonly skip: ReadonlySet<string> = new Set(),
+    /** A new terminal's first sync is one bootstrap stream, as in the product (run.ts `SimSettings`). */
+    private readonly bootstrap = false,
   ) {
     this.weights = Object.fromEntries(Object.entries(STEP_WEIGHTS).map(([k, w]) => [k, skip.has(k) ? 0 : w])) as Record<StepKind, number>;
   }
@@ -510,10 +510,9 @@ export class Actions {
     const ledger = world.ledgerOf(t);
     try {
       // Small pages, so that pulls take several, are cut inside pushes, and crash between pages. A new
-      // terminal's first sync pulls in pages too unless TALLY_SIM_BOOTSTRAP=1 (run.ts): the stream has
-      // its own tests (sync-bootstrap*.test.ts), and the fixed seeds keep the runs they had.
+      // terminal's first sync pulls in pages too unless the run's settings say bootstrap (as the product does).
       const pullLimit = this.random.int(3, 60);
-      const outcome = await syncNow(ledger, t.secrets, { now: world.clock.terminal(t.id), client: t.client, pullLimit, bootstrap: SIM_BOOTSTRAP });
+      const outcome = await syncNow(ledger, t.secrets, { now: world.clock.terminal(t.id), client: t.client, pullLimit, bootstrap: this.bootstrap });
       for (const c of outcome.push.conflicts) this.problem(t, `${label}: the server holds ${c.entity} ${c.id} with another identity`);
       for (const c of outcome.pull.cardConflicts) this.problem(t, `${label}: pulled card ${c}, which another member holds here`);
       this.count(outcome.push.remaining === 0 ? 'sync:ok' : 'sync:partial');

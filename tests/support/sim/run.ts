@@ -41,6 +41,8 @@ export interface SimSettings {
   readonly steps: number;
   readonly terminals: number;
   readonly store: SimStoreKind;
+  /** A new terminal's first sync is one bootstrap stream, as in the product (else pages). */
+  readonly bootstrap: boolean;
 }
 
 export interface SimResult {
@@ -75,22 +77,27 @@ function envInt(name: string, fallback: number, min: number): number {
  * The fixed seeds every run covers, plus random ones (printed), or the one TALLY_SIM_SEED names.
  * `defaults`: a test file's own store (else TALLY_SIM_STORE) and step count (TALLY_SIM_STEPS wins).
  */
-export function simSettings(fixedSeeds: readonly number[], defaults: { readonly store?: SimStoreKind; readonly steps?: number } = {}): SimSettings[] {
+export function simSettings(
+  fixedSeeds: readonly number[],
+  defaults: { readonly store?: SimStoreKind; readonly steps?: number; readonly bootstrap?: boolean } = {},
+): SimSettings[] {
   const steps = envInt('TALLY_SIM_STEPS', defaults.steps ?? 200, 1);
   const terminals = envInt('TALLY_SIM_TERMINALS', 4, 2);
   const store = defaults.store ?? simStoreFromEnv();
+  const bootstrap = defaults.bootstrap ?? process.env['TALLY_SIM_BOOTSTRAP'] === '1';
   if (process.env['TALLY_SIM_SEED'] !== undefined && process.env['TALLY_SIM_SEED'] !== '') {
-    return [{ seed: envInt('TALLY_SIM_SEED', 0, 0), steps, terminals, store }];
+    return [{ seed: envInt('TALLY_SIM_SEED', 0, 0), steps, terminals, store, bootstrap }];
   }
   const extra = envInt('TALLY_SIM_SEEDS', 0, 0);
   const random = Array.from({ length: extra }, () => randomInt(2 ** 31));
-  return [...fixedSeeds, ...random].map((seed) => ({ seed, steps, terminals, store }));
+  return [...fixedSeeds, ...random].map((seed) => ({ seed, steps, terminals, store, bootstrap }));
 }
 
 export function replayHint(settings: SimSettings): string {
   // The exploration knobs change the run (SKIP) or where it stops (IGNORE): a replay needs them too.
-  const knobs = (['TALLY_SIM_SKIP', 'TALLY_SIM_IGNORE', 'TALLY_SIM_BOOTSTRAP'] as const).flatMap((k) => (process.env[k] ? [`${k}='${process.env[k]}'`] : []));
+  const knobs = (['TALLY_SIM_SKIP', 'TALLY_SIM_IGNORE'] as const).flatMap((k) => (process.env[k] ? [`${k}='${process.env[k]}'`] : []));
   return [
+    ...(settings.bootstrap ? ['TALLY_SIM_BOOTSTRAP=1'] : []),
     `TALLY_SIM_SEED=${settings.seed}`,
     `TALLY_SIM_STEPS=${settings.steps}`,
     `TALLY_SIM_TERMINALS=${settings.terminals}`,
@@ -120,7 +127,7 @@ export async function runSimulation(settings: SimSettings): Promise<SimResult> {
     throw error;
   }
   const history = new History();
-  const actions = new Actions(world, random.fork('steps'), history, skip);
+  const actions = new Actions(world, random.fork('steps'), history, skip, settings.bootstrap);
   let problems: string[];
   const ignorePattern = process.env['TALLY_SIM_IGNORE'] ? new RegExp(process.env['TALLY_SIM_IGNORE']) : null;
   const ignored = new Map<string, string>();

@@ -8,7 +8,7 @@ import { describeFailure, describeRun, runSimulation, type SimSettings } from '.
 
 export function seededRunTests(runs: readonly SimSettings[], where: string): void {
   for (const settings of runs) {
-    it(`seed ${settings.seed}: every invariant holds at every step, and after all have synced`, async () => {
+    it(`seed ${settings.seed}${settings.bootstrap ? ' (first syncs as one stream)' : ''}: every invariant holds at every step, and after all have synced`, async () => {
       console.log(`sync simulation (${where}): seed ${settings.seed}, ${settings.steps} steps, ${settings.terminals} terminals`);
       const result = await runSimulation(settings);
       console.log(describeRun(result));
