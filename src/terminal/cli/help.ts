@@ -27,6 +27,7 @@ Commands:
   periodic           book what time has brought for every member (expiry, monthly credits, yearly rewards)
   verify             recompute every balance and check every ledger invariant
   backup             online copy of the database: --to FILE
+  host               the terminal host: opens the ledger once and serves the typed contract over a local WebSocket: [--port N] (prints ws://127.0.0.1:PORT/?secret=…; Ctrl-C or SIGTERM stops it)
   printer add        a receipt printer: --id ID (--tcp HOST[:PORT] | --serial PATH [--baud N] [--rtscts] | --usb PATH) --profile ID [--slip-lang en|ko] [--timeout MS]
   printer list       the configured printers (also: printer enable|disable --id ID)
   printer status     the printer's real-time status: [--id ID]
@@ -62,6 +63,7 @@ const DETAILS: Record<string, string> = {
   checkout: 'Books a sale in one durable transaction. The same --txn with the same details returns the first result; with other details it is refused. Redeeming points needs a proof the program takes: a spend code from the member\'s app, their PIN on standard input, or the cashier who checked them.',
   return: 'Reverses points in proportion to the eligible spend returned, at the rate the sale earned. A full return gives back redeemed points.',
   verify: 'Exit status 1 when any invariant is broken; each problem is listed.',
+  host: 'Opens the ledger once (with the full integrity check) and serves the contract\'s requests ({ id, method, args }) on 127.0.0.1 only, to clients that present the secret printed at start (new at every start). Runs until SIGINT or SIGTERM, then checkpoints and closes the ledger (exit 0). See the README, "The terminal host".',
   eod:
     "Pushes and pulls everything, checks the ledger (as verify does), then prints the day's figures (the store's local day; default today) from this ledger beside the server's for this terminal, marking every one that differs. --out FILE writes the report as JSON (a new file), --print queues it on the receipt printer. Only a clean end of day (everything on the server, ledger OK, every figure agreeing) writes a backup, into --backup-dir (default: a folder beside the ledger, <ledger>.backups/). Exit status 1, with the report still shown and marked not confirmed, when the server cannot be reached, entries remain unsynced, the check fails or figures differ. A terminal not enrolled with a server gets a local-only report (and its backup) and exits 0.",
 };

@@ -43,6 +43,8 @@ import { LoyaltyService, type CheckoutResult, type MemberSummary, type ServiceOp
 import type { ReturnArgs, SpendProof } from '../../contract/commands.js';
 import { Formatter, type Lang } from './format.js';
 import { HELP, commandHelp } from './help.js';
+import { TerminalHost, untilSignal } from '../hosts/app.js';
+import { WebSocketHost } from '../hosts/websocket/server.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -132,6 +134,7 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
   history: { card: { type: 'string' }, limit: { type: 'string' } },
   periodic: {},
   verify: {},
+  host: { port: { type: 'string' } },
   backup: { to: { type: 'string' } },
   restore: { from: { type: 'string' } },
   'card parse': { card: { type: 'string' } },
@@ -872,6 +875,27 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         out([`Checked ${r.members} members: booked ${r.transfers} transfers and ${r.events} events`], r);
         return 0;
       });
+    case 'host': {
+      const portText = optional(options, 'port');
+      const port = portText === undefined ? 0 : wholeNumber(portText, 'Port');
+      if (port > 65535) throw new UsageError('--port is 0 to 65535 (0: any free port)');
+      const host = TerminalHost.open({ db: ctx.db, clock: ctx.clock, clockOverridden: ctx.clockOverridden, log: (line) => ctx.io.stderr(printable(line)) });
+      if (host.ledger.terminal.demo) ctx.io.stderr(DEMO_NOTICE);
+      let socket: WebSocketHost;
+      try {
+        socket = await WebSocketHost.start(host.handlers, { port, log: (line) => ctx.io.stderr(printable(line)) });
+      } catch (error) {
+        await host.close();
+        throw error;
+      }
+      host.attach(socket);
+      // The one line a screen needs; it holds the secret, so it goes to stdout for the one who started the host, never to a log.
+      out([`Terminal host for ${ctx.dbShown}: ${socket.url}`], { url: socket.url, port: socket.port, secret: socket.secret });
+      const signal = await untilSignal();
+      await host.close(`stopped by ${signal}`);
+      ctx.io.stderr(`tally: terminal host stopped (${signal}); the ledger is checkpointed and closed`);
+      return 0;
+    }
     case 'verify': {
       // Always the full integrity_check and foreign_key_check (other commands run them only when due),
       // then every balance, lot and sequence recomputed from the transfers.

@@ -1,0 +1,159 @@
+/**
+ * The typed contract between a screen (or any other client) and the terminal host: the message
+ * envelope, the methods and their argument schemas, the error codes, and the pushed events. Every
+ * carrier (the local WebSocket host today, Electron IPC later) moves exactly these JSON messages,
+ * so a screen cannot tell them apart. Runs anywhere: zod and src/core only.
+ *
+ * The client is untrusted (a browser page): nothing here trusts a field it has not parsed, and
+ * every `args` is validated by its method's schema before a handler runs (src/terminal/hosts/handlers.ts).
+ */
+import { z } from 'zod';
+import type { TallyErrorCode } from '../core/errors.js';
+import { formatIssues } from '../core/validation.js';
+import { actionArgs, adjustArgs, cardCodeSchema, checkoutArgs, donateArgs, enrolArgs, membershipArgs, quoteArgs, returnArgs } from './commands.js';
+
+/** Largest message a carrier accepts (UTF-8 bytes of its JSON): a basket of a few thousand lines fits many times over. */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/**
+ * The methods and their argument schemas: the argument schemas of src/contract/commands.ts (one
+ * definition for the CLI and the contract), plus the read-only look-ups' own small ones.
+ */
+export const METHODS = {
+  /** The member a scanned or typed card names: balance, tier, membership, points expiring soon. */
+  'member-lookup': z.strictObject({ card: cardCodeSchema }),
+  /** What a basket would earn and every redemption option; books nothing. */
+  quote: quoteArgs,
+  /** Books a sale. Idempotent by (store, terminal, txnId): a retry returns the first booking (`replayed`). */
+  'checkout-commit': checkoutArgs,
+  /** Books a return of an earlier sale, in proportion. */
+  'return-commit': returnArgs,
+  /** Enrols a customer and books the welcome bonus. */
+  enrol: enrolArgs,
+  /** An action bonus (newsletter, review, …) within its limit. */
+  action: actionArgs,
+  /** Donates points to one of the program's charities (with a proof). */
+  donate: donateArgs,
+  /** Sells or renews a paid membership. */
+  'membership-sale': membershipArgs,
+  /** A manager's correction, booked as a new transfer. */
+  adjust: adjustArgs,
+  /** The member's transfers, newest first. */
+  history: z.strictObject({ card: cardCodeSchema, limit: z.number().int('must be a whole number').min(1, 'is at least 1').max(1000, 'is at most 1000').optional() }),
+  /** Recomputes every balance and checks every invariant (read-only). */
+  verify: z.strictObject({}),
+} as const satisfies Record<string, z.ZodType>;
+
+export type MethodName = keyof typeof METHODS;
+export const METHOD_NAMES = Object.keys(METHODS) as readonly MethodName[];
+
+/** What a client sends for a method (before defaults and trimming) and what a handler receives (after). */
+export type MethodArgsInput<M extends MethodName> = z.input<(typeof METHODS)[M]>;
+export type MethodArgs<M extends MethodName> = z.output<(typeof METHODS)[M]>;
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(METHODS, name);
+}
+
+// Every TallyErrorCode, at run time. `satisfies` fails to compile when src/core/errors.ts gains or
+// loses a code and this list does not follow: a client can rely on the list being complete.
+const TALLY_CODES = {
+  'invalid-input': true,
+  'invalid-program': true,
+  'unknown-card': true,
+  'invalid-card': true,
+  'unknown-member': true,
+  'card-in-use': true,
+  'unknown-transaction': true,
+  'duplicate-different': true,
+  'insufficient-points': true,
+  'redemption-not-allowed': true,
+  'return-exceeds-sale': true,
+  'limit-reached': true,
+  'not-initialised': true,
+  'already-initialised': true,
+  'database-newer': true,
+  'migration-failed': true,
+  'database-corrupt': true,
+  'not-a-database': true,
+  'ledger-invariant': true,
+  'clock-wrong': true,
+  'proof-required': true,
+  'proof-refused': true,
+  'spend-limit': true,
+  'offline-limit': true,
+  'spend-cover-limit': true,
+  'restore-sync-required': true,
+  'untrusted-program': true,
+  'member-erased': true,
+  busy: true,
+  'disk-full': true,
+  'read-only': true,
+  'io-error': true,
+} as const satisfies Record<TallyErrorCode, true>;
+
+/**
+ * The envelope's own refusals: `malformed` (not JSON, or not a request), `too-large` (over
+ * MAX_MESSAGE_BYTES), `unknown-method`, `unauthorised` (no or a wrong secret), `internal` (a fault
+ * of Tally; the host logs the details, the reply carries none).
+ */
+export const ENVELOPE_ERROR_CODES = ['malformed', 'too-large', 'unknown-method', 'unauthorised', 'internal'] as const;
+export type EnvelopeErrorCode = (typeof ENVELOPE_ERROR_CODES)[number];
+export type ErrorCode = TallyErrorCode | EnvelopeErrorCode;
+export const ERROR_CODES = [...(Object.keys(TALLY_CODES) as TallyErrorCode[]), ...ENVELOPE_ERROR_CODES] as const;
+
+/** A request id the client chooses, echoed in the reply: a short string or a safe whole number. */
+export const requestIdSchema = z.union([z.string().min(1).max(64), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)]);
+export type RequestId = z.output<typeof requestIdSchema>;
+
+/** `{ id, name, args }`, all three required (`args: {}` for a method that takes none). `method` is checked against METHODS and `args` against its schema separately, so each gets its own code. */
+export const requestSchema = z.strictObject({
+  id: requestIdSchema,
+  name: z.string().min(1).max(64),
+  args: z.unknown(),
+});
+export type Request = Readonly<{ id: RequestId; name: string; args: unknown }>;
+
+export interface ErrorBody {
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** What a TallyError carried, e.g. `problems` for invalid-input: the same as the CLI's --json output. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** A reply to a request; `id` is null only when the request's id could not be read (malformed, too large, unauthorised). */
+export type Reply =
+  | Readonly<{ type: 'reply'; id: RequestId | null; result: unknown }>
+  | Readonly<{ type: 'error'; id: RequestId | null; error: ErrorBody }>;
+
+/** What the host pushes without being asked. The first slice pushes only its own shutdown. */
+export type PushedEvent = Readonly<{ type: 'push'; name: 'host-closing'; data: Readonly<{ reason: string }> }>;
+
+/** Schemas of what goes out, for clients (and tests) that want to check what they received. */
+export const errorBodySchema = z.strictObject({
+  code: z.enum(ERROR_CODES as unknown as [ErrorCode, ...ErrorCode[]]),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export const replySchema = z.union([
+  z.strictObject({ type: z.literal('reply'), id: requestIdSchema.nullable(), result: z.unknown() }),
+  z.strictObject({ type: z.literal('error'), id: requestIdSchema.nullable(), error: errorBodySchema }),
+]);
+export const pushedEventSchema = z.strictObject({ type: z.literal('push'), name: z.literal('host-closing'), data: z.strictObject({ reason: z.string() }) });
+
+export function errorReply(id: RequestId | null, code: ErrorCode, message: string, details?: Readonly<Record<string, unknown>>): Reply {
+  return { type: 'error', id, error: { code, message, ...(details ? { details } : {}) } };
+}
+
+/**
+ * Reads a request from a parsed JSON value: the request, or the error reply for it (with the id
+ * when one could be read, so a client can match even a refusal).
+ */
+export function parseRequest(value: unknown): { readonly ok: true; readonly request: Request } | { readonly ok: false; readonly reply: Reply } {
+  const parsed = requestSchema.safeParse(value);
+  if (parsed.success) return { ok: true, request: parsed.data };
+  const id = typeof value === 'object' && value !== null && 'id' in value ? requestIdSchema.safeParse((value as { id: unknown }).id) : undefined;
+  const problems = formatIssues(parsed.error.issues, 'request');
+  return { ok: false, reply: errorReply(id?.success ? id.data : null, 'malformed', `Not a request ({ id, name, args }): ${problems.join('; ')}`) };
+}
+

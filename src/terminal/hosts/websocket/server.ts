@@ -1,0 +1,227 @@
+/**
+ * The local WebSocket carrier: the contract's JSON messages for a browser on this machine.
+ *
+ * Who may drive it, checked in this order:
+ *  1. It listens on loopback only (127.0.0.1 or ::1; anything else is refused before listening).
+ *  2. The HTTP upgrade must name this host (`Host` 127.0.0.1 / localhost / [::1] with our port: a
+ *     DNS-rebinding page names its own host) and carry no `Origin` (a program) or a loopback one
+ *     (a page served from this machine). Otherwise: HTTP 403 and no socket at all.
+ *  3. The URL carries the per-start secret, `ws://127.0.0.1:PORT/?secret=…` (32 random bytes,
+ *     base64url; compared in constant time). A missing or wrong one: the socket gets one error reply
+ *     (`unauthorised`, id null) and is closed (1008); nothing it sent is read. So a page that is
+ *     not ours, even one served from loopback, cannot drive the terminal without the printed secret.
+ *
+ * Then each text message is one request, `{ id, name, args }`, and gets one reply, in order per
+ * connection; the handler map runs requests from all connections one at a time.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { TallyError } from '../../../core/errors.js';
+import { errorReply, MAX_MESSAGE_BYTES, parseRequest, type PushedEvent, type Reply } from '../../../contract/messages.js';
+import type { Carrier } from '../app.js';
+import type { HandlerMap } from '../handlers.js';
+
+/** The addresses it may listen on. `localhost` is not among them: it may resolve to something else. */
+export const LOOPBACK_ADDRESSES = ['127.0.0.1', '::1'] as const;
+export type LoopbackAddress = (typeof LOOPBACK_ADDRESSES)[number];
+
+/**
+ * Above MAX_MESSAGE_BYTES a message gets a `too-large` reply and the connection stays; ws itself
+ * drops a connection (close 1009) whose message exceeds this, so a client cannot make the host
+ * buffer an unbounded message just to refuse it.
+ */
+const HARD_MAX_BYTES = 4 * MAX_MESSAGE_BYTES;
+
+/** WebSocket close codes (RFC 6455): policy violation, going away. */
+const CLOSE_POLICY = 1008;
+const CLOSE_GOING_AWAY = 1001;
+
+export interface WebSocketHostOptions {
+  readonly address?: string;
+  /** 0 (the default): a free port, printed with the URL. */
+  readonly port?: number;
+  /** Tests only: a fixed secret. Default: 32 random bytes, new at every start. */
+  readonly secret?: string;
+  readonly log?: (line: string) => void;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** Loopback host names as URL.hostname gives them. */
+const LOOPBACK_HOSTNAMES: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** An `Origin` header is acceptable when absent (not a browser) or a page served from this machine, on any port. */
+export function loopbackOrigin(origin: string | undefined): boolean {
+  if (origin === undefined) return true;
+  // `null` (a sandboxed frame, a file: page) says nothing about where the page came from: refused.
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && LOOPBACK_HOSTNAMES.has(url.hostname);
+}
+
+export class WebSocketHost implements Carrier {
+  private readonly secretDigest: Buffer;
+  private readonly clients = new Set<WebSocket>();
+  private readonly log: (line: string) => void;
+
+  private constructor(
+    private readonly http: Server,
+    private readonly wss: WebSocketServer,
+    private readonly handlers: HandlerMap,
+    readonly address: LoopbackAddress,
+    readonly port: number,
+    readonly secret: string,
+    log: (line: string) => void,
+  ) {
+    this.secretDigest = digest(secret);
+    this.log = log;
+  }
+
+  /** Listens on loopback and serves `handlers`; refuses any other address. */
+  static async start(handlers: HandlerMap, options: WebSocketHostOptions = {}): Promise<WebSocketHost> {
+    const address = options.address ?? '127.0.0.1';
+    if (!(LOOPBACK_ADDRESSES as readonly string[]).includes(address)) {
+      throw new TallyError('invalid-input', `The terminal host listens on loopback only (${LOOPBACK_ADDRESSES.join(' or ')}), not "${address}": no other machine may drive this terminal`);
+    }
+    const port = options.port ?? 0;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TallyError('invalid-input', `A port is a whole number from 0 to 65535, got ${port}`);
+    const secret = options.secret ?? randomBytes(32).toString('base64url');
+    const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const http = createServer((_req, res) => {
+      // Plain HTTP gets nothing: this port speaks WebSocket only.
+      res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' }).end('WebSocket only\n');
+    });
+    const wss = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_BYTES, perMessageDeflate: false });
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(port, address, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+    const bound = (http.address() as AddressInfo).port;
+    const host = new WebSocketHost(http, wss, handlers, address as LoopbackAddress, bound, secret, log);
+    http.on('upgrade', (req, socket, head) => host.upgrade(req, socket, head));
+    return host;
+  }
+
+  /** What to give the screen (and print at start): the address with the secret. */
+  get url(): string {
+    const host = this.address === '::1' ? '[::1]' : this.address;
+    return `ws://${host}:${this.port}/?secret=${this.secret}`;
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const refuse = (status: number, text: string): void => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      return refuse(400, 'Bad Request');
+    }
+    if (!this.hostHeaderIsOurs(req.headers.host)) return refuse(403, 'Forbidden');
+    if (!loopbackOrigin(req.headers.origin)) return refuse(403, 'Forbidden');
+    if (url.pathname !== '/') return refuse(404, 'Not Found');
+    const authorised = this.secretMatches(url.searchParams.get('secret'));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!authorised) {
+        // The reply says why (a browser cannot read an HTTP status of a refused upgrade); nothing sent is read.
+        ws.send(JSON.stringify(errorReply(null, 'unauthorised', 'Missing or wrong secret: use the address the terminal host printed at start')));
+        ws.close(CLOSE_POLICY, 'unauthorised');
+        return;
+      }
+      this.serve(ws);
+    });
+  }
+
+  private hostHeaderIsOurs(host: string | undefined): boolean {
+    if (host === undefined) return false;
+    try {
+      const url = new URL(`http://${host}`);
+      return LOOPBACK_HOSTNAMES.has(url.hostname) && url.port === String(this.port);
+    } catch {
+      return false;
+    }
+  }
+
+  private secretMatches(given: string | null): boolean {
+    // Digests have one length, so the comparison takes the same time for any guess.
+    return given !== null && timingSafeEqual(digest(given), this.secretDigest);
+  }
+
+  private serve(ws: WebSocket): void {
+    this.clients.add(ws);
+    // Replies leave in the order the messages came, even when a refusal is ready before an earlier command's reply.
+    let tail: Promise<void> = Promise.resolve();
+    ws.on('message', (data, isBinary) => {
+      tail = tail.then(async () => {
+        const reply = await this.reply(data, isBinary);
+        this.send(ws, reply);
+      });
+    });
+    ws.on('close', () => this.clients.delete(ws));
+    ws.on('error', (error) => {
+      // Oversized beyond HARD_MAX_BYTES, invalid UTF-8, a protocol error: ws closes the socket itself.
+      this.log(`tally host: WebSocket client dropped: ${error.message}`);
+    });
+  }
+
+  private async reply(data: RawData, isBinary: boolean): Promise<Reply> {
+    const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
+    if (bytes > MAX_MESSAGE_BYTES) return errorReply(null, 'too-large', `A message is at most ${MAX_MESSAGE_BYTES} bytes; this one had ${bytes}: nothing was done`);
+    if (isBinary) return errorReply(null, 'malformed', 'Messages are JSON text, not binary: nothing was done');
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return errorReply(null, 'malformed', 'Not JSON: nothing was done');
+    }
+    const request = parseRequest(value);
+    if (!request.ok) return request.reply;
+    return this.handlers.handle(request.request);
+  }
+
+  private send(ws: WebSocket, reply: Reply): void {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    let text: string;
+    try {
+      text = JSON.stringify(reply);
+    } catch (error) {
+      this.log(`tally host: a reply could not be encoded (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      text = JSON.stringify(errorReply(reply.id, 'internal', 'The reply could not be encoded; it was logged'));
+    }
+    ws.send(text);
+  }
+
+  push(event: PushedEvent): void {
+    const text = JSON.stringify(event);
+    for (const ws of this.clients) if (ws.readyState === WebSocket.OPEN) ws.send(text);
+  }
+
+  async close(): Promise<void> {
+    for (const ws of this.clients) ws.close(CLOSE_GOING_AWAY, 'host closing');
+    // A client that does not answer the close handshake is cut off after a moment.
+    const cutOff = setTimeout(() => {
+      for (const ws of this.clients) ws.terminate();
+    }, 1000);
+    cutOff.unref();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
+    clearTimeout(cutOff);
+  }
+}
