@@ -35,7 +35,7 @@ import { pendingCount } from '../ledger/outbox.js';
 import { enrolTerminal } from '../sync/enrol.js';
 import { syncNow } from '../sync/sync.js';
 import { lookUpUnknownCard } from '../sync/card-lookup.js';
-import { authoriseSpend } from '../sync/spending.js';
+import { authoriseSpend, runAuthorised } from '../sync/spending.js';
 import { defaultBackupDir, endOfDay, eodLines, eodSlip } from '../sync/eod.js';
 import { dayKeySchema } from '../../contract/day-report.js';
 import { FileSecretStore, secretsDirFor } from '../trust/secret-store.js';
@@ -434,16 +434,7 @@ async function withService<T>(
  * posts the hold) or gives the hold back when nothing was booked.
  */
 async function spendingCommand<R extends { readonly replayed: boolean }>(ctx: RunContext, service: LoyaltyService, preview: Parameters<LoyaltyService['spendPreview']>[0], run: () => R): Promise<R> {
-  const authorised = await authoriseSpend(service, preview, { secrets: new FileSecretStore(secretsDirFor(ctx.db)) });
-  let result: R;
-  try {
-    result = run();
-  } catch (error) {
-    await authorised.settle({ booked: false });
-    throw error;
-  }
-  await authorised.settle({ booked: !result.replayed });
-  return result;
+  return runAuthorised(await authoriseSpend(service, preview, { secrets: new FileSecretStore(secretsDirFor(ctx.db)) }), run);
 }
 
 /** Commands whose --card may name a member enrolled at another counter. */

@@ -13,7 +13,7 @@ import { formatIssues } from '../../core/validation.js';
 import { errorReply, isMethodName, METHODS, type MethodArgs, type MethodName, type Reply, type Request } from '../../contract/messages.js';
 import { environmentError } from '../ledger/environment-errors.js';
 import type { LoyaltyService } from '../loyalty-service.js';
-import { authoriseSpend, type AuthorisedSpend } from '../sync/spending.js';
+import { authoriseSpend, runAuthorised, type AuthorisedSpend } from '../sync/spending.js';
 import { FileSecretStore, secretsDirFor } from '../trust/secret-store.js';
 
 type SpendPreview = Parameters<LoyaltyService['spendPreview']>[0];
@@ -109,16 +109,7 @@ export class HandlerMap {
    */
   private async spending<R extends { readonly replayed: boolean }>(preview: SpendPreview, command: () => R): Promise<R> {
     try {
-      const authorised = await this.authorise(this.service, preview);
-      let result: R;
-      try {
-        result = command();
-      } catch (error) {
-        await authorised.settle({ booked: false });
-        throw error;
-      }
-      await authorised.settle({ booked: !result.replayed });
-      return result;
+      return await runAuthorised(await this.authorise(this.service, preview), command);
     } finally {
       this.service.useSpendingGate(undefined);
     }

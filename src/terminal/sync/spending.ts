@@ -89,6 +89,22 @@ export interface AuthorisedSpend {
 const NOTHING: AuthorisedSpend = { mode: 'none', settle: async () => undefined };
 
 /**
+ * Runs the command an authorised spend is for, then settles it: the hold is posted (a push at once)
+ * when the command booked something new, given back when it failed or only replayed.
+ */
+export async function runAuthorised<R extends { readonly replayed: boolean }>(authorised: AuthorisedSpend, command: () => R): Promise<R> {
+  let result: R;
+  try {
+    result = command();
+  } catch (error) {
+    await authorised.settle({ booked: false });
+    throw error;
+  }
+  await authorised.settle({ booked: !result.replayed });
+  return result;
+}
+
+/**
  * Sets the service's gate for the next spending command. Not enrolled, or nothing to spend: no gate
  * (the program's proofs and limits are all there is).
  */
