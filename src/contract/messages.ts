@@ -126,8 +126,24 @@ export type Reply =
   | Readonly<{ type: 'reply'; id: RequestId | null; result: unknown }>
   | Readonly<{ type: 'error'; id: RequestId | null; error: ErrorBody }>;
 
-/** What the host pushes without being asked. The first slice pushes only its own shutdown. */
-export type PushedEvent = Readonly<{ type: 'push'; name: 'host-closing'; data: Readonly<{ reason: string }> }>;
+/**
+ * Where this terminal stands with the server, after every background sync run: `online` means an
+ * authenticated call succeeded within the last few seconds; `unsynced` counts entries not yet on
+ * the server; `lastError` is the last run's failure, said for a person (null after a success).
+ */
+export const syncStateSchema = z.strictObject({
+  online: z.boolean(),
+  lastSuccessAt: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  failures: z.number().int().min(0),
+  unsynced: z.number().int().min(0),
+});
+export type SyncState = z.output<typeof syncStateSchema>;
+
+/** What the host pushes without being asked: its own shutdown, and the sync state after each background run. */
+export type PushedEvent =
+  | Readonly<{ type: 'push'; name: 'host-closing'; data: Readonly<{ reason: string }> }>
+  | Readonly<{ type: 'push'; name: 'sync-state'; data: SyncState }>;
 
 /** Schemas of what goes out, for clients (and tests) that want to check what they received. */
 export const errorBodySchema = z.strictObject({
@@ -139,7 +155,10 @@ export const replySchema = z.union([
   z.strictObject({ type: z.literal('reply'), id: requestIdSchema.nullable(), result: z.unknown() }),
   z.strictObject({ type: z.literal('error'), id: requestIdSchema.nullable(), error: errorBodySchema }),
 ]);
-export const pushedEventSchema = z.strictObject({ type: z.literal('push'), name: z.literal('host-closing'), data: z.strictObject({ reason: z.string() }) });
+export const pushedEventSchema = z.discriminatedUnion('name', [
+  z.strictObject({ type: z.literal('push'), name: z.literal('host-closing'), data: z.strictObject({ reason: z.string() }) }),
+  z.strictObject({ type: z.literal('push'), name: z.literal('sync-state'), data: syncStateSchema }),
+]);
 
 export function errorReply(id: RequestId | null, code: ErrorCode, message: string, details?: Readonly<Record<string, unknown>>): Reply {
   return { type: 'error', id, error: { code, message, ...(details ? { details } : {}) } };

@@ -880,6 +880,8 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         throw error;
       }
       host.attach(socket);
+      // An enrolled terminal syncs in the background from now on (and says so to its clients).
+      host.start();
       // The one line a screen needs; it holds the secret, so it goes to stdout for the one who started the host, never to a log.
       out([`Terminal host for ${ctx.dbShown}: ${socket.url}`], { url: socket.url, port: socket.port, secret: socket.secret });
       const signal = await untilSignal();

@@ -4,15 +4,22 @@
  * and its handler map, and serves that map to its carriers until it is told to stop; then it stops
  * the carriers, lets queued requests finish, checkpoints and closes the ledger.
  *
+ * A terminal enrolled with a server also syncs in the background (src/terminal/sync/background.ts):
+ * at start, every 30 s, at once after a request booked something, with backoff after failures; each
+ * run's outcome is pushed to the clients (`sync-state`), so a screen can say "offline since …".
+ *
  * Not in this slice: the print worker (slips are queued in each command's transaction, as the CLI
- * does, and `tally print run` prints them), scanners, background sync and idle checkpoints.
+ * does, and `tally print run` prints them), scanners and idle checkpoints.
  */
-import type { PushedEvent } from '../../contract/messages.js';
+import type { PushedEvent, SyncState } from '../../contract/messages.js';
 import type { Instant } from '../../core/time.js';
 import { HandlerMap, type HandlerOptions } from './handlers.js';
 import { Ledger } from '../ledger/ledger.js';
 import { LoyaltyService } from '../loyalty-service.js';
+import { pendingCount } from '../ledger/outbox.js';
 import { Printing } from '../printing/printing.js';
+import { BackgroundSync, type BackgroundSyncOptions } from '../sync/background.js';
+import { FileSecretStore, secretsDirFor } from '../trust/secret-store.js';
 
 /** Something that moves contract messages to and from clients (a WebSocket server, an IPC port). */
 export interface Carrier {
@@ -32,11 +39,16 @@ export interface TerminalHostOptions {
   /** The host's log (stderr): faults of Tally itself, with their stack. */
   readonly log?: (line: string) => void;
   readonly authorise?: HandlerOptions['authorise'];
+  /** Background sync's timings (tests); ignored for a terminal not enrolled with a server. */
+  readonly sync?: Pick<BackgroundSyncOptions, 'intervalMs' | 'baseBackoffMs' | 'maxBackoffMs' | 'onlineForMs'>;
 }
 
 export class TerminalHost {
   private readonly carriers: Carrier[] = [];
   private closing: Promise<void> | undefined;
+
+  /** Null for a terminal not enrolled with a server (nothing to sync with). */
+  private background: BackgroundSync | null = null;
 
   private constructor(
     readonly ledger: Ledger,
@@ -44,6 +56,30 @@ export class TerminalHost {
     readonly handlers: HandlerMap,
     private readonly printing: Printing,
   ) {}
+
+  /** Starts the host's background work (sync, for an enrolled terminal); call once the carriers are attached. */
+  start(options: TerminalHostOptions['sync'] = {}): void {
+    if (this.background !== null || this.closing !== undefined || !this.ledger.syncFreshness().enrolled) return;
+    this.background = new BackgroundSync(this.ledger, new FileSecretStore(secretsDirFor(this.ledger.path)), {
+      ...options,
+      onRun: () => {
+        const state = this.syncState();
+        if (state !== null) this.pushAll({ type: 'push', name: 'sync-state', data: state });
+      },
+    });
+    this.background.start();
+  }
+
+  /** Where this terminal stands with the server (null: not enrolled with one). */
+  syncState(): SyncState | null {
+    if (this.background === null) return null;
+    const status = this.background.status();
+    return { online: status.online, lastSuccessAt: status.lastSuccessAt, lastError: status.lastError, failures: status.failures, unsynced: pendingCount(this.ledger.db) };
+  }
+
+  private pushAll(event: PushedEvent): void {
+    for (const carrier of this.carriers) carrier.push(event);
+  }
 
   /** Opens the ledger (full integrity and foreign-key check; a damaged or newer file is refused untouched) and builds the service. */
   static open(options: TerminalHostOptions): TerminalHost {
@@ -57,8 +93,12 @@ export class TerminalHost {
         ...(options.clockOverridden !== undefined ? { clockOverridden: options.clockOverridden } : {}),
         ...(options.newId ? { newId: options.newId } : {}),
       });
-      const handlers = new HandlerMap(service, { ...(options.log ? { log: options.log } : {}), ...(options.authorise ? { authorise: options.authorise } : {}) });
-      return new TerminalHost(ledger, service, handlers, printing);
+      const nudge = { sync: (): void => undefined };
+      const handlers = new HandlerMap(service, { ...(options.log ? { log: options.log } : {}), ...(options.authorise ? { authorise: options.authorise } : {}), onBooked: () => nudge.sync() });
+      const host = new TerminalHost(ledger, service, handlers, printing);
+      // What a request booked goes to the server at once (when the link is up), not at the next tick.
+      nudge.sync = () => host.background?.nudge();
+      return host;
     } catch (error) {
       ledger.close();
       throw error;
@@ -77,10 +117,11 @@ export class TerminalHost {
   }
 
   private async doClose(reason: string): Promise<void> {
-    for (const carrier of this.carriers) carrier.push({ type: 'push', name: 'host-closing', data: { reason } });
-    // Carriers first (no new requests), then what is queued finishes, then the ledger goes.
+    this.pushAll({ type: 'push', name: 'host-closing', data: { reason } });
+    // Carriers first (no new requests), then what is queued finishes, then sync's run in flight, then the ledger goes.
     await Promise.allSettled(this.carriers.map((c) => c.close()));
     await this.handlers.drain();
+    await this.background?.stop();
     await this.printing.close();
     // TRUNCATE: the next start (another process, a backup) finds everything in the main file.
     this.ledger.checkpoint('truncate');

@@ -26,7 +26,12 @@ export interface HandlerOptions {
    * the CLI does. Default: `authoriseSpend` with the ledger's own secret store. Not enrolled: a no-op.
    */
   readonly authorise?: (service: LoyaltyService, preview: SpendPreview) => Promise<AuthorisedSpend>;
+  /** Called after a request booked something new (the host nudges its background sync). */
+  readonly onBooked?: () => void;
 }
+
+/** Methods that only read: nothing to sync after them. */
+const READ_ONLY: ReadonlySet<MethodName> = new Set(['member-lookup', 'quote', 'history', 'verify']);
 
 type Handlers = { readonly [M in MethodName]: (args: MethodArgs<M>) => unknown };
 
@@ -35,6 +40,7 @@ export class HandlerMap {
   private closed = false;
   private readonly handlers: Handlers;
   private readonly log: (line: string) => void;
+  private readonly onBooked: () => void;
   private readonly authorise: NonNullable<HandlerOptions['authorise']>;
 
   constructor(
@@ -42,6 +48,7 @@ export class HandlerMap {
     options: HandlerOptions = {},
   ) {
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.onBooked = options.onBooked ?? (() => undefined);
     this.authorise = options.authorise ?? ((s, preview) => authoriseSpend(s, preview, { secrets: new FileSecretStore(secretsDirFor(s.ledger.path)) }));
     const s = service;
     this.handlers = {
@@ -76,7 +83,10 @@ export class HandlerMap {
     if (this.closed) return errorReply(id, 'busy', 'The terminal host is shutting down: nothing was done; send it again when it is back', { retryable: true });
     if (!isMethodName(method)) return errorReply(id, 'unknown-method', `Unknown method "${method.slice(0, 64)}"; the methods are: ${Object.keys(METHODS).join(', ')}`);
     try {
-      return { type: 'reply', id, result: await this.run(method, args) };
+      const result = await this.run(method, args);
+      const replayed = typeof result === 'object' && result !== null && 'replayed' in result && result.replayed === true;
+      if (!READ_ONLY.has(method) && !replayed) this.onBooked();
+      return { type: 'reply', id, result };
     } catch (error) {
       // A refusal (bad input, an unknown card, too few points) or a fault of the machine (busy, disk
       // full): the command's transaction rolled back, and the cashier gets a line to act on.
