@@ -12,6 +12,7 @@ import { TerminalHost } from '../../src/terminal/hosts/app.js';
 import { HandlerMap } from '../../src/terminal/hosts/handlers.js';
 import { loopbackOrigin, WebSocketHost } from '../../src/terminal/hosts/websocket/server.js';
 import { connect, dumpLedger } from '../support/host-client.js';
+import { TcpPrinterEmulator } from '../support/printer-emulator.js';
 import { CLI_ENV, counterIds, newLedger, REPO, tempDir, testClock } from '../support/ledger-fixture.js';
 
 const { dir, cleanup } = tempDir('tally-host-');
@@ -259,4 +260,35 @@ describe('tally host (a real process)', () => {
     expect(verify.status).toBe(0);
     expect(verify.stdout).toMatch(/^Ledger OK: 1 members/);
   });
+});
+
+describe('the host prints', () => {
+  it("prints a command's slip itself while it runs (no tally print run), exactly once", async () => {
+    const emulator = await TcpPrinterEmulator.start('ready');
+    const { path, clock } = ledgerFile();
+    try {
+      const add = spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--db', path, 'printer', 'add', '--id', 'receipt', '--tcp', `${emulator.host}:${emulator.port}`, '--profile', 'epson-tm-80-42', '--slip-lang', 'en', '--timeout', '1500'], { encoding: 'utf8', env: CLI_ENV });
+      expect(add.status, add.stderr).toBe(0);
+      const host = openHost(path, clock);
+      try {
+        host.start();
+        const reply = await host.handlers.handle({ id: 1, name: 'checkout-commit', args: { card: CARD, txnId: 'POS-HOST-PRINT', basket: basket(15_000) } });
+        expect(reply).toMatchObject({ type: 'reply' });
+        const deadline = Date.now() + 15_000;
+        while (!emulator.decodePrinted().lines.some((l) => l.includes('POS-HOST-PRINT'))) {
+          if (Date.now() > deadline) throw new Error(`the host never printed the slip; printed: ${emulator.decodePrinted().lines.join(' | ')}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        expect(emulator.decodePrinted().lines.join('\n')).toMatch(/Points earned/);
+      } finally {
+        await host.close();
+      }
+      // Printed once, and nothing left in the queue.
+      expect(emulator.decodePrinted().lines.filter((l) => l.includes('POS-HOST-PRINT'))).toHaveLength(1);
+      const queued = spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--db', path, 'print', 'run'], { encoding: 'utf8', env: CLI_ENV });
+      expect(queued.stdout).toMatch(/^Printed 0 slips/);
+    } finally {
+      await emulator.close();
+    }
+  }, 60_000);
 });

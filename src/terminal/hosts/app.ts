@@ -8,8 +8,11 @@
  * at start, every 30 s, at once after a request booked something, with backoff after failures; each
  * run's outcome is pushed to the clients (`sync-state`), so a screen can say "offline since …".
  *
- * Not in this slice: the print worker (slips are queued in each command's transaction, as the CLI
- * does, and `tally print run` prints them), scanners and idle checkpoints.
+ * The host also runs the print worker: slips are queued in each command's transaction, as the CLI
+ * does, and printed by the host as their printer allows (kept and retried while it is offline or
+ * out of paper).
+ *
+ * Not in this slice: scanners and idle checkpoints.
  */
 import type { PushedEvent, SyncState } from '../../contract/messages.js';
 import type { Instant } from '../../core/time.js';
@@ -49,17 +52,27 @@ export class TerminalHost {
 
   /** Null for a terminal not enrolled with a server (nothing to sync with). */
   private background: BackgroundSync | null = null;
+  private started = false;
+  private readonly printStop = new AbortController();
+  private printRun: Promise<void> | null = null;
 
   private constructor(
     readonly ledger: Ledger,
     readonly service: LoyaltyService,
     readonly handlers: HandlerMap,
     private readonly printing: Printing,
+    private readonly log: (line: string) => void,
   ) {}
 
-  /** Starts the host's background work (sync, for an enrolled terminal); call once the carriers are attached. */
+  /** Starts the host's background work (the print worker; sync, for an enrolled terminal); call once the carriers are attached. */
   start(options: TerminalHostOptions['sync'] = {}): void {
-    if (this.background !== null || this.closing !== undefined || !this.ledger.syncFreshness().enrolled) return;
+    if (this.started || this.closing !== undefined) return;
+    this.started = true;
+    // The printers' owner while the host runs: slips queued by its commands print without `tally print run`.
+    this.printRun = this.printing.worker.run(this.printStop.signal, { holder: 'tally host' }).catch((error: unknown) => {
+      this.log(`tally host: the print worker stopped (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    });
+    if (!this.ledger.syncFreshness().enrolled) return;
     this.background = new BackgroundSync(this.ledger, new FileSecretStore(secretsDirFor(this.ledger.path)), {
       ...options,
       onRun: () => {
@@ -95,7 +108,7 @@ export class TerminalHost {
       });
       const nudge = { sync: (): void => undefined };
       const handlers = new HandlerMap(service, { ...(options.log ? { log: options.log } : {}), ...(options.authorise ? { authorise: options.authorise } : {}), onBooked: () => nudge.sync() });
-      const host = new TerminalHost(ledger, service, handlers, printing);
+      const host = new TerminalHost(ledger, service, handlers, printing, options.log ?? ((line) => process.stderr.write(`${line}\n`)));
       // What a request booked goes to the server at once (when the link is up), not at the next tick.
       nudge.sync = () => host.background?.nudge();
       return host;
@@ -122,6 +135,9 @@ export class TerminalHost {
     await Promise.allSettled(this.carriers.map((c) => c.close()));
     await this.handlers.drain();
     await this.background?.stop();
+    // The slip being sent finishes or stays queued for the next start (the worker stops between jobs).
+    this.printStop.abort();
+    await this.printRun;
     await this.printing.close();
     // TRUNCATE: the next start (another process, a backup) finds everything in the main file.
     this.ledger.checkpoint('truncate');
