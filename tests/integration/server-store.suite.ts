@@ -67,21 +67,9 @@ const statuses = (outcome: PushOutcome): string[] => expectOk(outcome).results.m
 export function serverStoreSuite(label: string, harness: StoreHarness): void {
   describe(`server store on ${label}`, () => {
     let store: TestStore;
-    // A store that cannot be opened (PostgreSQL unavailable) fails every test with its reason:
-    // an error in beforeAll alone would leave the tests reported as skipped.
-    let setupError: unknown;
-    beforeAll(async () => {
-      try {
-        store = await harness.open();
-      } catch (error) {
-        setupError = error;
-      }
-    });
+    const opened = useStore(harness);
     beforeEach(() => {
-      if (setupError !== undefined) throw setupError;
-    });
-    afterAll(async () => {
-      await store?.close();
+      store = opened();
     });
 
     it('migrates idempotently, and refuses a database from a newer Tally', async () => {
