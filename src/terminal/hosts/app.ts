@@ -106,11 +106,9 @@ export class TerminalHost {
         ...(options.clockOverridden !== undefined ? { clockOverridden: options.clockOverridden } : {}),
         ...(options.newId ? { newId: options.newId } : {}),
       });
-      const nudge = { sync: (): void => undefined };
-      const handlers = new HandlerMap(service, { ...(options.log ? { log: options.log } : {}), ...(options.authorise ? { authorise: options.authorise } : {}), onBooked: () => nudge.sync() });
-      const host = new TerminalHost(ledger, service, handlers, printing, options.log ?? ((line) => process.stderr.write(`${line}\n`)));
       // What a request booked goes to the server at once (when the link is up), not at the next tick.
-      nudge.sync = () => host.background?.nudge();
+      const handlers = new HandlerMap(service, { ...(options.log ? { log: options.log } : {}), ...(options.authorise ? { authorise: options.authorise } : {}), onBooked: () => host.background?.nudge() });
+      const host = new TerminalHost(ledger, service, handlers, printing, options.log ?? ((line) => process.stderr.write(`${line}\n`)));
       return host;
     } catch (error) {
       ledger.close();
