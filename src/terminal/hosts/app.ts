@@ -19,6 +19,8 @@ import type { Instant } from '../../core/time.js';
 import { HandlerMap, type HandlerOptions } from './handlers.js';
 import { Ledger } from '../ledger/ledger.js';
 import { LoyaltyService } from '../loyalty-service.js';
+import { isTallyError } from '../../core/errors.js';
+import { environmentError } from '../ledger/environment-errors.js';
 import { pendingCount } from '../ledger/outbox.js';
 import { Printing } from '../printing/printing.js';
 import { BackgroundSync, type BackgroundSyncOptions } from '../sync/background.js';
@@ -70,7 +72,10 @@ export class TerminalHost {
     this.started = true;
     // The printers' owner while the host runs: slips queued by its commands print without `tally print run`.
     this.printRun = this.printing.worker.run(this.printStop.signal, { holder: 'tally host' }).catch((error: unknown) => {
-      this.log(`tally host: the print worker stopped (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      // A fault of the machine (disk full, the ledger busy) is one line; only a bug gets its stack.
+      const refusal = isTallyError(error) ? error : environmentError(error, this.ledger.path);
+      if (refusal) this.log(`tally host: printing stopped: ${refusal.message}; slips stay queued (tally print run, or restart the host)`);
+      else this.log(`tally host: the print worker stopped (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     });
     if (!this.ledger.syncFreshness().enrolled) return;
     this.background = new BackgroundSync(this.ledger, new FileSecretStore(secretsDirFor(this.ledger.path)), {
