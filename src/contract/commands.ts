@@ -161,6 +161,19 @@ export const adjustArgs = z.strictObject({
   cashier: plainText(64).optional(),
 });
 
+/** A manager's id at this terminal: what goes on the entries they authorise (`manager:ID`). */
+export const managerIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'is a manager id: 1 to 32 letters, digits, dots, dashes or underscores');
+
+export const managerLoginArgs = z.strictObject({ managerId: managerIdSchema, pin: pinSchema });
+
+/** A new manager: the first one needs no session (roles start with them), later ones a manager's. */
+export const managerAddArgs = z.strictObject({ managerId: managerIdSchema, name: plainText(100), pin: pinSchema });
+
+/** A manager's new PIN: with their current PIN, or set by another manager in session (which also unlocks a locked one). */
+export const managerSetPinArgs = z.strictObject({ managerId: managerIdSchema, pin: pinSchema, currentPin: pinSchema.optional() });
+
+export const managerRemoveArgs = z.strictObject({ managerId: managerIdSchema });
+
 export type EnrolArgs = z.input<typeof enrolArgs>;
 export type UpdateMemberArgs = z.input<typeof updateMemberArgs>;
 export type SetPinArgs = z.input<typeof setPinArgs>;

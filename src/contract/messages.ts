@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { TallyErrorCode } from '../core/errors.js';
 import { formatIssues } from '../core/validation.js';
-import { actionArgs, adjustArgs, cardCodeSchema, checkoutArgs, donateArgs, enrolArgs, membershipArgs, quoteArgs, returnArgs } from './commands.js';
+import { actionArgs, adjustArgs, cardCodeSchema, checkoutArgs, donateArgs, enrolArgs, managerAddArgs, managerLoginArgs, managerRemoveArgs, managerSetPinArgs, membershipArgs, quoteArgs, returnArgs } from './commands.js';
 
 /** Largest message a carrier accepts (UTF-8 bytes of its JSON): a basket of a few thousand lines fits many times over. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -36,12 +36,26 @@ export const METHODS = {
   donate: donateArgs,
   /** Sells or renews a paid membership. */
   'membership-sale': membershipArgs,
-  /** A manager's correction, booked as a new transfer. */
+  /** A manager's correction, booked as a new transfer (a manager's session once the terminal has managers). */
   adjust: adjustArgs,
   /** The member's transfers, newest first. */
   history: z.strictObject({ card: cardCodeSchema, limit: z.number().int('must be a whole number').min(1, 'is at least 1').max(1000, 'is at most 1000').optional() }),
   /** Recomputes every balance and checks every invariant (read-only). */
   verify: z.strictObject({}),
+  /** Whether roles have started (any manager) and whom the request's session names. */
+  'manager-status': z.strictObject({}),
+  /** A manager's id and PIN → a session token for the envelope's `session` (5 wrong PINs lock the manager). */
+  'manager-login': managerLoginArgs,
+  /** Ends the request's session. */
+  'manager-logout': z.strictObject({}),
+  /** The terminal's managers (a manager's session). */
+  'manager-list': z.strictObject({}),
+  /** Adds a manager (a manager's session, except for the first). */
+  'manager-add': managerAddArgs,
+  /** Sets a manager's PIN: with their current one, or in another manager's session (unlocks). */
+  'manager-set-pin': managerSetPinArgs,
+  /** Retires a manager (a manager's session; never the last one). */
+  'manager-remove': managerRemoveArgs,
 } as const satisfies Record<string, z.ZodType>;
 
 export type MethodName = keyof typeof METHODS;
@@ -86,6 +100,7 @@ const TALLY_CODES = {
   'restore-sync-required': true,
   'untrusted-program': true,
   'member-erased': true,
+  'manager-required': true,
   busy: true,
   'disk-full': true,
   'read-only': true,
@@ -106,13 +121,19 @@ export const ERROR_CODES = [...(Object.keys(TALLY_CODES) as TallyErrorCode[]), .
 export const requestIdSchema = z.union([z.string().min(1).max(64), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)]);
 export type RequestId = z.output<typeof requestIdSchema>;
 
-/** `{ id, name, args }`, all three required (`args: {}` for a method that takes none). `method` is checked against METHODS and `args` against its schema separately, so each gets its own code. */
+/**
+ * `{ id, name, args }`, all three required (`args: {}` for a method that takes none), and `session`
+ * when a manager is logged in (`manager-login`'s token: authority travels in the envelope, not in a
+ * method's arguments). `method` is checked against METHODS and `args` against its schema separately,
+ * so each gets its own code.
+ */
 export const requestSchema = z.strictObject({
   id: requestIdSchema,
   name: z.string().min(1).max(64),
   args: z.unknown(),
+  session: z.string().min(1).max(128).optional(),
 });
-export type Request = Readonly<{ id: RequestId; name: string; args: unknown }>;
+export type Request = Readonly<{ id: RequestId; name: string; args: unknown; session?: string | undefined }>;
 
 export interface ErrorBody {
   readonly code: ErrorCode;

@@ -31,6 +31,7 @@ export type TallyErrorCode =
   | 'restore-sync-required'
   | 'untrusted-program'
   | 'member-erased'
+  | 'manager-required'
   | 'busy'
   | 'disk-full'
   | 'read-only'

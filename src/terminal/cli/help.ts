@@ -22,7 +22,11 @@ Commands:
   donate             give points to a charity: --card CODE --charity ID --points N --id ID [--spend-code CODE | --pin-stdin | --checked-by NAME]
   membership sell    sell a paid membership: --card CODE --plan ID --txn POS-ID [--fee N]
   membership renew   renew it (extends from the current end): same options
-  adjust             a manager's correction: --card CODE --points ±N --reason TEXT --id ID
+  adjust             a manager's correction: --card CODE --points ±N --reason TEXT --id ID [--manager ID] (its PIN on stdin; needed once the terminal has managers)
+  manager add        add a manager: --id ID --name NAME [--by MANAGER] (stdin: --by's PIN if given, then the new PIN; the first manager needs no --by)
+  manager list       the terminal's managers: --by MANAGER (PIN on stdin)
+  manager pin        a new PIN: --id ID (stdin: current PIN, new PIN) | --id ID --by MANAGER (stdin: their PIN, new PIN; unlocks) | --id ID --reset (at the machine; stdin: new PIN)
+  manager remove     retire a manager (never the last): --id ID --by MANAGER (PIN on stdin)
   history            a member's transfers, newest first: --card CODE [--limit N]
   periodic           book what time has brought for every member (expiry, monthly credits, yearly rewards)
   verify             recompute every balance and check every ledger invariant

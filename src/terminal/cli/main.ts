@@ -39,11 +39,12 @@ import { authoriseSpend, runAuthorised } from '../sync/spending.js';
 import { defaultBackupDir, endOfDay, eodLines, eodSlip } from '../sync/eod.js';
 import { dayKeySchema } from '../../contract/day-report.js';
 import { FileSecretStore, secretsDirFor } from '../trust/secret-store.js';
-import { LoyaltyService, type CheckoutResult, type MemberSummary, type ServiceOptions } from '../loyalty-service.js';
+import { LoyaltyService, type CheckoutResult, type MemberSummary, type PointsResult, type ServiceOptions } from '../loyalty-service.js';
 import type { ReturnArgs, SpendProof } from '../../contract/commands.js';
 import { Formatter, type Lang } from './format.js';
 import { HELP, commandHelp } from './help.js';
 import { TerminalHost, untilSignal } from '../hosts/app.js';
+import { HandlerMap } from '../hosts/handlers.js';
 import { WebSocketHost } from '../hosts/websocket/server.js';
 
 export interface CliIo {
@@ -130,7 +131,11 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
   },
   'membership sell': { card: { type: 'string' }, plan: { type: 'string' }, txn: { type: 'string' }, fee: { type: 'string' }, cashier: { type: 'string' } },
   'membership renew': { card: { type: 'string' }, plan: { type: 'string' }, txn: { type: 'string' }, fee: { type: 'string' }, cashier: { type: 'string' } },
-  adjust: { card: { type: 'string' }, points: { type: 'string' }, reason: { type: 'string' }, id: { type: 'string' }, cashier: { type: 'string' } },
+  adjust: { card: { type: 'string' }, points: { type: 'string' }, reason: { type: 'string' }, id: { type: 'string' }, cashier: { type: 'string' }, manager: { type: 'string' } },
+  'manager add': { id: { type: 'string' }, name: { type: 'string' }, by: { type: 'string' } },
+  'manager list': { by: { type: 'string' } },
+  'manager pin': { id: { type: 'string' }, by: { type: 'string' }, reset: { type: 'boolean' } },
+  'manager remove': { id: { type: 'string' }, by: { type: 'string' } },
   history: { card: { type: 'string' }, limit: { type: 'string' } },
   periodic: {},
   verify: {},
@@ -395,6 +400,58 @@ function programKeysFrom(options: Options): { id: string; publicKey: string }[] 
  * another process owns (print run --watch, the host) is left to it; an unowned one gets one short
  * attempt (PRINT_PROBE_MS to connect and answer its status) and otherwise keeps the slip queued.
  */
+/** The handler map the screens use, for the CLI's own process: the one door to the service (DESIGN: one door in). */
+function cliHandlers(ctx: RunContext, service: LoyaltyService): HandlerMap {
+  return new HandlerMap(service, { localOperator: true, log: (line) => ctx.io.stderr(printable(line)) });
+}
+
+/** A manager's session in this process: their PIN checked (wrong tries counted, as at the screen). */
+async function managerSession(map: HandlerMap, managerId: string, pin: string | undefined): Promise<string> {
+  const login = (await map.invoke('manager-login', { managerId, pin: pin ?? '' })) as { readonly session: string };
+  return login.session;
+}
+
+/**
+ * `tally manager add | list | pin | remove`. PINs come on stdin, one per line, never on the command
+ * line: with `--by M`, first M's PIN; `manager pin` without --by takes the current PIN then the new
+ * one, or with --reset only the new one (at the machine: for a store whose last manager is locked out).
+ */
+async function managerCommand(ctx: RunContext, command: string, options: Options, map: HandlerMap, f: Formatter, out: (human: string[], data: unknown) => void): Promise<number> {
+  const by = optional(options, 'by');
+  const lines = command === 'manager list' && by === undefined ? [] : command === 'manager remove' && by === undefined ? [] : await stdinLines(ctx, by !== undefined ? `Manager ${by}'s PIN${command === 'manager list' || command === 'manager remove' ? '' : ', then the new PIN'}` : 'The PIN');
+  const session = by === undefined ? undefined : await managerSession(map, by, lines.shift());
+  type Listed = { readonly id: string; readonly name: string; readonly createdAt: number; readonly createdBy: string | null; readonly locked: boolean; readonly removedAt: number | null };
+  const describe = (m: Listed): string => `${m.id.padEnd(12)} ${m.name}  added ${f.day(m.createdAt)}${m.createdBy ? ` by ${m.createdBy}` : ''}${m.locked ? '  LOCKED (5 wrong PINs)' : ''}${m.removedAt !== null ? `  retired ${f.day(m.removedAt)}` : ''}`;
+  switch (command) {
+    case 'manager add': {
+      const r = (await map.invoke('manager-add', { managerId: required(options, 'id'), name: required(options, 'name'), pin: lines[0] ?? '' }, session)) as { readonly manager: Listed };
+      out([`Manager added: ${describe(r.manager)}`], r);
+      return 0;
+    }
+    case 'manager list': {
+      const r = (await map.invoke('manager-list', {}, session)) as { readonly managers: readonly Listed[] };
+      out(r.managers.length === 0 ? ['No managers yet: anyone at this terminal may correct balances until the first is added (tally manager add)'] : r.managers.map(describe), r);
+      return 0;
+    }
+    case 'manager pin': {
+      const id = required(options, 'id');
+      const reset = options.reset === true;
+      if (reset && by !== undefined) throw new UsageError('give --by MANAGER or --reset, not both');
+      const [first, second] = lines;
+      const args = by !== undefined || reset ? { managerId: id, pin: first ?? '' } : second === undefined ? { managerId: id, pin: first ?? '' } : { managerId: id, currentPin: first ?? '', pin: second };
+      if (by === undefined && !reset && second === undefined) throw new UsageError('give the current PIN then the new one on stdin (or --by MANAGER, or --reset at the machine)');
+      const r = (await map.invoke('manager-set-pin', args, session)) as { readonly manager: Listed };
+      out([`New PIN set for manager ${r.manager.id}${reset ? ' (reset at the machine)' : ''}; their sessions ended`], r);
+      return 0;
+    }
+    default: {
+      const r = (await map.invoke('manager-remove', { managerId: required(options, 'id') }, session)) as { readonly manager: Listed };
+      out([`Manager retired: ${describe(r.manager)}`], r);
+      return 0;
+    }
+  }
+}
+
 async function withService<T>(
   ctx: RunContext,
   readonly: boolean,
@@ -844,12 +901,21 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         return 0;
       });
     case 'adjust':
-      return withService(ctx, false, (service, f) => {
+      return withService(ctx, false, async (service, f) => {
         const cashier = optional(options, 'cashier');
-        const r = service.adjust({ card: required(options, 'card'), points: wholeNumber(required(options, 'points'), 'Points', true), reason: required(options, 'reason'), txnId: required(options, 'id'), ...(cashier ? { cashier } : {}) });
-        out([`Adjusted by ${r.points > 0 ? '+' : ''}${r.points}${r.replayed ? ' (already booked)' : ''}`, `Balance: ${f.points(r.balance)}`], r);
+        // Through the handler map, as a screen would: once the terminal has managers, a correction needs one (--manager, PIN on stdin).
+        const map = cliHandlers(ctx, service);
+        const manager = optional(options, 'manager');
+        const session = manager === undefined ? undefined : await managerSession(map, manager, (await stdinLines(ctx, `Manager ${manager}'s PIN`))[0]);
+        const r = (await map.invoke('adjust', { card: required(options, 'card'), points: wholeNumber(required(options, 'points'), 'Points', true), reason: required(options, 'reason'), txnId: required(options, 'id'), ...(cashier ? { cashier } : {}) }, session)) as PointsResult;
+        out([`Adjusted by ${r.points > 0 ? '+' : ''}${r.points}${r.replayed ? ' (already booked)' : ''}${manager !== undefined ? `, authorised by manager ${manager}` : ''}`, `Balance: ${f.points(r.balance)}`], r);
         return 0;
       });
+    case 'manager add':
+    case 'manager list':
+    case 'manager pin':
+    case 'manager remove':
+      return withService(ctx, false, (service, f) => managerCommand(ctx, name, options, cliHandlers(ctx, service), f, out), { printAfter: false });
     case 'history':
       return withService(ctx, true, (service, f) => {
         const limit = optional(options, 'limit');

@@ -112,7 +112,12 @@ export class TerminalHost {
         ...(options.newId ? { newId: options.newId } : {}),
       });
       // What a request booked goes to the server at once (when the link is up), not at the next tick.
-      const handlers = new HandlerMap(service, { ...(options.log ? { log: options.log } : {}), ...(options.authorise ? { authorise: options.authorise } : {}), onBooked: () => host.background?.nudge() });
+      const handlers = new HandlerMap(service, {
+        ...(options.log ? { log: options.log } : {}),
+        ...(options.authorise ? { authorise: options.authorise } : {}),
+        ...(options.wallClock ? { wallClock: options.wallClock } : {}),
+        onBooked: () => host.background?.nudge(),
+      });
       const host = new TerminalHost(ledger, service, handlers, printing, options.log ?? ((line) => process.stderr.write(`${line}\n`)));
       return host;
     } catch (error) {

@@ -10,11 +10,13 @@
  */
 import { isTallyError, TallyError } from '../../core/errors.js';
 import { formatIssues } from '../../core/validation.js';
-import { errorReply, isMethodName, METHODS, type MethodArgs, type MethodName, type Reply, type Request } from '../../contract/messages.js';
+import { errorReply, isMethodName, METHODS, type MethodArgs, type MethodArgsInput, type MethodName, type Reply, type Request } from '../../contract/messages.js';
 import { environmentError } from '../ledger/environment-errors.js';
 import type { LoyaltyService } from '../loyalty-service.js';
 import { authoriseSpend, runAuthorised, type AuthorisedSpend } from '../sync/spending.js';
+import { ManagerRoster } from '../trust/managers.js';
 import { FileSecretStore, secretsDirFor } from '../trust/secret-store.js';
+import { ManagerSessions } from './manager-sessions.js';
 
 type SpendPreview = Parameters<LoyaltyService['spendPreview']>[0];
 
@@ -28,12 +30,34 @@ export interface HandlerOptions {
   readonly authorise?: (service: LoyaltyService, preview: SpendPreview) => Promise<AuthorisedSpend>;
   /** Called after a request booked something new (the host nudges its background sync). */
   readonly onBooked?: () => void;
+  /** The real time, for manager sessions' idle timeout (tests). Default: Date.now. */
+  readonly wallClock?: () => number;
+  /**
+   * The caller is whoever runs `tally` on this machine with the ledger file in reach (the CLI): they
+   * may set a manager's PIN without a session, so that a store whose last manager is locked out is
+   * not stuck. Never set for a carrier (a page, the POS): the file's owner already has this power.
+   */
+  readonly localOperator?: boolean;
 }
 
-/** Methods that only read: nothing to sync after them. */
-const READ_ONLY: ReadonlySet<MethodName> = new Set(['member-lookup', 'quote', 'history', 'verify']);
+/** Methods that book nothing: nothing to sync after them. */
+const READ_ONLY: ReadonlySet<MethodName> = new Set(['member-lookup', 'quote', 'history', 'verify', 'manager-status', 'manager-login', 'manager-logout', 'manager-list', 'manager-add', 'manager-set-pin', 'manager-remove']);
 
-type Handlers = { readonly [M in MethodName]: (args: MethodArgs<M>) => unknown };
+/**
+ * Methods that need a manager's session once the terminal has a manager (before that, roles have
+ * not started and anyone at the counter may run them). `manager-add` and `manager-set-pin` decide
+ * for themselves: the first manager needs no session, and a manager who knows their current PIN
+ * changes it without one.
+ */
+const MANAGER_ONLY: ReadonlySet<MethodName> = new Set(['adjust', 'manager-list', 'manager-remove']);
+
+/** Who sent a request: the manager its session names, if any. */
+interface Caller {
+  readonly managerId: string | null;
+  readonly session: string | undefined;
+}
+
+type Handlers = { readonly [M in MethodName]: (args: MethodArgs<M>, caller: Caller) => unknown };
 
 export class HandlerMap {
   private tail: Promise<unknown> = Promise.resolve();
@@ -42,6 +66,9 @@ export class HandlerMap {
   private readonly log: (line: string) => void;
   private readonly onBooked: () => void;
   private readonly authorise: NonNullable<HandlerOptions['authorise']>;
+  private readonly managers: ManagerRoster;
+  private readonly sessions: ManagerSessions;
+  private readonly localOperator: boolean;
 
   constructor(
     private readonly service: LoyaltyService,
@@ -51,6 +78,10 @@ export class HandlerMap {
     this.onBooked = options.onBooked ?? (() => undefined);
     this.authorise = options.authorise ?? ((s, preview) => authoriseSpend(s, preview, { secrets: new FileSecretStore(secretsDirFor(s.ledger.path)) }));
     const s = service;
+    const wallClock = options.wallClock ?? Date.now;
+    this.managers = new ManagerRoster(service.ledger, wallClock);
+    this.sessions = new ManagerSessions(wallClock);
+    this.localOperator = options.localOperator === true;
     this.handlers = {
       'member-lookup': (a) => s.member(a.card),
       quote: (a) => s.quote(a),
@@ -60,9 +91,42 @@ export class HandlerMap {
       action: (a) => s.action(a),
       donate: (a) => this.spending({ kind: 'donation', args: a }, () => s.donate(a)),
       'membership-sale': (a) => s.sellMembership(a),
-      adjust: (a) => s.adjust(a),
+      // The manager's id goes on the entry they authorised, whatever the page said.
+      adjust: (a, caller) => s.adjust(caller.managerId === null ? a : { ...a, cashier: `manager:${caller.managerId}` }),
       history: (a) => s.history(a.card, a.limit),
       verify: () => s.verify(),
+      'manager-status': (_a, caller) => {
+        const manager = caller.managerId === null ? null : this.managers.get(caller.managerId);
+        return { managers: this.managers.activeCount(), manager: manager === null ? null : { id: manager.id, name: manager.name } };
+      },
+      'manager-login': (a) => {
+        const manager = this.managers.verify(a.managerId, a.pin);
+        const session = this.sessions.open(manager.id);
+        return { session: session.token, expiresAt: session.expiresAt, manager: { id: manager.id, name: manager.name } };
+      },
+      'manager-logout': (_a, caller) => {
+        if (caller.session !== undefined) this.sessions.close(caller.session);
+        return { loggedOut: caller.session !== undefined };
+      },
+      'manager-list': () => ({ managers: this.managers.list() }),
+      'manager-add': (a, caller) => {
+        if (caller.managerId === null && this.managers.activeCount() > 0) throw managerRequired('manager-add');
+        return { manager: this.managers.add({ id: a.managerId, name: a.name, pin: a.pin }, caller.managerId) };
+      },
+      'manager-set-pin': (a, caller) => {
+        if (a.currentPin !== undefined) this.managers.verify(a.managerId, a.currentPin);
+        else if (caller.managerId === null && !this.localOperator) throw new TallyError('manager-required', `Setting manager ${a.managerId}'s PIN needs their current PIN, or another manager logged in`);
+        else if (caller.managerId === a.managerId) throw new TallyError('proof-refused', 'Changing your own PIN needs your current PIN');
+        const manager = this.managers.setPin(a.managerId, a.pin);
+        // Whoever knew the old PIN is logged out with it.
+        this.sessions.closeFor(a.managerId);
+        return { manager };
+      },
+      'manager-remove': (a) => {
+        const manager = this.managers.remove(a.managerId);
+        this.sessions.closeFor(a.managerId);
+        return { manager };
+      },
     };
   }
 
@@ -73,17 +137,29 @@ export class HandlerMap {
     return run;
   }
 
+  /**
+   * One request from inside this process (the CLI): its result, or the refusal thrown as the
+   * TallyError it was. A fault of Tally is thrown as `internal`'s message (already logged).
+   */
+  async invoke<M extends MethodName>(name: M, args: MethodArgsInput<M>, session?: string): Promise<unknown> {
+    const reply = await this.handle({ id: 0, name, args, ...(session !== undefined ? { session } : {}) });
+    if (reply.type === 'reply') return reply.result;
+    const { code, message, details } = reply.error;
+    if (code === 'malformed' || code === 'too-large' || code === 'unknown-method' || code === 'unauthorised' || code === 'internal') throw new Error(message);
+    throw new TallyError(code, message, details);
+  }
+
   /** Refuses new requests and waits for the ones already queued (the host closes the ledger after this). */
   async drain(): Promise<void> {
     this.closed = true;
     await this.tail;
   }
 
-  private async execute({ id, name: method, args }: Request): Promise<Reply> {
+  private async execute({ id, name: method, args, session }: Request): Promise<Reply> {
     if (this.closed) return errorReply(id, 'busy', 'The terminal host is shutting down: nothing was done; send it again when it is back', { retryable: true });
     if (!isMethodName(method)) return errorReply(id, 'unknown-method', `Unknown method "${method.slice(0, 64)}"; the methods are: ${Object.keys(METHODS).join(', ')}`);
     try {
-      const result = await this.run(method, args);
+      const result = await this.run(method, args, this.caller(method, session));
       const replayed = typeof result === 'object' && result !== null && 'replayed' in result && result.replayed === true;
       if (!READ_ONLY.has(method) && !replayed) this.onBooked();
       return { type: 'reply', id, result };
@@ -99,7 +175,23 @@ export class HandlerMap {
     }
   }
 
-  private async run<M extends MethodName>(method: M, args: unknown): Promise<unknown> {
+  /**
+   * Who sends a request. A session that is unknown or has expired is refused even for a method that
+   * needs none: the screen believes a manager is logged in and must learn otherwise.
+   */
+  private caller(method: MethodName, session: string | undefined): Caller {
+    if (session === undefined) {
+      if (MANAGER_ONLY.has(method) && this.managers.activeCount() > 0) throw managerRequired(method);
+      return { managerId: null, session };
+    }
+    const found = this.sessions.use(session);
+    if (found === null || this.managers.get(found.managerId)?.removedAt !== null) {
+      throw new TallyError('manager-required', 'The manager session has ended (5 minutes without use, a new PIN, or the host restarted): log in again', { sessionEnded: true });
+    }
+    return { managerId: found.managerId, session };
+  }
+
+  private async run<M extends MethodName>(method: M, args: unknown, caller: Caller): Promise<unknown> {
     const parsed = METHODS[method].safeParse(args);
     if (!parsed.success) {
       const problems = formatIssues(parsed.error.issues, method);
@@ -107,8 +199,8 @@ export class HandlerMap {
     }
     // The map is typed per method; indexing it by a generic key loses the link between M's handler
     // and M's arguments, which the schema lookup above has just established.
-    const handler = this.handlers[method] as (a: MethodArgs<M>) => unknown;
-    return handler(parsed.data as MethodArgs<M>);
+    const handler = this.handlers[method] as (a: MethodArgs<M>, c: Caller) => unknown;
+    return handler(parsed.data as MethodArgs<M>, caller);
   }
 
   /**
@@ -124,4 +216,8 @@ export class HandlerMap {
       this.service.useSpendingGate(undefined);
     }
   }
+}
+
+function managerRequired(method: MethodName): TallyError {
+  return new TallyError('manager-required', `A manager must approve this (${method}): log in with a manager's id and PIN`);
 }
