@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import type { TallyErrorCode } from '../core/errors.js';
 import { formatIssues } from '../core/validation.js';
+import { printCancelArgs, printerEnableArgs, printerPickArgs, printerSaveArgs, printQueueArgs, printReprintArgs, programInstallArgs } from './printing.js';
 import { actionArgs, adjustArgs, cardCodeSchema, checkoutArgs, donateArgs, enrolArgs, managerAddArgs, managerLoginArgs, managerRemoveArgs, managerSetPinArgs, membershipArgs, quoteArgs, returnArgs } from './commands.js';
 
 /** Largest message a carrier accepts (UTF-8 bytes of its JSON): a basket of a few thousand lines fits many times over. */
@@ -56,6 +57,24 @@ export const METHODS = {
   'manager-set-pin': managerSetPinArgs,
   /** Retires a manager (a manager's session; never the last one). */
   'manager-remove': managerRemoveArgs,
+  /** The terminal's receipt printers. */
+  'printer-list': z.strictObject({}),
+  /** Adds or changes a printer (a manager's). */
+  'printer-save': printerSaveArgs,
+  /** Turns a printer on or off for new slips (a manager's). */
+  'printer-enable': printerEnableArgs,
+  /** Asks a printer how it is (paper, cover, online): `status` null where the connection cannot say (USB printer class). */
+  'printer-status': printerPickArgs,
+  /** Queues a test slip on a printer. */
+  'printer-test': printerPickArgs,
+  /** The print queue, newest first (slips' contents left out). */
+  'print-queue': printQueueArgs,
+  /** Cancels a queued slip (a manager's; the manager's id is recorded). */
+  'print-cancel': printCancelArgs,
+  /** Queues a transaction's slip again on the receipt printer. */
+  'print-reprint': printReprintArgs,
+  /** Installs a newer version of the program in force (a manager's). */
+  'program-install': programInstallArgs,
 } as const satisfies Record<string, z.ZodType>;
 
 export type MethodName = keyof typeof METHODS;

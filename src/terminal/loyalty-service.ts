@@ -51,7 +51,8 @@ import {
   type EraseMemberArgs,
   type SpendProof,
 } from '../contract/commands.js';
-import type { BookedTransfer, HistoryEntry, Ledger, MemberRecord, TransactionKind, TransactionRow } from './ledger/ledger.js';
+import type { BookedTransfer, HistoryEntry, Ledger, MemberRecord, ProgramFile, TransactionKind, TransactionRow } from './ledger/ledger.js';
+import type { VerifyKey } from '../core/card-code/member-qr.js';
 import { verifyLedger, type VerifyReport } from './ledger/verify.js';
 import { newUuidV7 } from './uuid.js';
 import { slipFromCommand, type SlipSink } from './printing/slip-data.js';
@@ -286,6 +287,25 @@ export class LoyaltyService {
     const problem = clockProblem({ now, wallNow: this.wallClock(), overridden: this.clockOverridden, lastBookedAt: this.ledger.lastBookedAt() });
     if (problem) throw new TallyError('clock-wrong', problem.message, { problem: problem.kind });
     return now;
+  }
+
+  /** The booking clock's time (for records that are not bookings: a printer's settings, a queued test slip). */
+  now(): Instant {
+    return this.clock();
+  }
+
+  /**
+   * Installs a newer version of the program in force (same program and currency, a higher version,
+   * signed by a key this terminal trusts; see Ledger.installProgram). Not a booking, but its time
+   * is checked like one: a program stamped with a wrong clock would take effect on the wrong day.
+   */
+  installProgram(file: ProgramFile, pinKeys?: readonly VerifyKey[]): { readonly programId: string; readonly version: number; readonly previousVersion: number; readonly signedWith: string | null } {
+    const now = this.clock();
+    const problem = clockProblem({ now, wallNow: this.wallClock(), overridden: this.clockOverridden, lastBookedAt: this.ledger.lastBookedAt() });
+    if (problem) throw new TallyError('clock-wrong', problem.message, { problem: problem.kind });
+    const previousVersion = this.ledger.program.version;
+    this.ledger.installProgram(file, now, pinKeys !== undefined ? { pinKeys } : {});
+    return { programId: file.program.id, version: file.program.version, previousVersion, signedWith: file.document.signature?.keyId ?? null };
   }
 
   /** Every scanned or typed code goes through the program's card-code rules first; QR codes expire by the real clock. */

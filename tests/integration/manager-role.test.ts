@@ -6,6 +6,8 @@
  * the WebSocket carrier with a real client.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reply } from '../../src/contract/messages.js';
@@ -176,5 +178,58 @@ describe('tally manager and tally adjust (the CLI through the same handler map)'
     // Without --reset, another manager or the current PIN, nothing changes.
     expect(tally(['manager', 'pin', '--id', 'M-LEE'], '111000\n').status).not.toBe(0);
     expect(tally(['manager', 'list', '--by', 'M-LEE'], '730418\n').status).toBe(0);
+  });
+});
+
+describe('printers, the print queue and the program through the handler map', () => {
+  it('a manager configures printers, cancels slips (their id recorded) and installs a program; cashiers list, test and reprint', async () => {
+    const { path, clock } = ledgerFile();
+    const host = TerminalHost.open({ db: path, clock: clock.read, wallClock: clock.read, log: () => undefined });
+    let seq = 0;
+    const call = (name: string, args: unknown, session?: string) => host.handlers.handle({ id: ++seq, name, args, ...(session !== undefined ? { session } : {}) });
+    const silent = await new Promise<Server>((resolve) => {
+      // Accepts and never answers: a printer that hangs.
+      const server = createServer(() => undefined);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    });
+    try {
+      await call('manager-add', { managerId: 'M-PARK', name: 'Park', pin: '402913' });
+      const session = result(await call('manager-login', { managerId: 'M-PARK', pin: '402913' }))['session'] as string;
+      const printer = { id: 'receipt', transport: { kind: 'tcp', host: '127.0.0.1', port: (silent.address() as AddressInfo).port, timeoutMs: 3000 }, profileId: 'epson-tm-80-42', language: 'ko' };
+      expect(await call('printer-save', printer)).toMatchObject({ type: 'error', error: { code: 'manager-required' } });
+      expect(await call('printer-save', { ...printer, profileId: 'no-such-printer' }, session)).toMatchObject({ type: 'error', error: { code: 'invalid-input', message: expect.stringContaining('Unknown printer profile') } });
+      expect(await call('printer-save', { ...printer, transport: { kind: 'tcp', host: '' } }, session)).toMatchObject({ type: 'error', error: { code: 'invalid-input' } });
+      expect(result(await call('printer-save', printer, session))).toMatchObject({ printer: { id: 'receipt', language: 'ko', enabled: true } });
+      expect(result(await call('printer-list', {}))).toMatchObject({ printers: [{ id: 'receipt' }] });
+
+      // A status check waits on the printer, beside the queue: a lookup sent after it is answered first.
+      const order: string[] = [];
+      const status = call('printer-status', {}).then((r) => order.push(`status:${r.type === 'error' ? r.error.code : 'reply'}`));
+      const lookup = call('member-lookup', { card: CARD }).then(() => order.push('lookup'));
+      await Promise.all([status, lookup]);
+      expect(order).toEqual(['lookup', 'status:invalid-input']);
+
+      expect(result(await call('checkout-commit', { card: CARD, txnId: 'POS-1', basket: { currency: 'KRW', lines: [{ sku: 'A', quantity: 1, unitPrice: 10_000 }] } }))).toMatchObject({ replayed: false });
+      const reprint = result(await call('print-reprint', { txnId: 'POS-1' }));
+      expect(reprint).toMatchObject({ txnId: 'POS-1' });
+      const test = result(await call('printer-test', {}));
+      const queue = result(await call('print-queue', {}))['jobs'] as { id: number; kind: string; txnId: string; slip?: unknown }[];
+      expect(queue.map((j) => j.kind).sort()).toEqual(['reprint', 'slip', 'test']);
+      expect(queue.every((j) => j.slip === undefined)).toBe(true);
+      expect(await call('print-cancel', { job: test['job'] })).toMatchObject({ type: 'error', error: { code: 'manager-required' } });
+      expect(result(await call('print-cancel', { job: test['job'] }, session))).toEqual({ id: test['job'], state: 'cancelled' });
+      expect(host.ledger.db.prepare('SELECT cancelled_by FROM print_jobs WHERE id = ?').pluck().get(test['job'])).toBe('manager:M-PARK');
+
+      const program = JSON.parse(readFileSync(join(REPO, 'resources', 'programs', 'classic-krw.json'), 'utf8')) as { version: number };
+      program.version += 1;
+      const document = JSON.stringify(program);
+      expect(await call('program-install', { document })).toMatchObject({ type: 'error', error: { code: 'manager-required' } });
+      expect(await call('program-install', { document: '{"not": "a program"' }, session)).toMatchObject({ type: 'error', error: { code: 'invalid-program' } });
+      expect(result(await call('program-install', { document }, session))).toMatchObject({ version: program.version, previousVersion: program.version - 1 });
+      expect(host.ledger.program.version).toBe(program.version);
+    } finally {
+      silent.close();
+      await host.close();
+    }
   });
 });

@@ -7,7 +7,7 @@ Commands:
   enrol              enrol this terminal with the central server (creates the ledger): --server URL --code CODE
   sync               push the outbox to the server, then pull what other counters booked (exit 0 only when everything is acknowledged); [--paged]: a new terminal pulls in pages instead of one stream
   eod                end of day: sync, check, the day's figures beside the server's, then a backup: [--day YYYY-MM-DD] [--out FILE] [--print] [--backup-dir DIR]
-  program install    install a newer version of the program, signed by a trusted program key: --program FILE
+  program install    install a newer version of the program, signed by a trusted program key: --program FILE [--manager ID]
   program sign       sign a program with the program key (head office's job): --program FILE --signing-key FILE --out FILE
   member add         enrol a customer: --card CODE [--card CODE…] [--name] [--phone] [--email] [--birthday YYYY-MM-DD|MM-DD] [--consent] [--pin-stdin]
   member pin         set the member's PIN for spending points (PINs on standard input): --card CODE [--manager NAME] [--clear]
@@ -32,13 +32,13 @@ Commands:
   verify             recompute every balance and check every ledger invariant
   backup             online copy of the database: --to FILE
   host               the terminal host: opens the ledger once and serves the typed contract over a local WebSocket: [--port N] (prints ws://127.0.0.1:PORT/?secret=…; Ctrl-C or SIGTERM stops it)
-  printer add        a receipt printer: --id ID (--tcp HOST[:PORT] | --serial PATH [--baud N] [--rtscts] | --usb PATH) --profile ID [--slip-lang en|ko] [--timeout MS]
-  printer list       the configured printers (also: printer enable|disable --id ID)
+  printer add        a receipt printer: --id ID (--tcp HOST[:PORT] | --serial PATH [--baud N] [--rtscts] | --usb PATH) --profile ID [--slip-lang en|ko] [--timeout MS] [--manager ID]
+  printer list       the configured printers (also: printer enable|disable --id ID [--manager ID])
   printer status     the printer's real-time status: [--id ID]
   printer test       queue a test slip: [--id ID]
   print queue        the print queue: [--limit N]
   print run          print what is queued (--watch: keep printing until stopped)
-  print cancel       cancel a queued slip: --job N [--by NAME]
+  print cancel       cancel a queued slip: --job N [--manager ID]
   print reprint      print a slip again from history: --txn ID [--kind checkout|return|…] [--terminal ID]
   print preview      the slip as an SVG picture: --txn ID --out FILE [--kind …] [--slip-lang en|ko]
   terminal key install  the terminal's member-QR signing key and its certificate: --key FILE --certificate FILE

@@ -17,13 +17,11 @@ import { clockProblem } from '../../core/clock-guard.js';
 import { printable } from '../../core/text.js';
 import { environmentError } from '../ledger/environment-errors.js';
 import { maskCard } from '../../core/receipt/slip.js';
-import { canPrint } from '../../core/escpos/status.js';
-import { testSlip } from '../../core/receipt/slip.js';
 import type { TransactionKind } from '../ledger/ledger.js';
 import { Printing } from '../printing/printing.js';
-import { PrintQueue } from '../printing/print-queue.js';
-import { PrinterError } from '../printing/types.js';
-import { describeJob, describePrinter, describePrinterStatus, installTerminalKey, printerArgs, slipForTransaction } from './print-commands.js';
+import type { PrintJob } from '../printing/print-queue.js';
+import { describeJob, describePrinter, describePrinterStatus, installTerminalKey, printerArgs } from './print-commands.js';
+import { slipForTransaction } from '../printing/reprint.js';
 import { refuseLedgerFiles, writeNewFile } from '../output-file.js';
 import type { Suffix } from '../devices/serial/framer.js';
 import { generateKeyFile, readSigningKey, writeKeyFile } from '../trust/key-file.js';
@@ -45,6 +43,9 @@ import { Formatter, type Lang } from './format.js';
 import { HELP, commandHelp } from './help.js';
 import { TerminalHost, untilSignal } from '../hosts/app.js';
 import { HandlerMap } from '../hosts/handlers.js';
+import type { MethodArgsInput } from '../../contract/messages.js';
+import type { PrinterConfig } from '../printing/printers.js';
+import type { PrinterStatus } from '../../core/escpos/status.js';
 import { WebSocketHost } from '../hosts/websocket/server.js';
 
 export interface CliIo {
@@ -75,7 +76,7 @@ const GLOBAL: ParseArgsConfig['options'] = {
 
 const COMMANDS: Record<string, ParseArgsConfig['options']> = {
   init: { program: { type: 'string' }, store: { type: 'string' }, terminal: { type: 'string' }, 'time-zone': { type: 'string' }, demo: { type: 'boolean' }, 'program-key': { type: 'string', multiple: true } },
-  'program install': { program: { type: 'string' }, 'program-key': { type: 'string', multiple: true } },
+  'program install': { program: { type: 'string' }, 'program-key': { type: 'string', multiple: true }, manager: { type: 'string' } },
   'program sign': { program: { type: 'string' }, 'signing-key': { type: 'string' }, out: { type: 'string' } },
   enrol: { server: { type: 'string' }, code: { type: 'string' } },
   sync: { paged: { type: 'boolean' } },
@@ -145,6 +146,7 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
   'card parse': { card: { type: 'string' } },
   'scanner list': {},
   'printer add': {
+    manager: { type: 'string' },
     id: { type: 'string' },
     tcp: { type: 'string' },
     serial: { type: 'string' },
@@ -156,13 +158,13 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     'slip-lang': { type: 'string' },
   },
   'printer list': {},
-  'printer enable': { id: { type: 'string' } },
-  'printer disable': { id: { type: 'string' } },
+  'printer enable': { id: { type: 'string' }, manager: { type: 'string' } },
+  'printer disable': { id: { type: 'string' }, manager: { type: 'string' } },
   'printer status': { id: { type: 'string' } },
   'printer test': { id: { type: 'string' } },
   'print queue': { limit: { type: 'string' } },
   'print run': { watch: { type: 'boolean' } },
-  'print cancel': { job: { type: 'string' }, by: { type: 'string' } },
+  'print cancel': { job: { type: 'string' }, manager: { type: 'string' } },
   'print reprint': { txn: { type: 'string' }, kind: { type: 'string' }, terminal: { type: 'string' } },
   'print preview': { txn: { type: 'string' }, kind: { type: 'string' }, terminal: { type: 'string' }, out: { type: 'string' }, 'slip-lang': { type: 'string' } },
   'terminal key install': { key: { type: 'string' }, certificate: { type: 'string' } },
@@ -401,8 +403,15 @@ function programKeysFrom(options: Options): { id: string; publicKey: string }[] 
  * attempt (PRINT_PROBE_MS to connect and answer its status) and otherwise keeps the slip queued.
  */
 /** The handler map the screens use, for the CLI's own process: the one door to the service (DESIGN: one door in). */
-function cliHandlers(ctx: RunContext, service: LoyaltyService): HandlerMap {
-  return new HandlerMap(service, { localOperator: true, log: (line) => ctx.io.stderr(printable(line)) });
+function cliHandlers(ctx: RunContext, service: LoyaltyService, printing: Printing | null = null): HandlerMap {
+  return new HandlerMap(service, { localOperator: true, log: (line) => ctx.io.stderr(printable(line)), ...(printing ? { printing } : {}) });
+}
+
+/** `--manager ID` (their PIN the first line of stdin) as a session of `map`; none without the option. */
+async function sessionFrom(ctx: RunContext, map: HandlerMap, options: Options): Promise<string | undefined> {
+  const manager = optional(options, 'manager');
+  if (manager === undefined) return undefined;
+  return managerSession(map, manager, (await stdinLines(ctx, `Manager ${manager}'s PIN`))[0]);
 }
 
 /** A manager's session in this process: their PIN checked (wrong tries counted, as at the screen). */
@@ -593,23 +602,22 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
       });
       return 0;
     }
-    case 'program install': {
-      const programPath = required(options, 'program');
-      const file = readProgramAt(programPath);
-      const ledger = openLedger(ctx);
-      try {
-        const now = checkWriteClock(ctx, ledger.lastBookedAt());
-        ledger.installProgram(file, now, { pinKeys: programKeysFrom(options) });
-      } finally {
-        ledger.close();
-      }
-      out([`Installed program ${file.program.id} v${file.program.version}${file.document.signature ? `, signed with ${file.document.signature.keyId}` : ''}`], {
-        programId: file.program.id,
-        programVersion: file.program.version,
-        signedWith: file.document.signature?.keyId ?? null,
-      });
-      return 0;
-    }
+    case 'program install':
+      return withService(
+        ctx,
+        false,
+        async (service, _f, printing) => {
+          const programPath = required(options, 'program');
+          const file = readProgramAt(programPath);
+          const map = cliHandlers(ctx, service, printing);
+          const session = await sessionFrom(ctx, map, options);
+          const keys = programKeysFrom(options);
+          const r = (await map.invoke('program-install', { document: file.text, ...(keys.length > 0 ? { pinKeys: keys } : {}) }, session)) as { programId: string; version: number; previousVersion: number; signedWith: string | null };
+          out([`Installed program ${r.programId} v${r.version}${r.signedWith ? `, signed with ${r.signedWith}` : ''}`], { programId: r.programId, programVersion: r.version, signedWith: r.signedWith });
+          return 0;
+        },
+        { printAfter: false },
+      );
     case 'enrol': {
       // A real terminal starts here: the server's one-time code creates the ledger with the signed program.
       const server = required(options, 'server');
@@ -906,7 +914,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         // Through the handler map, as a screen would: once the terminal has managers, a correction needs one (--manager, PIN on stdin).
         const map = cliHandlers(ctx, service);
         const manager = optional(options, 'manager');
-        const session = manager === undefined ? undefined : await managerSession(map, manager, (await stdinLines(ctx, `Manager ${manager}'s PIN`))[0]);
+        const session = await sessionFrom(ctx, map, options);
         const r = (await map.invoke('adjust', { card: required(options, 'card'), points: wholeNumber(required(options, 'points'), 'Points', true), reason: required(options, 'reason'), txnId: required(options, 'id'), ...(cashier ? { cashier } : {}) }, session)) as PointsResult;
         out([`Adjusted by ${r.points > 0 ? '+' : ''}${r.points}${r.replayed ? ' (already booked)' : ''}${manager !== undefined ? `, authorised by manager ${manager}` : ''}`, `Balance: ${f.points(r.balance)}`], r);
         return 0;
@@ -1034,7 +1042,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
       }
     }
     case 'printer add':
-      return withService(ctx, false, (_service, _f, printing) => {
+      return withService(ctx, false, async (service, _f, printing) => {
         const lang = optional(options, 'slip-lang') ?? ctx.lang;
         if (lang !== 'en' && lang !== 'ko') throw new UsageError('--slip-lang is en or ko');
         const baud = optional(options, 'baud');
@@ -1050,58 +1058,47 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
           ...(options.rtscts === true ? { rtscts: true } : {}),
           ...(timeout !== undefined ? { timeoutMs: wholeNumber(timeout, 'Timeout') } : {}),
         });
-        const saved = printing!.printers.save(args, ctx.clock());
+        const map = cliHandlers(ctx, service, printing);
+        const { printer: saved } = (await map.invoke('printer-save', args as MethodArgsInput<'printer-save'>, await sessionFrom(ctx, map, options))) as { printer: PrinterConfig };
         out([`Printer ${describePrinter(saved)}`], saved);
         return 0;
       });
     case 'printer list':
-      return withService(ctx, false, (_service, _f, printing) => {
-        const list = printing!.printers.list();
+      return withService(ctx, false, async (service, _f, printing) => {
+        const { printers: list } = (await cliHandlers(ctx, service, printing).invoke('printer-list', {})) as { printers: PrinterConfig[] };
         out(list.length === 0 ? ['No printers: add one with tally printer add'] : list.map(describePrinter), list);
         return 0;
       });
     case 'printer enable':
     case 'printer disable':
-      return withService(ctx, false, (_service, _f, printing) => {
+      return withService(ctx, false, async (service, _f, printing) => {
         const id = required(options, 'id');
-        printing!.printers.setEnabled(id, name === 'printer enable', ctx.clock());
+        const map = cliHandlers(ctx, service, printing);
+        await map.invoke('printer-enable', { id, enabled: name === 'printer enable' }, await sessionFrom(ctx, map, options));
         out([`Printer ${id} ${name === 'printer enable' ? 'enabled' : 'disabled'}`], { id, enabled: name === 'printer enable' });
         return 0;
       });
     case 'printer status':
-      return withService(ctx, false, async (_service, _f, printing) => {
+      return withService(ctx, false, async (service, _f, printing) => {
         const id = optional(options, 'id');
-        const printer = id !== undefined ? printing!.printers.get(id) : printing!.printers.receiptPrinter();
-        if (!printer) throw new TallyError('invalid-input', id !== undefined ? `No printer "${id}"` : 'No printer configured: add one with tally printer add');
-        try {
-          const status = await printing!.transportFor(printer).status(printer.transport.timeoutMs);
-          out([`${printer.id}: ${describePrinterStatus(status, ctx.lang)}`], { printerId: printer.id, status });
-          return status === null || canPrint(status) ? 0 : 1;
-        } catch (error) {
-          if (error instanceof PrinterError) throw new TallyError('invalid-input', `Printer ${printer.id}: ${error.message}`);
-          throw error;
-        }
+        const r = (await cliHandlers(ctx, service, printing).invoke('printer-status', id !== undefined ? { id } : {})) as { printerId: string; status: PrinterStatus | null; ready: boolean };
+        out([`${r.printerId}: ${describePrinterStatus(r.status, ctx.lang)}`], { printerId: r.printerId, status: r.status });
+        return r.ready ? 0 : 1;
       });
     case 'printer test':
-      return withService(ctx, false, (service, _f, printing) => {
+      return withService(ctx, false, async (service, _f, printing) => {
         const id = optional(options, 'id');
-        const printer = id !== undefined ? printing!.printers.get(id) : printing!.printers.receiptPrinter();
-        if (!printer) throw new TallyError('invalid-input', 'No printer configured: add one with tally printer add');
-        const now = ctx.clock();
-        const { storeId, terminalId } = service.ledger.terminal;
-        const slip = testSlip(now, storeId, terminalId, service.ledger.program.currency);
-        const job = printing!.queue.enqueue(printer.id, slip, { kind: 'test', now });
+        const { job } = (await cliHandlers(ctx, service, printing).invoke('printer-test', id !== undefined ? { id } : {})) as { job: number };
         out([`Test slip queued as job #${job}`], { job });
         return 0;
       });
     case 'print queue':
-      return withService(ctx, true, (service, f) => {
+      return withService(ctx, false, async (service, f, printing) => {
         const limit = optional(options, 'limit');
-        const queue = new PrintQueue(service.ledger);
-        const jobs = queue.list(limit !== undefined ? wholeNumber(limit, 'Limit') : 50);
-        out(jobs.length === 0 ? ['The print queue is empty'] : jobs.map((j) => describeJob(j, (t) => f.time(t))), jobs.map(({ slip: _slip, ...job }) => job));
+        const { jobs } = (await cliHandlers(ctx, service, printing).invoke('print-queue', limit !== undefined ? { limit: wholeNumber(limit, 'Limit') } : {})) as { jobs: (Omit<PrintJob, 'slip'> & { txnId: string })[] };
+        out(jobs.length === 0 ? ['The print queue is empty'] : jobs.map((j) => describeJob(j, (t) => f.time(t))), jobs);
         return 0;
-      });
+      }, { printAfter: false });
     case 'print run':
       // This command is the printing: no second attempt after it (printAfter: false).
       return withService(
@@ -1136,21 +1133,18 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         { printAfter: false },
       );
     case 'print cancel':
-      return withService(ctx, false, (_service, _f, printing) => {
-        const job = printing!.queue.cancel(wholeNumber(required(options, 'job'), 'Job'), optional(options, 'by') ?? 'manager', ctx.clock());
-        out([`Job #${job.id} cancelled`], { id: job.id, state: job.state });
+      return withService(ctx, false, async (service, _f, printing) => {
+        const map = cliHandlers(ctx, service, printing);
+        const job = (await map.invoke('print-cancel', { job: wholeNumber(required(options, 'job'), 'Job') }, await sessionFrom(ctx, map, options))) as { id: number; state: string };
+        out([`Job #${job.id} cancelled`], job);
         return 0;
       });
     case 'print reprint':
-      return withService(ctx, false, (service, _f, printing) => {
-        const kind = (optional(options, 'kind') ?? 'checkout') as TransactionKind;
-        const printer = printing!.printers.receiptPrinter();
-        if (!printer) throw new TallyError('invalid-input', 'No printer configured: add one with tally printer add');
-        const now = ctx.clock();
-        const { slip, transactionId } = slipForTransaction(service.ledger, service, printing!, kind, required(options, 'txn'), optional(options, 'terminal'));
-        const original = printing!.queue.latestForTransaction(transactionId);
-        const job = service.ledger.transaction(() => printing!.queue.enqueue(printer.id, slip, { kind: 'reprint', transactionId, reprintOf: original?.id ?? null, now }));
-        out([`Reprint of ${slip.txnId} queued as job #${job}`], { job, txnId: slip.txnId });
+      return withService(ctx, false, async (service, _f, printing) => {
+        const kind = optional(options, 'kind');
+        const terminal = optional(options, 'terminal');
+        const r = (await cliHandlers(ctx, service, printing).invoke('print-reprint', { txnId: required(options, 'txn'), ...(kind !== undefined ? { kind: kind as TransactionKind } : {}), ...(terminal !== undefined ? { terminal } : {}) })) as { job: number; txnId: string };
+        out([`Reprint of ${r.txnId} queued as job #${r.job}`], r);
         return 0;
       });
     case 'print preview':
@@ -1158,7 +1152,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         const kind = (optional(options, 'kind') ?? 'checkout') as TransactionKind;
         const lang = optional(options, 'slip-lang') ?? printing!.printers.receiptPrinter()?.language ?? ctx.lang;
         if (lang !== 'en' && lang !== 'ko') throw new UsageError('--slip-lang is en or ko');
-        const { slip } = slipForTransaction(service.ledger, service, printing!, kind, required(options, 'txn'), optional(options, 'terminal'));
+        const { slip } = slipForTransaction(service.ledger, (id) => service.summary(id), printing!, kind, required(options, 'txn'), optional(options, 'terminal'));
         const file = resolve(ctx.io.cwd, required(options, 'out'));
         writeNewFile(file, printing!.svg(slip, printing!.printers.receiptPrinter(), lang), ctx.db);
         out([`Preview of ${slip.txnId} written to ${required(options, 'out')}`], { file, txnId: slip.txnId });

@@ -4,16 +4,11 @@
  */
 import { describeStatus, type PrinterStatus } from '../../core/escpos/status.js';
 import { TallyError } from '../../core/errors.js';
-import type { PlannedTransfer } from '../../core/ledger-model.js';
-import type { SlipData } from '../../core/receipt/slip.js';
 import { parseInput } from '../../core/validation.js';
-import type { Ledger, TransactionKind } from '../ledger/ledger.js';
-import type { LoyaltyService } from '../loyalty-service.js';
+import type { Ledger } from '../ledger/ledger.js';
 import { describeTransport, type PrinterConfig } from '../printing/printers.js';
-import type { Printing } from '../printing/printing.js';
 import type { PrintJob } from '../printing/print-queue.js';
 import { isProfileId, PROFILE_IDS } from '../printing/profiles.js';
-import { slipFromCommand } from '../printing/slip-data.js';
 import { certificateSchema, saveCredentials } from '../trust/terminal-credentials.js';
 import type { SecretStore } from '../trust/secret-store.js';
 import { readSigningKey } from '../trust/key-file.js';
@@ -44,40 +39,13 @@ export function describePrinter(p: PrinterConfig): string {
   return `${p.id}: ${describeTransport(p.transport)}, profile ${p.profileId}, slips in ${p.language === 'ko' ? 'Korean' : 'English'}${p.enabled ? '' : ' (disabled)'}`;
 }
 
-export function describeJob(job: PrintJob, timeZone: (instant: number) => string): string {
+export function describeJob(job: Omit<PrintJob, 'slip'> & { readonly txnId: string }, timeZone: (instant: number) => string): string {
   const when = job.state === 'printed' && job.printedAt !== null ? `printed ${timeZone(job.printedAt)}` : job.state === 'pending' && job.lastError ? `waiting: ${job.lastError}` : job.state;
-  return `#${job.id}  ${job.kind.padEnd(7)} ${job.slip.txnId.padEnd(20)} ${job.printerId.padEnd(10)} ${when}${job.attempts > 0 ? ` (${job.attempts} attempt${job.attempts === 1 ? '' : 's'})` : ''}`;
+  return `#${job.id}  ${job.kind.padEnd(7)} ${job.txnId.padEnd(20)} ${job.printerId.padEnd(10)} ${when}${job.attempts > 0 ? ` (${job.attempts} attempt${job.attempts === 1 ? '' : 's'})` : ''}`;
 }
 
 export function describePrinterStatus(status: PrinterStatus | null, lang: 'en' | 'ko'): string {
   return status === null ? 'status cannot be read on this connection (USB printer class device)' : describeStatus(status)[lang];
-}
-
-/** The slip a reprint prints: the one queued for the transaction, or rebuilt from what the ledger recorded. */
-export function slipForTransaction(ledger: Ledger, service: LoyaltyService, printing: Printing, kind: TransactionKind, txnId: string, terminalId: string | undefined): { slip: SlipData; transactionId: string } {
-  const transaction = ledger.findTransaction(kind, txnId, terminalId);
-  if (!transaction) throw new TallyError('unknown-transaction', `No ${kind} ${txnId} on this terminal${terminalId ? ` (${terminalId})` : ''}`);
-  const queued = printing.queue.latestForTransaction(transaction.id);
-  // A reprint's QR code is made now, from the real clock: never one that outlives today's.
-  if (queued) return { slip: printing.withMemberQr(queued.slip), transactionId: transaction.id };
-  // Never printed (no printer then): the same slip from the booked transfers, with today's balance.
-  const transfers = (ledger.db.prepare('SELECT kind, amount, detail FROM transfers WHERE transaction_id = ? ORDER BY seq').all(transaction.id) as { kind: string; amount: number; detail: string }[]).map(
-    (t) => ({ kind: t.kind, amount: t.amount, detail: JSON.parse(t.detail) as Record<string, unknown> }) as unknown as PlannedTransfer,
-  );
-  const { storeId, terminalId: terminal, demo } = ledger.terminal;
-  const slip = slipFromCommand({
-    kind,
-    txnId,
-    at: transaction.createdAt,
-    storeId,
-    terminalId: terminal,
-    demo,
-    currency: ledger.program.currency,
-    member: service.summary(transaction.memberId),
-    transfers,
-    result: transaction.result as Record<string, unknown>,
-  });
-  return { slip: printing.withMemberQr(slip), transactionId: transaction.id };
 }
 
 export function installTerminalKey(

@@ -116,6 +116,7 @@ export class TerminalHost {
         ...(options.log ? { log: options.log } : {}),
         ...(options.authorise ? { authorise: options.authorise } : {}),
         ...(options.wallClock ? { wallClock: options.wallClock } : {}),
+        printing,
         onBooked: () => host.background?.nudge(),
       });
       const host = new TerminalHost(ledger, service, handlers, printing, options.log ?? ((line) => process.stderr.write(`${line}\n`)));

@@ -14,6 +14,14 @@ import { errorReply, isMethodName, METHODS, type MethodArgs, type MethodArgsInpu
 import { environmentError } from '../ledger/environment-errors.js';
 import type { LoyaltyService } from '../loyalty-service.js';
 import { authoriseSpend, runAuthorised, type AuthorisedSpend } from '../sync/spending.js';
+import { canPrint } from '../../core/escpos/status.js';
+import { testSlip } from '../../core/receipt/slip.js';
+import { readProgramFile } from '../ledger/ledger.js';
+import type { PrinterConfig } from '../printing/printers.js';
+import type { Printing } from '../printing/printing.js';
+import { isProfileId, PROFILE_IDS } from '../printing/profiles.js';
+import { slipForTransaction } from '../printing/reprint.js';
+import { PrinterError } from '../printing/types.js';
 import { ManagerRoster } from '../trust/managers.js';
 import { FileSecretStore, secretsDirFor } from '../trust/secret-store.js';
 import { ManagerSessions } from './manager-sessions.js';
@@ -38,10 +46,22 @@ export interface HandlerOptions {
    * not stuck. Never set for a carrier (a page, the POS): the file's owner already has this power.
    */
   readonly localOperator?: boolean;
+  /** The printing stack (printers, queue): the host's, or the CLI's for its own process. Without it the printing methods say so. */
+  readonly printing?: Printing;
 }
 
-/** Methods that book nothing: nothing to sync after them. */
-const READ_ONLY: ReadonlySet<MethodName> = new Set(['member-lookup', 'quote', 'history', 'verify', 'manager-status', 'manager-login', 'manager-logout', 'manager-list', 'manager-add', 'manager-set-pin', 'manager-remove']);
+/** Methods that book nothing (they read, or change only this terminal's own settings): nothing to sync after them. */
+const NOTHING_TO_SYNC: ReadonlySet<MethodName> = new Set([
+  'member-lookup', 'quote', 'history', 'verify',
+  'manager-status', 'manager-login', 'manager-logout', 'manager-list', 'manager-add', 'manager-set-pin', 'manager-remove',
+  'printer-list', 'printer-save', 'printer-enable', 'printer-status', 'printer-test', 'print-queue', 'print-cancel', 'print-reprint', 'program-install',
+]);
+
+/**
+ * Methods that wait on a device, not the ledger: they run beside the queue, so a printer that takes
+ * its full timeout to answer a manager's status check never holds up a cashier's checkout.
+ */
+const BESIDE_THE_QUEUE: ReadonlySet<string> = new Set(['printer-status']);
 
 /**
  * Methods that need a manager's session once the terminal has a manager (before that, roles have
@@ -49,7 +69,7 @@ const READ_ONLY: ReadonlySet<MethodName> = new Set(['member-lookup', 'quote', 'h
  * for themselves: the first manager needs no session, and a manager who knows their current PIN
  * changes it without one.
  */
-const MANAGER_ONLY: ReadonlySet<MethodName> = new Set(['adjust', 'manager-list', 'manager-remove']);
+const MANAGER_ONLY: ReadonlySet<MethodName> = new Set(['adjust', 'manager-list', 'manager-remove', 'printer-save', 'printer-enable', 'print-cancel', 'program-install']);
 
 /** Who sent a request: the manager its session names, if any. */
 interface Caller {
@@ -69,6 +89,7 @@ export class HandlerMap {
   private readonly managers: ManagerRoster;
   private readonly sessions: ManagerSessions;
   private readonly localOperator: boolean;
+  private readonly printing: Printing | null;
 
   constructor(
     private readonly service: LoyaltyService,
@@ -82,6 +103,7 @@ export class HandlerMap {
     this.managers = new ManagerRoster(service.ledger, wallClock);
     this.sessions = new ManagerSessions(wallClock);
     this.localOperator = options.localOperator === true;
+    this.printing = options.printing ?? null;
     this.handlers = {
       'member-lookup': (a) => s.member(a.card),
       quote: (a) => s.quote(a),
@@ -127,11 +149,53 @@ export class HandlerMap {
         this.sessions.closeFor(a.managerId);
         return { manager };
       },
+      'printer-list': () => ({ printers: this.printers().printers.list() }),
+      'printer-save': (a) => {
+        if (!isProfileId(a.profileId)) throw new TallyError('invalid-input', `Unknown printer profile "${a.profileId}" (known: ${PROFILE_IDS.join(', ')})`);
+        return { printer: this.printers().printers.save({ id: a.id, transport: a.transport, profileId: a.profileId, language: a.language, ...(a.enabled !== undefined ? { enabled: a.enabled } : {}) }, s.now()) };
+      },
+      'printer-enable': (a) => {
+        this.printers().printers.setEnabled(a.id, a.enabled, s.now());
+        return { id: a.id, enabled: a.enabled };
+      },
+      'printer-status': async (a) => {
+        const printer = this.pickPrinter(a.id);
+        try {
+          const status = await this.printers().transportFor(printer).status(printer.transport.timeoutMs);
+          return { printerId: printer.id, status, ready: status === null || canPrint(status) };
+        } catch (error) {
+          if (error instanceof PrinterError) throw new TallyError('invalid-input', `Printer ${printer.id}: ${error.message}`, { printerId: printer.id });
+          throw error;
+        }
+      },
+      'printer-test': (a) => {
+        const printer = this.pickPrinter(a.id);
+        const now = s.now();
+        const { storeId, terminalId } = s.ledger.terminal;
+        return { job: this.printers().queue.enqueue(printer.id, testSlip(now, storeId, terminalId, s.ledger.program.currency), { kind: 'test', now }) };
+      },
+      'print-queue': (a) => ({ jobs: this.printers().queue.list(a.limit ?? 50).map(({ slip, ...job }) => ({ ...job, txnId: slip.txnId })) }),
+      'print-cancel': (a, caller) => {
+        const job = this.printers().queue.cancel(a.job, caller.managerId === null ? 'manager' : `manager:${caller.managerId}`, s.now());
+        return { id: job.id, state: job.state };
+      },
+      'print-reprint': (a) => {
+        const printing = this.printers();
+        const printer = printing.printers.receiptPrinter();
+        if (!printer) throw new TallyError('invalid-input', 'No printer configured: add one first (tally printer add, or the manager screen)');
+        const now = s.now();
+        const { slip, transactionId } = slipForTransaction(s.ledger, (id) => s.summary(id), printing, a.kind, a.txnId, a.terminal);
+        const original = printing.queue.latestForTransaction(transactionId);
+        const job = s.ledger.transaction(() => printing.queue.enqueue(printer.id, slip, { kind: 'reprint', transactionId, reprintOf: original?.id ?? null, now }));
+        return { job, txnId: slip.txnId };
+      },
+      'program-install': (a) => s.installProgram(readProgramFile(a.document, 'the program'), a.pinKeys),
     };
   }
 
-  /** Runs one request after every earlier one; resolves with its reply, never rejects. */
+  /** Runs one request after every earlier one (a device's check beside them); resolves with its reply, never rejects. */
   handle(request: Request): Promise<Reply> {
+    if (BESIDE_THE_QUEUE.has(request.name)) return this.execute(request);
     const run = this.tail.then(() => this.execute(request));
     this.tail = run;
     return run;
@@ -161,7 +225,7 @@ export class HandlerMap {
     try {
       const result = await this.run(method, args, this.caller(method, session));
       const replayed = typeof result === 'object' && result !== null && 'replayed' in result && result.replayed === true;
-      if (!READ_ONLY.has(method) && !replayed) this.onBooked();
+      if (!NOTHING_TO_SYNC.has(method) && !replayed) this.onBooked();
       return { type: 'reply', id, result };
     } catch (error) {
       // A refusal (bad input, an unknown card, too few points) or a fault of the machine (busy, disk
@@ -173,6 +237,18 @@ export class HandlerMap {
       this.log(`tally host: unexpected error in ${method} (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return errorReply(id, 'internal', `Unexpected error in the terminal host while running ${method}; it was logged. Check the member's history before trying again.`);
     }
+  }
+
+  private printers(): Printing {
+    if (this.printing === null) throw notHere();
+    return this.printing;
+  }
+
+  private pickPrinter(id: string | undefined): PrinterConfig {
+    const printers = this.printers().printers;
+    const printer = id !== undefined ? printers.get(id) : printers.receiptPrinter();
+    if (!printer) throw new TallyError('invalid-input', id !== undefined ? `No printer "${id}"` : 'No printer configured: add one first (tally printer add, or the manager screen)');
+    return printer;
   }
 
   /**
@@ -216,6 +292,10 @@ export class HandlerMap {
       this.service.useSpendingGate(undefined);
     }
   }
+}
+
+function notHere(): TallyError {
+  return new TallyError('invalid-input', 'Printing is not available in this process');
 }
 
 function managerRequired(method: MethodName): TallyError {

@@ -3,23 +3,15 @@
  * serial, USB printer class), its profile (paper width, code page, QR support) and the language
  * its slips are printed in.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { TallyError } from '../../core/errors.js';
 import type { Instant } from '../../core/time.js';
 import { parseInput } from '../../core/validation.js';
 import type { Ledger } from '../ledger/ledger.js';
 
-export const transportConfigSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('tcp'), host: z.string().min(1).max(253), port: z.number().int().min(1).max(65535).default(9100), timeoutMs: z.number().int().min(100).max(120_000).default(5_000) }),
-  z.strictObject({
-    kind: z.literal('serial'),
-    path: z.string().min(1),
-    baudRate: z.number().int().positive().default(19200),
-    rtscts: z.boolean().default(false),
-    timeoutMs: z.number().int().min(100).max(120_000).default(5_000),
-  }),
-  z.strictObject({ kind: z.literal('usb'), path: z.string().min(1), timeoutMs: z.number().int().min(100).max(120_000).default(5_000) }),
-]);
+// One definition with the contract's printer-save method.
+export { transportConfigSchema } from '../../contract/printing.js';
+import { transportConfigSchema } from '../../contract/printing.js';
 
 export type TransportConfig = z.output<typeof transportConfigSchema>;
 
