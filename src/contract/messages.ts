@@ -11,7 +11,8 @@ import { z } from 'zod';
 import type { TallyErrorCode } from '../core/errors.js';
 import { formatIssues } from '../core/validation.js';
 import { printCancelArgs, printerEnableArgs, printerPickArgs, printerSaveArgs, printQueueArgs, printReprintArgs, programInstallArgs } from './printing.js';
-import { actionArgs, adjustArgs, cardCodeSchema, checkoutArgs, donateArgs, enrolArgs, managerAddArgs, managerLoginArgs, managerRemoveArgs, managerSetPinArgs, membershipArgs, quoteArgs, returnArgs } from './commands.js';
+import { actionArgs, adjustArgs, cardCodeSchema, checkoutArgs, donateArgs, enrolArgs, eraseMemberArgs, managerAddArgs, managerLoginArgs, managerRemoveArgs, managerSetPinArgs, membershipArgs, plainText, quoteArgs, returnArgs, setPinArgs, updateMemberArgs } from './commands.js';
+import { terminalFiguresArgs } from './figures.js';
 
 /** Largest message a carrier accepts (UTF-8 bytes of its JSON): a basket of a few thousand lines fits many times over. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -75,6 +76,16 @@ export const METHODS = {
   'print-reprint': printReprintArgs,
   /** Installs a newer version of the program in force (a manager's). */
   'program-install': programInstallArgs,
+  /** Members by card, phone (its last 4 or more digits) or part of the name (a manager's: it shows personal details). */
+  'member-search': z.strictObject({ query: plainText(100, 2, 'type at least 2 characters'), limit: z.number().int().min(1).max(100).optional() }),
+  /** Changes a member's details (a field left out stays; null clears it). */
+  'member-update': updateMemberArgs,
+  /** Sets or clears a member's PIN: with their current PIN, or by a manager in session who checked who they are. */
+  'member-set-pin': setPinArgs,
+  /** Erases a member's personal data at their request (a manager's; balances and history stay). */
+  'member-erase': eraseMemberArgs,
+  /** The dashboard: this terminal's figures per local day and the points outstanding (a manager's). */
+  'terminal-figures': terminalFiguresArgs,
 } as const satisfies Record<string, z.ZodType>;
 
 export type MethodName = keyof typeof METHODS;

@@ -603,6 +603,30 @@ export class LoyaltyService {
     return this.summary(memberId);
   }
 
+  /**
+   * Members whose card is the query, whose phone ends with its digits (4 or more), or whose name
+   * contains it; at most `limit`, by name. Erased members have no details left to match.
+   */
+  searchMembers(query: string, limit: number): MemberSummary[] {
+    const text = query.trim();
+    const ids = new Set<string>();
+    const byCard = this.ledger.db.prepare('SELECT member_id FROM card_codes WHERE code = ?').pluck().get(text) as string | undefined;
+    if (byCard !== undefined) ids.add(byCard);
+    const digits = text.replace(/[^0-9]/g, '');
+    const likeName = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = this.ledger.db
+      .prepare(
+        `SELECT id FROM members WHERE erased_at IS NULL AND (
+           name LIKE ? ESCAPE '\\'
+           OR (? <> '' AND replace(replace(replace(replace(replace(phone, ' ', ''), '-', ''), '+', ''), '(', ''), ')', '') LIKE '%' || ?)
+         ) ORDER BY name, id LIMIT ?`,
+      )
+      .pluck()
+      .all(likeName, digits.length >= 4 ? digits : '', digits, limit) as string[];
+    for (const id of rows) ids.add(id);
+    return [...ids].slice(0, limit).map((id) => this.summary(id));
+  }
+
   member(card: string): MemberSummary {
     return this.summary(this.memberIdForCard(card));
   }

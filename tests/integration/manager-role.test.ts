@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TerminalFigures } from '../../src/contract/figures.js';
 import type { Reply } from '../../src/contract/messages.js';
 import { TerminalHost } from '../../src/terminal/hosts/app.js';
 import { MANAGER_IDLE_MS } from '../../src/terminal/hosts/manager-sessions.js';
@@ -178,6 +179,11 @@ describe('tally manager and tally adjust (the CLI through the same handler map)'
     // Without --reset, another manager or the current PIN, nothing changes.
     expect(tally(['manager', 'pin', '--id', 'M-LEE'], '111000\n').status).not.toBe(0);
     expect(tally(['manager', 'list', '--by', 'M-LEE'], '730418\n').status).toBe(0);
+    // A member's first PIN and an erasure, in a manager's name: their PIN first on stdin.
+    expect(tally(['member', 'pin', '--card', CARD, '--manager', 'Park'], '250813\n').status).not.toBe(0);
+    expect(tally(['member', 'pin', '--card', CARD, '--manager', 'M-PARK'], '402913\n250813\n')).toMatchObject({ status: 0, stdout: expect.stringContaining('PIN set') });
+    expect(tally(['member', 'erase', '--card', CARD, '--reason', "member's request", '--by', 'Park']).stderr).toContain('A manager must approve this');
+    expect(tally(['member', 'erase', '--card', CARD, '--reason', "member's request", '--manager', 'M-PARK'], '402913\n')).toMatchObject({ status: 0, stdout: expect.stringContaining('Erased') });
   });
 });
 
@@ -229,6 +235,62 @@ describe('printers, the print queue and the program through the handler map', ()
       expect(host.ledger.program.version).toBe(program.version);
     } finally {
       silent.close();
+      await host.close();
+    }
+  });
+});
+
+describe('member search, erasure, PIN resets and the dashboard figures', () => {
+  it('are a manager’s, record the manager, and the figures count this terminal’s own bookings per local day', async () => {
+    const { path, clock } = ledgerFile();
+    const host = TerminalHost.open({ db: path, clock: clock.read, wallClock: clock.read, log: () => undefined });
+    let seq = 0;
+    const call = (name: string, args: unknown, session?: string) => host.handlers.handle({ id: ++seq, name, args, ...(session !== undefined ? { session } : {}) });
+    try {
+      const sale = (txnId: string, amount: number, redeem?: number) =>
+        call('checkout-commit', { card: CARD, txnId, basket: { currency: 'KRW', lines: [{ sku: 'A', quantity: 1, unitPrice: amount }] }, ...(redeem ? { redeem: { points: redeem }, proof: { pin: '250813' } } : {}) });
+      result(await call('enrol', { cards: ['2900000000025'], name: 'Lee Seo-yeon', phone: '+82 10-5555-0123' }));
+      // Before roles start, a first PIN is set in a manager's typed-in name.
+      result(await call('member-set-pin', { card: CARD, pin: '250813', manager: 'Park' }));
+      result(await sale('POS-1', 1_000_000));
+      clock.advanceDays(1);
+      result(await sale('POS-2', 50_000));
+      const spent = result(await sale('POS-3', 20_000, 500));
+      expect(spent).toMatchObject({ replayed: false });
+
+      await call('manager-add', { managerId: 'M-PARK', name: 'Park', pin: '402913' });
+      const session = result(await call('manager-login', { managerId: 'M-PARK', pin: '402913' }))['session'] as string;
+      expect(await call('member-search', { query: 'Lee' })).toMatchObject({ type: 'error', error: { code: 'manager-required' } });
+      const names = async (query: string) => (result(await call('member-search', { query }, session))['members'] as { name: string }[]).map((m) => m.name);
+      expect(await names('Lee')).toEqual(['Lee Seo-yeon']);
+      expect(await names('0123')).toEqual(['Lee Seo-yeon']);
+      expect(await names(CARD)).toEqual(['Kim Minji']);
+      expect(await names('%%')).toEqual([]);
+      expect(await names('12')).toEqual([]);
+
+      const figures = result(await call('terminal-figures', { days: 3 }, session)) as unknown as TerminalFigures;
+      expect(figures.days.map((d) => d.day)).toEqual(['2026-03-01', '2026-03-02', '2026-03-03']);
+      const [, first, second] = figures.days;
+      expect(first!.figures).toMatchObject({ sales: 1, salesAmount: 1_000_000, membersEnrolled: 2 });
+      // Sales count what qualified: 70,000 less the 5,000 paid with 500 points.
+      expect(second!.figures).toMatchObject({ sales: 2, salesAmount: 65_000, pointsRedeemed: 500 });
+      const issued = figures.days.reduce((sum, d) => sum + d.figures.pointsIssued, 0);
+      expect(figures.redemptionRate).toBeCloseTo(500 / issued, 10);
+      const balances = host.ledger.db.prepare(`SELECT sum(balance) FROM accounts WHERE kind = 'member-points'`).pluck().get() as number;
+      expect(figures.liability).toMatchObject({ points: balances, members: 2 });
+
+      // A typed-in manager name is no proof once there are managers; a session is.
+      expect(await call('member-set-pin', { card: CARD, pin: '730418', manager: 'Park' })).toMatchObject({ type: 'error', error: { code: 'manager-required' } });
+      expect(await call('member-set-pin', { card: CARD, pin: '730418' }, session)).toMatchObject({ type: 'reply' });
+      const pinEvent = host.ledger.db.prepare(`SELECT detail FROM events WHERE kind = 'pin-set' ORDER BY rowid DESC LIMIT 1`).pluck().get() as string;
+      expect(JSON.parse(pinEvent)).toMatchObject({ by: 'manager:M-PARK' });
+
+      expect(await call('member-erase', { card: '2900000000025', reason: "member's request" })).toMatchObject({ type: 'error', error: { code: 'manager-required' } });
+      expect(result(await call('member-erase', { card: '2900000000025', reason: "member's request", by: 'someone' }, session))).toMatchObject({ name: null });
+      const erasure = host.ledger.db.prepare(`SELECT detail FROM events WHERE kind = 'member-erased'`).pluck().get() as string;
+      expect(JSON.parse(erasure)).toMatchObject({ by: 'manager:M-PARK' });
+      expect(await names('Lee')).toEqual([]);
+    } finally {
       await host.close();
     }
   });

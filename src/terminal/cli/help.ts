@@ -10,8 +10,8 @@ Commands:
   program install    install a newer version of the program, signed by a trusted program key: --program FILE [--manager ID]
   program sign       sign a program with the program key (head office's job): --program FILE --signing-key FILE --out FILE
   member add         enrol a customer: --card CODE [--card CODE…] [--name] [--phone] [--email] [--birthday YYYY-MM-DD|MM-DD] [--consent] [--pin-stdin]
-  member pin         set the member's PIN for spending points (PINs on standard input): --card CODE [--manager NAME] [--clear]
-  member erase       erase a member's personal data (balances and history stay): --card CODE --reason TEXT [--by NAME]
+  member pin         set the member's PIN for spending points (PINs on standard input): --card CODE [--manager ID] [--clear] (once the terminal has managers, --manager's PIN comes first on stdin)
+  member erase       erase a member's personal data (balances and history stay): --card CODE --reason TEXT [--by NAME | --manager ID] (a manager's, PIN on stdin, once the terminal has managers)
   member show        everything about a member: --card CODE
   member update      change details or add a card: --card CODE [--name] [--phone] [--email] [--birthday] [--consent yes|no] [--add-card CODE…] (an empty value clears)
   balance            points, tier and expiring points: --card CODE

@@ -93,7 +93,7 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
   },
   'member show': { card: { type: 'string' } },
   'member pin': { card: { type: 'string' }, clear: { type: 'boolean' }, manager: { type: 'string' } },
-  'member erase': { card: { type: 'string' }, reason: { type: 'string' }, by: { type: 'string' } },
+  'member erase': { card: { type: 'string' }, reason: { type: 'string' }, by: { type: 'string' }, manager: { type: 'string' } },
   'member update': {
     card: { type: 'string' },
     name: { type: 'string' },
@@ -762,18 +762,25 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
     case 'member pin':
       return withService(ctx, false, async (service, f) => {
         const clear = options.clear === true;
-        // The new PIN, or "current PIN" then "new PIN", one per line; never on the command line.
-        const lines = clear ? (options.manager === undefined ? await stdinLines(ctx, "The member's current PIN") : []) : await stdinLines(ctx, "The member's new PIN");
-        const [currentPin, pin] = clear ? [lines[0], null] : lines.length >= 2 ? [lines[0], lines[1]!] : [undefined, lines[0]!];
+        const map = cliHandlers(ctx, service);
         const manager = optional(options, 'manager');
-        const m = service.setPin({ card: required(options, 'card'), pin, ...(currentPin !== undefined && manager === undefined ? { currentPin } : {}), ...(manager !== undefined ? { manager } : {}) });
+        // Once the terminal has managers, --manager names one of them and their PIN comes first on stdin.
+        const roles = manager !== undefined && ((await map.invoke('manager-status', {})) as { managers: number }).managers > 0;
+        // Then the new PIN, or "current PIN" then "new PIN", one per line; never on the command line.
+        const lines = (roles || !clear || manager === undefined) ? await stdinLines(ctx, roles ? `Manager ${manager}'s PIN, then the member's new PIN` : clear ? "The member's current PIN" : "The member's new PIN") : [];
+        const session = roles ? await managerSession(map, manager!, lines.shift()) : undefined;
+        const [currentPin, pin] = clear ? [manager === undefined ? lines[0] : undefined, null] : lines.length >= 2 ? [lines[0], lines[1]!] : [undefined, lines[0]];
+        if (!clear && pin === undefined) throw new UsageError("The member's new PIN is read from standard input: nothing came");
+        const args = { card: required(options, 'card'), pin: pin ?? null, ...(currentPin !== undefined && manager === undefined ? { currentPin } : {}), ...(manager !== undefined && !roles ? { manager } : {}) };
+        const m = (await map.invoke('member-set-pin', args, session)) as MemberSummary;
         out([clear ? `PIN cleared for member ${m.memberId}` : `PIN set for member ${m.memberId}`, ...memberLines(m, f)], m);
         return 0;
       });
     case 'member erase':
-      return withService(ctx, false, (service) => {
+      return withService(ctx, false, async (service) => {
         const by = optional(options, 'by');
-        const m = service.eraseMember({ card: required(options, 'card'), reason: required(options, 'reason'), ...(by !== undefined ? { by } : {}) });
+        const map = cliHandlers(ctx, service);
+        const m = (await map.invoke('member-erase', { card: required(options, 'card'), reason: required(options, 'reason'), ...(by !== undefined ? { by } : {}) }, await sessionFrom(ctx, map, options))) as MemberSummary;
         out([`Erased the personal data of member ${m.memberId}: details, PIN and cards removed; balance ${m.balance} points and history kept`], m);
         return 0;
       });

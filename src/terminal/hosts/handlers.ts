@@ -16,6 +16,7 @@ import type { LoyaltyService } from '../loyalty-service.js';
 import { authoriseSpend, runAuthorised, type AuthorisedSpend } from '../sync/spending.js';
 import { canPrint } from '../../core/escpos/status.js';
 import { testSlip } from '../../core/receipt/slip.js';
+import { terminalFigures } from '../ledger/figures.js';
 import { readProgramFile } from '../ledger/ledger.js';
 import type { PrinterConfig } from '../printing/printers.js';
 import type { Printing } from '../printing/printing.js';
@@ -55,6 +56,7 @@ const NOTHING_TO_SYNC: ReadonlySet<MethodName> = new Set([
   'member-lookup', 'quote', 'history', 'verify',
   'manager-status', 'manager-login', 'manager-logout', 'manager-list', 'manager-add', 'manager-set-pin', 'manager-remove',
   'printer-list', 'printer-save', 'printer-enable', 'printer-status', 'printer-test', 'print-queue', 'print-cancel', 'print-reprint', 'program-install',
+  'member-search', 'terminal-figures',
 ]);
 
 /**
@@ -69,7 +71,9 @@ const BESIDE_THE_QUEUE: ReadonlySet<string> = new Set(['printer-status']);
  * for themselves: the first manager needs no session, and a manager who knows their current PIN
  * changes it without one.
  */
-const MANAGER_ONLY: ReadonlySet<MethodName> = new Set(['adjust', 'manager-list', 'manager-remove', 'printer-save', 'printer-enable', 'print-cancel', 'program-install']);
+const MANAGER_ONLY: ReadonlySet<MethodName> = new Set([
+  'adjust', 'manager-list', 'manager-remove', 'printer-save', 'printer-enable', 'print-cancel', 'program-install', 'member-search', 'member-erase', 'terminal-figures',
+]);
 
 /** Who sent a request: the manager its session names, if any. */
 interface Caller {
@@ -190,6 +194,16 @@ export class HandlerMap {
         return { job, txnId: slip.txnId };
       },
       'program-install': (a) => s.installProgram(readProgramFile(a.document, 'the program'), a.pinKeys),
+      'member-search': (a) => ({ members: s.searchMembers(a.query, a.limit ?? 20) }),
+      'member-update': (a) => s.updateMember(a),
+      'member-set-pin': (a, caller) => {
+        // A manager resets a PIN in their own name; a typed-in name is no proof once the terminal has managers.
+        if (caller.managerId !== null) return s.setPin({ ...a, manager: caller.managerId });
+        if (a.manager !== undefined && this.managers.activeCount() > 0) throw managerRequired('member-set-pin');
+        return s.setPin(a);
+      },
+      'member-erase': (a, caller) => s.eraseMember(caller.managerId === null ? a : { ...a, by: `manager:${caller.managerId}` }),
+      'terminal-figures': (a) => terminalFigures(s.ledger, { days: a.days, through: a.through, now: s.now() }),
     };
   }
 
