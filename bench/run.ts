@@ -3,7 +3,7 @@
  * targets. A benchmark reports; it is not a test — the exit code is 0 even when a target is missed
  * (it is non-zero only if a benchmark could not run at all).
  *
- * Usage: node dist/bench/run.js [checkout] [lookup] [serial] [qr] [receipt-encode] [receipt-print] [sync-push] [sync-load] [sync-pull]   (default: all),
+ * Usage: node dist/bench/run.js [checkout] [lookup] [serial] [qr] [receipt-encode] [receipt-print] [sync-push] [sync-load] [sync-pull] [host-memory]   (default: all),
  *        or built first: npm run bench -- lookup
  * Env: TALLY_BENCH_CHECKOUTS (5000), TALLY_BENCH_CHECKOUT_MEMBERS (1000), TALLY_BENCH_WARMUP (500), TALLY_BENCH_HISTORY (500),
  *      TALLY_BENCH_MEMBERS (1000000), TALLY_BENCH_LOOKUPS (10000), TALLY_BENCH_DIR (OS temp dir),
@@ -17,6 +17,7 @@
  *      TALLY_BENCH_PULL_MEMBERS (1000000: members pulled into a new terminal), TALLY_BENCH_PULL_CHECKOUTS (0: checkouts per member after its enrolment),
  *      TALLY_BENCH_PULL_LIMIT (entries per page; default: the terminal's own), TALLY_BENCH_PULL_PROFILE (a folder: the pulling terminal writes a CPU profile there),
  *      TALLY_BENCH_PULL_REBUILD (1: rebuild the cached server data of sync-pull),
+ *      TALLY_BENCH_HOST_CHECKOUTS (10000), TALLY_BENCH_HOST_MEMBERS (1000),
  *      TALLY_BENCH_DATABASE_URL (a PostgreSQL whose role may create databases; default: Debian's cluster, started as root).
  */
 import { cpus } from 'node:os';
@@ -40,6 +41,7 @@ const BENCHMARKS: Readonly<Record<string, () => BenchResult[] | Promise<BenchRes
   'sync-push': () => runSyncPushBench(),
   'sync-load': () => runSyncLoadBench(),
   'sync-pull': async () => (await import('./sync-pull.js')).runSyncPullBench(),
+  'host-memory': async () => (await import('./host-memory.js')).runHostMemoryBench(),
 };
 
 function table(results: readonly BenchResult[]): string {

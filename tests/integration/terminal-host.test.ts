@@ -291,4 +291,43 @@ describe('the host prints', () => {
       await emulator.close();
     }
   }, 60_000);
+
+  it('stops printing between jobs when it closes: slips still queued stay queued for the next start, none printed twice', async () => {
+    const emulator = await TcpPrinterEmulator.start('ready');
+    const { path, clock } = ledgerFile();
+    try {
+      const add = spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--db', path, 'printer', 'add', '--id', 'receipt', '--tcp', `${emulator.host}:${emulator.port}`, '--profile', 'epson-tm-80-42', '--slip-lang', 'en', '--timeout', '1500'], { encoding: 'utf8', env: CLI_ENV });
+      expect(add.status, add.stderr).toBe(0);
+      const host = openHost(path, clock);
+      // Forty slips queued before the worker starts.
+      for (let i = 1; i <= 40; i++) expect(await host.handlers.handle({ id: i, name: 'checkout-commit', args: { card: CARD, txnId: `POS-Q-${i}`, basket: basket(15_000) } })).toMatchObject({ type: 'reply' });
+      host.start();
+      const deadline = Date.now() + 15_000;
+      while (!emulator.decodePrinted().lines.some((l) => l.includes('POS-Q-1'))) {
+        if (Date.now() > deadline) throw new Error('the host never printed the first slip');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await host.close();
+      const printedAtClose = emulator.decodePrinted().lines.filter((l) => /POS-Q-\d+/.test(l)).length;
+      // Before the fix the worker printed the whole queue before it looked at the host closing.
+      expect(printedAtClose).toBeLessThan(40);
+      // The next start prints the rest, once each.
+      const again = openHost(path, clock);
+      try {
+        again.start();
+        const until = Date.now() + 30_000;
+        while (new Set(emulator.decodePrinted().lines.filter((l) => /POS-Q-\d+/.test(l))).size < 40) {
+          if (Date.now() > until) throw new Error('the next start did not print the rest');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      } finally {
+        await again.close();
+      }
+      const txnLines = emulator.decodePrinted().lines.filter((l) => /POS-Q-\d+/.test(l));
+      expect(new Set(txnLines.map((l) => /POS-Q-\d+/.exec(l)![0])).size).toBe(40);
+      expect(txnLines).toHaveLength(40);
+    } finally {
+      await emulator.close();
+    }
+  }, 90_000);
 });

@@ -210,7 +210,9 @@ export class HandlerMap {
   /** Runs one request after every earlier one (a device's check beside them); resolves with its reply, never rejects. */
   handle(request: Request): Promise<Reply> {
     if (BESIDE_THE_QUEUE.has(request.name)) return this.execute(request);
-    const run = this.tail.then(() => this.execute(request));
+    // One turn of the event loop before each request: a client that sends requests back to back must
+    // not starve the host's own work (the print worker's socket, sync's timers) of I/O.
+    const run = this.tail.then(nextTurn).then(() => this.execute(request));
     this.tail = run;
     return run;
   }
@@ -307,6 +309,8 @@ export class HandlerMap {
     }
   }
 }
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function notHere(): TallyError {
   return new TallyError('invalid-input', 'Printing is not available in this process');

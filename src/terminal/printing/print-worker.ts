@@ -71,6 +71,8 @@ export interface DrainOptions {
    * left to it at once.
    */
   readonly waitForCommandMs?: number;
+  /** Stops between jobs once aborted (the host closing): the rest stay queued for the next start. */
+  readonly signal?: AbortSignal;
 }
 
 const defaultRetryDelay = (attempt: number): number => Math.min(30_000, 1_000 * 2 ** Math.max(0, attempt - 1));
@@ -250,6 +252,7 @@ export class PrintWorker {
       for (const printerId of this.held.keys()) if (!enabled.some((p) => p.id === printerId)) this.release(printerId);
     }
     for (const printer of enabled) {
+      if (options.signal?.aborted) break;
       // Without work, a command leaves the printer alone; a service holds it all the same.
       if (!options.hold && !this.deps.queue.head(printer.id)) continue;
       const owned = await this.ownOrWait(printer.id, options.waitForCommandMs ?? 0);
@@ -261,6 +264,7 @@ export class PrintWorker {
         let probeMs = options.probeMs;
         for (;;) {
           if (options.deadline !== undefined && Date.now() > options.deadline) break;
+          if (options.signal?.aborted) break;
           const head = this.deps.queue.head(printer.id);
           if (!head) break;
           if (!options.ignoreRetryTimes && head.nextAttemptAt > this.clock()) {
@@ -295,7 +299,7 @@ export class PrintWorker {
     if (options.holder !== undefined) this.label = options.holder;
     try {
       while (!signal.aborted) {
-        await this.drain({ hold: true });
+        await this.drain({ hold: true, signal });
         const heads = [...this.held.keys()].map((id) => this.deps.queue.head(id)).filter((j): j is PrintJob => j !== undefined);
         const nextDue = Math.min(...heads.map((j) => j.nextAttemptAt), this.clock() + pollMs);
         const wait = Math.max(10, Math.min(pollMs, nextDue - this.clock()));
