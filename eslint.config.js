@@ -79,7 +79,7 @@ const environmentGlobals = ['process', 'Buffer', 'require', '__dirname', '__file
 
 export default defineConfig(
   {
-    ignores: ['dist/', 'node_modules/', 'coverage/', '.ci/', '.vitest-tmp/'],
+    ignores: ['dist/', 'node_modules/', 'coverage/', '.ci/', '.vitest-tmp/', 'release/'],
   },
   js.configs.recommended,
   tseslint.configs.recommended,
@@ -177,6 +177,42 @@ export default defineConfig(
       });
       return rules;
     })(),
+  },
+  // Electron's main process reaches the terminal through the host only (its utility process and
+  // port protocol): it never opens the ledger, the devices or the printers itself.
+  {
+    files: ['electron/main/**'],
+    rules: (() => {
+      const rules = layerRule('electron/main/', {
+        packages: ['better-sqlite3', 'serialport', '@serialport', 'node-hid', 'pg', 'fastify', 'react', 'react-dom'],
+        folders: ['server', 'ui'],
+        why: 'is Electron\'s main process; it may import electron, Node, src/contract/ and the terminal hosts (src/terminal/hosts/).',
+      });
+      rules['no-restricted-imports'][1].patterns.push({
+        regex: '(^|/)src/terminal/(?!hosts(/|$))',
+        message: `Layer rule (${DESIGN}): electron/main/ reaches the terminal through its host (src/terminal/hosts/) only, never the ledger, devices or printing around it.`,
+      });
+      return rules;
+    })(),
+  },
+  // A sandboxed preload is one CommonJS file whose `require` knows only `electron` (and events,
+  // timers, url): nothing of ours can be imported (electron/preload/index.cts says why).
+  {
+    files: ['electron/preload/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!electron$)',
+              message: `Layer rule (${DESIGN}): electron/preload/ runs in the sandboxed renderer, where require() knows only electron; it imports nothing else.`,
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-require-imports': ['error', { allow: ['^electron$'] }],
+    },
   },
   // Unit tests beside core and contract code run under vitest in Node: they may read fixtures with
   // node:fs, but still may not reach into other layers or native packages.

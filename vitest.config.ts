@@ -7,7 +7,7 @@ const reporters: Array<string | [string, Record<string, unknown>]> = process.env
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'tests/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'electron/**/*.test.ts', 'tests/**/*.test.ts'],
     // Child processes, not worker threads: native modules (better-sqlite3) load once per process.
     pool: 'forks',
     testTimeout: 60_000,

@@ -265,3 +265,47 @@ describe('layer rule: src/ui/ never touches Node', () => {
     );
   });
 });
+
+describe('layer rule: electron/main/ reaches the terminal through its host only', () => {
+  it('allows electron, Node, the contract and the terminal hosts', async () => {
+    await expectClean(
+      [
+        "import { app } from 'electron';",
+        "import path from 'node:path';",
+        "import { MAX_MESSAGE_BYTES } from '../../src/contract/messages.js';",
+        "import type { ToHost } from '../../src/terminal/hosts/electron/port-protocol.js';",
+        "import { refuseOversize } from '../../src/terminal/hosts/exchange.js';",
+        'export const z = [app, path, MAX_MESSAGE_BYTES, refuseOversize] as const;',
+        'export type T = ToHost;',
+        '',
+      ].join('\n'),
+      'electron/main/x.ts',
+    );
+  });
+
+  it.each([
+    "import { Ledger } from '../../src/terminal/ledger/ledger.js';\nexport const z = Ledger;\n",
+    "import { Printing } from '../../src/terminal/printing/printing.js';\nexport const z = Printing;\n",
+    "import { x } from '../../src/terminal/loyalty-service.js';\nexport const z = x;\n",
+    "import Database from 'better-sqlite3';\nexport const z = Database;\n",
+    "import HID from 'node-hid';\nexport const z = HID;\n",
+    "import { x } from '../../src/ui/bridge/send.js';\nexport const z = x;\n",
+    "import { x } from '../../src/server/http/app.js';\nexport const z = x;\n",
+  ])('rejects %s', async (code) => {
+    await expectLayerError(code, 'electron/main/x.ts', 'no-restricted-imports', 'electron/main/');
+  });
+});
+
+describe('layer rule: electron/preload/ is one sandboxed file that requires only electron', () => {
+  it('allows electron', async () => {
+    await expectClean("import electron = require('electron');\nexport const z = electron;\n", 'electron/preload/index.cts');
+  });
+
+  it('rejects anything else, as an import or a require', async () => {
+    await expectLayerError("import { MAX_MESSAGE_BYTES } from '../../src/contract/messages.js';\nexport const z = MAX_MESSAGE_BYTES;\n", 'electron/preload/index.cts', 'no-restricted-imports', 'electron/preload/');
+    await expectLayerError("import fs from 'node:fs';\nexport const z = fs;\n", 'electron/preload/index.cts', 'no-restricted-imports', 'electron/preload/');
+    const messages = await lint("import fs = require('node:fs');\nexport const z = fs;\n", 'electron/preload/index.cts');
+    expect(messages.map((m) => m.ruleId).sort()).toEqual(['@typescript-eslint/no-require-imports', 'no-restricted-imports']);
+    expect(messages.find((m) => m.ruleId === 'no-restricted-imports')?.message).toContain('electron/preload/');
+  });
+});
