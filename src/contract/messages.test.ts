@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
+import { REJECTION_MESSAGES } from '../core/card-code/parse.js';
 import { checkoutArgs } from './commands.js';
-import { ENVELOPE_ERROR_CODES, ERROR_CODES, isMethodName, METHODS, parseRequest, replySchema } from './messages.js';
+import { ENVELOPE_ERROR_CODES, ERROR_CODES, isMethodName, METHODS, parseRequest, pushedEventSchema, replySchema, type PushedEvent } from './messages.js';
 
 describe('contract messages', () => {
   it('reads a request and refuses anything else as malformed, keeping a readable id', () => {
@@ -24,5 +26,56 @@ describe('contract messages', () => {
     expect(new Set(ERROR_CODES).size).toBe(ERROR_CODES.length);
     for (const code of [...ENVELOPE_ERROR_CODES, 'unknown-card', 'io-error']) expect(ERROR_CODES).toContain(code);
     expect(replySchema.safeParse({ type: 'error', id: 1, error: { code: 'no-such-code', message: '' } }).success).toBe(false);
+  });
+});
+
+describe('pushed events', () => {
+  const scan = { source: 'serial', device: 'counter', code: ']E02900000000018', shown: '…0018', refused: null, at: 1_770_000_000_000 };
+
+  it('has a schema for every event the host pushes, and the same shapes as the PushedEvent type', () => {
+    // Each way round: what the schema accepts is a PushedEvent, and every PushedEvent passes the schema's shape.
+    expectTypeOf<z.output<typeof pushedEventSchema>>().toExtend<PushedEvent>();
+    expectTypeOf<PushedEvent>().toExtend<z.output<typeof pushedEventSchema>>();
+    expectTypeOf<PushedEvent['name']>().toEqualTypeOf<z.output<typeof pushedEventSchema>['name']>();
+    for (const event of [
+      { type: 'push', name: 'host-closing', data: { reason: 'stopped by SIGTERM' } },
+      { type: 'push', name: 'scan', data: scan },
+      { type: 'push', name: 'scan', data: { ...scan, source: 'cli', device: null, code: null, shown: '(16 digits, not shown)', refused: 'bank-card' } },
+      { type: 'push', name: 'scanner-state', data: { device: 'counter', state: 'disconnected', message: 'counter on /dev/ttyACM0 was unplugged' } },
+      { type: 'push', name: 'printer-state', data: { printer: 'receipt', state: 'out-of-paper', message: 'Printer out of paper — load paper', waiting: 2 } },
+    ]) {
+      expect(pushedEventSchema.safeParse(event).success, event.name).toBe(true);
+    }
+  });
+
+  it('refuses what a host of this version never sends', () => {
+    for (const data of [
+      { ...scan, source: 'wedge' },
+      { ...scan, refused: 'not-a-reason' },
+      { ...scan, code: '' },
+      { ...scan, pan: '4111111111111111' },
+      { ...scan, at: 1.5 },
+    ]) {
+      expect(pushedEventSchema.safeParse({ type: 'push', name: 'scan', data }).success, JSON.stringify(data)).toBe(false);
+    }
+    expect(pushedEventSchema.safeParse({ type: 'push', name: 'scanner-state', data: { device: 'counter', state: 'reconnecting', message: null } }).success).toBe(false);
+    expect(pushedEventSchema.safeParse({ type: 'push', name: 'printer-state', data: { printer: 'receipt', state: 'ready', message: null, waiting: -1 } }).success).toBe(false);
+    expect(pushedEventSchema.safeParse({ type: 'push', name: 'printer-state', data: { printer: 'receipt', state: 'jammed', message: null, waiting: 0 } }).success).toBe(false);
+    expect(pushedEventSchema.safeParse({ type: 'push', name: 'scanner-states', data: {} }).success).toBe(false);
+  });
+
+  it("names a refused scan by the parser's reasons, each with words in English and Korean", () => {
+    for (const reason of Object.keys(REJECTION_MESSAGES)) {
+      expect(pushedEventSchema.safeParse({ type: 'push', name: 'scan', data: { ...scan, code: null, refused: reason } }).success, reason).toBe(true);
+    }
+  });
+
+  it('takes a scan from outside as a method with the card-code schema, and device-states with no arguments', () => {
+    expect(METHODS['scan-arrived'].safeParse({ code: '2900000000018' }).success).toBe(true);
+    expect(METHODS['scan-arrived'].safeParse({ code: '' }).success).toBe(false);
+    expect(METHODS['scan-arrived'].safeParse({ code: 'x'.repeat(4097) }).success).toBe(false);
+    expect(METHODS['scan-arrived'].safeParse({ code: '1', source: 'serial' }).success).toBe(false);
+    expect(METHODS['device-states'].safeParse({}).success).toBe(true);
+    expect(METHODS['device-states'].safeParse({ all: true }).success).toBe(false);
   });
 });

@@ -8,6 +8,7 @@
  * every `args` is validated by its method's schema before a handler runs (src/terminal/hosts/handlers.ts).
  */
 import { z } from 'zod';
+import { REJECTION_MESSAGES, type RejectReason } from '../core/card-code/parse.js';
 import type { TallyErrorCode } from '../core/errors.js';
 import { formatIssues } from '../core/validation.js';
 import { printCancelArgs, printerEnableArgs, printerPickArgs, printerSaveArgs, printQueueArgs, printReprintArgs, programInstallArgs } from './printing.js';
@@ -86,6 +87,14 @@ export const METHODS = {
   'member-erase': eraseMemberArgs,
   /** The dashboard: this terminal's figures per local day and the points outstanding (a manager's). */
   'terminal-figures': terminalFiguresArgs,
+  /**
+   * A scan from outside the host (`tally scan CODE`; the POS later): pushed to every screen as a
+   * `scan` event with source 'cli', exactly as a scanner's would be. Books nothing; the reply is the
+   * `scan` the screens were sent.
+   */
+  'scan-arrived': z.strictObject({ code: cardCodeSchema }),
+  /** Every scanner's and printer's state now, for a screen that connects after they were pushed. */
+  'device-states': z.strictObject({}),
 } as const satisfies Record<string, z.ZodType>;
 
 export type MethodName = keyof typeof METHODS;
@@ -191,10 +200,73 @@ export const syncStateSchema = z.strictObject({
 });
 export type SyncState = z.output<typeof syncStateSchema>;
 
-/** What the host pushes without being asked: its own shutdown, and the sync state after each background run. */
+/** Where a pushed scan came from: a scanner the host runs, or `tally scan` (a scan from outside the host). */
+export const SCAN_SOURCES = ['serial', 'hid', 'cli'] as const;
+
+const REJECT_REASONS = Object.keys(REJECTION_MESSAGES) as [RejectReason, ...RejectReason[]];
+
+/**
+ * A code a scanner read (or `tally scan` sent), as the host's card-code parser saw it. It books
+ * nothing: the screen decides what to do with it. `code` is the text as read only when the parser
+ * took it for a member card or a member QR code (what the screen passes to `member-lookup`). A
+ * refused scan may be a bank card, so its text never leaves the host: `code` is null and `refused`
+ * names the reason (REJECTION_MESSAGES in src/core/card-code/parse.ts has its words in English and
+ * Korean). `shown` is what may be displayed or logged (`…0018`, `(16 digits, not shown)`).
+ * `device` is the configured scanner's id (null for `tally scan`); `at`, when the last byte came (ms).
+ */
+export const scannedCodeSchema = z.strictObject({
+  source: z.enum(SCAN_SOURCES),
+  device: z.string().nullable(),
+  code: cardCodeSchema.nullable(),
+  shown: z.string(),
+  refused: z.enum(REJECT_REASONS).nullable(),
+  at: z.number().int(),
+});
+export type ScannedCode = z.output<typeof scannedCodeSchema>;
+
+/**
+ * A scanner's state, pushed at every change: `connected` (opened and reading), `disconnected`
+ * (unplugged, not found, not allowed: `message` says which, and the host keeps looking for it), or
+ * `error` (it stays connected but reported a problem, e.g. garbled reads from a wrong baud rate).
+ */
+export const SCANNER_CONDITIONS = ['connected', 'disconnected', 'error'] as const;
+export const scannerStateSchema = z.strictObject({
+  device: z.string(),
+  state: z.enum(SCANNER_CONDITIONS),
+  message: z.string().nullable(),
+});
+export type ScannerState = z.output<typeof scannerStateSchema>;
+
+/**
+ * A receipt printer as the host's print worker last found it, pushed when it changes: its condition
+ * (from its real-time status, or `offline` when it cannot be reached; `unknown` before it was first
+ * asked, for a USB printer-class device that cannot say, or while another process prints it),
+ * `message` in English for a log or a support screen (the screen says the condition in its own
+ * language), and how many slips are waiting for it (kept, never dropped).
+ */
+export const PRINTER_CONDITIONS = ['ready', 'paper-low', 'out-of-paper', 'cover-open', 'error', 'offline', 'unknown'] as const;
+export const printerStateSchema = z.strictObject({
+  printer: z.string(),
+  state: z.enum(PRINTER_CONDITIONS),
+  message: z.string().nullable(),
+  waiting: z.number().int().min(0),
+});
+export type PrinterState = z.output<typeof printerStateSchema>;
+
+/** What `device-states` answers. */
+export const deviceStatesSchema = z.strictObject({ scanners: z.array(scannerStateSchema), printers: z.array(printerStateSchema) });
+export type DeviceStates = z.output<typeof deviceStatesSchema>;
+
+/**
+ * What the host pushes without being asked: its own shutdown, the sync state after each background
+ * run, every scan its scanners read (and `tally scan` sent), and every change of a scanner or printer.
+ */
 export type PushedEvent =
   | Readonly<{ type: 'push'; name: 'host-closing'; data: Readonly<{ reason: string }> }>
-  | Readonly<{ type: 'push'; name: 'sync-state'; data: SyncState }>;
+  | Readonly<{ type: 'push'; name: 'sync-state'; data: SyncState }>
+  | Readonly<{ type: 'push'; name: 'scan'; data: Readonly<ScannedCode> }>
+  | Readonly<{ type: 'push'; name: 'scanner-state'; data: Readonly<ScannerState> }>
+  | Readonly<{ type: 'push'; name: 'printer-state'; data: Readonly<PrinterState> }>;
 
 /** Schemas of what goes out, for clients (and tests) that want to check what they received. */
 export const errorBodySchema = z.strictObject({
@@ -209,6 +281,9 @@ export const replySchema = z.union([
 export const pushedEventSchema = z.discriminatedUnion('name', [
   z.strictObject({ type: z.literal('push'), name: z.literal('host-closing'), data: z.strictObject({ reason: z.string() }) }),
   z.strictObject({ type: z.literal('push'), name: z.literal('sync-state'), data: syncStateSchema }),
+  z.strictObject({ type: z.literal('push'), name: z.literal('scan'), data: scannedCodeSchema }),
+  z.strictObject({ type: z.literal('push'), name: z.literal('scanner-state'), data: scannerStateSchema }),
+  z.strictObject({ type: z.literal('push'), name: z.literal('printer-state'), data: printerStateSchema }),
 ]);
 
 export function errorReply(id: RequestId | null, code: ErrorCode, message: string, details?: Readonly<Record<string, unknown>>): Reply {

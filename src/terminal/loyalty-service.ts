@@ -875,23 +875,43 @@ export class LoyaltyService {
     let transfers = 0;
     let events = 0;
     // One time for the whole run, checked once: a wrong clock must not expire anyone's points.
-    const now = this.ledger.transaction(() => this.writeTime());
+    const now = this.periodicTime();
     for (;;) {
-      const ids = this.ledger.memberIds(after, batchSize);
-      if (ids.length === 0) break;
-      this.ledger.transaction(() => {
-        for (const id of ids) {
-          const plan = planPeriodic(this.ledger.memberState(id), this.context(now));
-          if (plan.transfers.length === 0 && plan.events.length === 0) continue;
-          this.ledger.book(plan, { now, cashier: null, transaction: null });
-          transfers += plan.transfers.length;
-          events += plan.events.length;
-        }
-      });
-      members += ids.length;
-      after = ids.at(-1) ?? null;
+      const batch = this.periodicBatch(now, after, batchSize);
+      if (batch.members === 0) break;
+      members += batch.members;
+      transfers += batch.transfers;
+      events += batch.events;
+      after = batch.last;
     }
     return { members, transfers, events };
+  }
+
+  /** The time a periodic run books at, checked once for the whole run (a wrong clock is refused before anything is booked). */
+  periodicTime(): Instant {
+    return this.ledger.transaction(() => this.writeTime());
+  }
+
+  /**
+   * One batch of a periodic run, in one transaction: the time-driven entries due at `now` for up to
+   * `batchSize` members after `after` (by id). The terminal host runs a run batch by batch, each in
+   * its own turn of the request queue, so a large ledger's run never holds a checkout up for long.
+   */
+  periodicBatch(now: Instant, after: string | null, batchSize = 500): PeriodicResult & { readonly last: string | null } {
+    const ids = this.ledger.memberIds(after, batchSize);
+    let transfers = 0;
+    let events = 0;
+    if (ids.length === 0) return { members: 0, transfers, events, last: after };
+    this.ledger.transaction(() => {
+      for (const id of ids) {
+        const plan = planPeriodic(this.ledger.memberState(id), this.context(now));
+        if (plan.transfers.length === 0 && plan.events.length === 0) continue;
+        this.ledger.book(plan, { now, cashier: null, transaction: null });
+        transfers += plan.transfers.length;
+        events += plan.events.length;
+      }
+    });
+    return { members: ids.length, transfers, events, last: ids.at(-1) ?? after };
   }
 
   history(card: string, limit?: number): { memberId: string; entries: HistoryEntry[] } {

@@ -2,7 +2,8 @@
  * Files a command writes for a person (a slip preview, a signed program, a certificate): always a
  * new file, readable by its owner only. An existing file is never replaced — a typo in `--out` must
  * not wipe the ledger — and the ledger's own names (`-wal`, `-shm`, `-journal` beside it) are
- * refused even before they exist, since SQLite would take such a file for part of the ledger.
+ * refused even before they exist, since SQLite would take such a file for part of the ledger (and
+ * `.host.json`, which the next terminal host would take for a stale address and replace).
  */
 import { closeSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,7 +12,8 @@ import { TallyError } from '../core/errors.js';
 /** Refuses the ledger's own file names as an output. */
 export function refuseLedgerFiles(path: string, ledgerPath: string): void {
   const ledger = resolve(ledgerPath);
-  if ([ledger, `${ledger}-wal`, `${ledger}-shm`, `${ledger}-journal`].includes(resolve(path))) {
+  // `.host.json`: the running terminal host's address (hosts/discovery.ts), which a host replaces.
+  if ([ledger, `${ledger}-wal`, `${ledger}-shm`, `${ledger}-journal`, `${ledger}.host.json`].includes(resolve(path))) {
     throw new TallyError('invalid-input', `${path} is the ledger (or one of its files): choose another output file`);
   }
 }

@@ -89,7 +89,8 @@ describe('files a typo or an interruption must not destroy', () => {
 
   it('never writes a preview (or any output file) over the ledger, its WAL, or any existing file', () => {
     const before = sha256(db);
-    for (const out of [db, `${db}-wal`, `${db}-shm`]) {
+    // `.host.json` too: the next terminal host would take a preview there for a stale address and delete it.
+    for (const out of [db, `${db}-wal`, `${db}-shm`, `${db}.host.json`]) {
       refusal(tally(db, ['--json', 'print', 'preview', '--txn', 'POS-1', '--out', out]), 'invalid-input', /is the ledger \(or one of its files\): choose another output file/);
     }
     writeFileSync(join(dir, 'taken.svg'), 'mine');

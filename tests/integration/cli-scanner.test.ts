@@ -30,6 +30,42 @@ afterAll(async () => {
 });
 
 describe('tally scanner', () => {
+  it('keeps the scanners the host runs: add (serial, USB serial, HID), list, change, remove', () => {
+    expect(tally(['scanner', 'add', '--id', 'counter', '--serial', pair.appPath, '--suffix', 'cr'])).toMatchObject({ status: 0, stdout: expect.stringMatching(/^Scanner counter: serial .*scanner-app at 9600 baud, suffix cr\n/) });
+    expect(tally(['scanner', 'add', '--id', 'cdc', '--serial-usb', '0c2e:0b61:17324B0042', '--baud', '115200']).status).toBe(0);
+    expect(tally(['scanner', 'add', '--id', 'pos', '--hid', '05e0:1200']).status).toBe(0);
+    const listed = tally(['--json', 'scanner', 'list']);
+    expect(listed.status).toBe(0);
+    expect((JSON.parse(listed.stdout) as { configured: unknown[] }).configured).toEqual([
+      { id: 'counter', transport: { kind: 'serial', path: pair.appPath, baudRate: 9600, suffix: 'cr' }, enabled: true },
+      { id: 'cdc', transport: { kind: 'serial-usb', usb: { vendorId: 0x0c2e, productId: 0x0b61, serialNumber: '17324B0042' }, baudRate: 115200, suffix: 'any' }, enabled: true },
+      { id: 'pos', transport: { kind: 'hid', usb: { vendorId: 0x05e0, productId: 0x1200 } }, enabled: true },
+    ]);
+    expect(tally(['scanner', 'list']).stdout).toMatch(/^Configured scanners \(3\):\n {2}counter: serial .*\n {2}cdc: serial scanner on USB 0c2e:0b61 serial 17324B0042 at 115200 baud, suffix any\n {2}pos: HID POS scanner on USB 05e0:1200\n/);
+
+    // Refused, and nothing written: two transports, a rate no UART takes, serial settings on HID, a bad id.
+    for (const args of [
+      ['--id', 'x', '--serial', '/dev/ttyS0', '--hid', '05e0:1200'],
+      ['--id', 'x', '--serial', '/dev/ttyS0', '--baud', '12345'],
+      ['--id', 'x', '--hid', '05e0:1200', '--suffix', 'cr'],
+      ['--id', 'no spaces', '--serial', '/dev/ttyS0'],
+      ['--id', 'x', '--serial-usb', 'honeywell'],
+    ]) {
+      const refused = tally(['scanner', 'add', ...args]);
+      expect(refused.status, args.join(' ')).toBe(1);
+    }
+    expect((JSON.parse(tally(['--json', 'scanner', 'list']).stdout) as { configured: unknown[] }).configured).toHaveLength(3);
+
+    expect(tally(['scanner', 'add', '--id', 'cdc', '--serial-usb', '0c2e:0b61']).status).toBe(0);
+    expect(tally(['scanner', 'remove', '--id', 'pos']).status).toBe(0);
+    expect(tally(['scanner', 'remove', '--id', 'pos'])).toMatchObject({ status: 1, stderr: expect.stringMatching(/No scanner "pos"/) });
+    expect((JSON.parse(tally(['--json', 'scanner', 'list']).stdout) as { configured: { id: string; transport: { usb?: unknown } }[] }).configured.map((c) => [c.id, c.transport.usb ?? null])).toEqual([
+      ['counter', null],
+      ['cdc', { vendorId: 0x0c2e, productId: 0x0b61 }],
+    ]);
+    for (const id of ['counter', 'cdc']) expect(tally(['scanner', 'remove', '--id', id]).status).toBe(0);
+  });
+
   it('lists what it finds as JSON without failing when there is nothing', () => {
     const r = tally(['--json', 'scanner', 'list']);
     expect(r.status).toBe(0);

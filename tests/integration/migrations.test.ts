@@ -160,7 +160,7 @@ describe('openDatabase', () => {
     const raw = new Database(path, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
-    expect(userTables(path)).toEqual(['accounts', 'card_codes', 'events', 'held_spends', 'lot_draws', 'lots', 'managers', 'members', 'offline_grants', 'offline_spends', 'outbox', 'print_jobs', 'printers', 'programs', 'pull_applying', 'spend_codes', 'sync_state', 'terminal', 'terminal_credentials', 'transactions', 'transfers', 'transfers_kept_elsewhere']);
+    expect(userTables(path)).toEqual(['accounts', 'card_codes', 'events', 'held_spends', 'lot_draws', 'lots', 'managers', 'members', 'offline_grants', 'offline_spends', 'outbox', 'print_jobs', 'printers', 'programs', 'pull_applying', 'scanners', 'spend_codes', 'sync_state', 'terminal', 'terminal_credentials', 'transactions', 'transfers', 'transfers_kept_elsewhere']);
     // A new file has nothing to back up.
     expect(readdirSync(folder).filter((f) => f.includes('.bak'))).toEqual([]);
   });

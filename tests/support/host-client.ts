@@ -55,6 +55,17 @@ export function connect(url: string, options: { origin?: string; headers?: Recor
   });
 }
 
+/** Reads the host's messages until one satisfies `wanted` (pushes and replies arrive interleaved); what came before it is dropped. */
+export async function until<T>(client: HostClient, wanted: (message: unknown) => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error('the host never sent the message waited for');
+    const found = wanted(await client.next(left));
+    if (found !== undefined) return found;
+  }
+}
+
 /** Every row of every table, in a fixed order: a refused request must leave this identical. */
 export function dumpLedger(path: string): string {
   const db = new Database(path, { readonly: true });

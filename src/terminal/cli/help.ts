@@ -31,7 +31,8 @@ Commands:
   periodic           book what time has brought for every member (expiry, monthly credits, yearly rewards)
   verify             recompute every balance and check every ledger invariant
   backup             online copy of the database: --to FILE
-  host               the terminal host: opens the ledger once and serves the typed contract over a local WebSocket: [--port N] (prints ws://127.0.0.1:PORT/?secret=…; Ctrl-C or SIGTERM stops it)
+  host               the terminal host: opens the ledger once, runs the printers, scanners, checkpoints and periodic bookings, and serves the typed contract over a local WebSocket: [--port N] [--checkpoint-after SECONDS] (prints ws://127.0.0.1:PORT/?secret=…; Ctrl-C or SIGTERM stops it)
+  scan               send a scanned code to the running terminal host's screens and show the member it names: tally scan CODE (exit 4: no host is running)
   printer add        a receipt printer: --id ID (--tcp HOST[:PORT] | --serial PATH [--baud N] [--rtscts] | --usb PATH) --profile ID [--slip-lang en|ko] [--timeout MS] [--manager ID]
   printer list       the configured printers (also: printer enable|disable --id ID [--manager ID])
   printer status     the printer's real-time status: [--id ID]
@@ -45,7 +46,9 @@ Commands:
   keys certify       certify a terminal key for one store and terminal (the server's job): --signing-key FILE --terminal-key FILE --store ID --terminal ID --valid-days N --out FILE
   restore            put a backup in service: --from FILE (into --db, which must not exist yet)
   card parse         what a scanned or typed code is, by the program's card rules: --card CODE
-  scanner list       serial ports and HID devices this computer sees (HID POS scanners marked)
+  scanner add        a scanner the terminal host runs: --id ID (--serial PATH | --serial-usb VID:PID[:SERIAL] | --hid VID:PID[:SERIAL]) [--baud N] [--suffix any|cr|lf|crlf|none]
+  scanner remove     forget a scanner: --id ID
+  scanner list       the scanners configured here, then the serial ports and HID devices this computer sees (HID POS scanners marked)
   scanner watch      run a scanner and show each code and the member it finds: --serial PATH | --serial-usb VID:PID[:SERIAL] | --hid VID:PID[:SERIAL] [--baud N] [--suffix any|cr|lf|crlf|none] [--count N]
   keys generate      a new Ed25519 signing key for member QR codes (demos; the server's job): --id ID --out FILE
   qr issue           a signed member QR code (demos; the server's job): --card CODE --signing-key FILE [--valid-days N | --spend]
@@ -59,7 +62,7 @@ Options for every command:
 
 Amounts are whole minor units of the program currency: 45000 is ₩45,000, 1999 is $19.99.
 A basket file is JSON: {"currency":"USD","lines":[{"sku":"BALL-5","quantity":2,"unitPrice":1999,"category":"balls"}],"tax":{"amount":320,"included":false}}.
-Exit status: 0 done; 1 refused (one-line reason on stderr, nothing written); 2 wrong usage; 3 a fault of Tally itself.
+Exit status: 0 done; 1 refused (one-line reason on stderr, nothing written); 2 wrong usage; 3 a fault of Tally itself; 4 (tally scan) no terminal host is running for the ledger.
 `;
 
 const DETAILS: Record<string, string> = {
@@ -67,7 +70,8 @@ const DETAILS: Record<string, string> = {
   checkout: 'Books a sale in one durable transaction. The same --txn with the same details returns the first result; with other details it is refused. Redeeming points needs a proof the program takes: a spend code from the member\'s app, their PIN on standard input, or the cashier who checked them.',
   return: 'Reverses points in proportion to the eligible spend returned, at the rate the sale earned. A full return gives back redeemed points.',
   verify: 'Exit status 1 when any invariant is broken; each problem is listed.',
-  host: 'Opens the ledger once (with the full integrity check) and serves the contract\'s requests ({ id, method, args }) on 127.0.0.1 only, to clients that present the secret printed at start (new at every start). Runs until SIGINT or SIGTERM, then checkpoints and closes the ledger (exit 0). See the README, "The terminal host".',
+  host: 'Opens the ledger once (with the full integrity check) and serves the contract\'s requests ({ id, method, args }) on 127.0.0.1 only, to clients that present the secret printed at start (new at every start). It prints queued slips, runs the configured scanners (tally scanner add) and pushes what they read, books what time brings (as tally periodic) at start, hourly and just after local midnight, and checkpoints the ledger after --checkpoint-after seconds without a request (default 30). It writes <ledger>.host.json (its port and secret, readable by you only) so that tally scan finds it, and refuses to start while another host runs on the same ledger. Runs until SIGINT or SIGTERM, then checkpoints and closes the ledger (exit 0). See the README, "The terminal host".',
+  scan: 'Sends CODE to the terminal host running on this ledger, which shows it on its screens as a scan from outside (it books nothing: the screen decides), then prints the member the host finds for it. Exit 0: a member; 1: the code was refused or names nobody (the screens were still told); 4: no terminal host is running (nothing was sent; tally balance --card looks a card up without one).',
   eod:
     "Pushes and pulls everything, checks the ledger (as verify does), then prints the day's figures (the store's local day; default today) from this ledger beside the server's for this terminal, marking every one that differs. --out FILE writes the report as JSON (a new file), --print queues it on the receipt printer. Only a clean end of day (everything on the server, ledger OK, every figure agreeing) writes a backup, into --backup-dir (default: a folder beside the ledger, <ledger>.backups/). Exit status 1, with the report still shown and marked not confirmed, when the server cannot be reached, entries remain unsynced, the check fails or figures differ. A terminal not enrolled with a server gets a local-only report (and its backup) and exits 0.",
 };

@@ -26,7 +26,9 @@ import { refuseLedgerFiles, writeNewFile } from '../output-file.js';
 import type { Suffix } from '../devices/serial/framer.js';
 import { generateKeyFile, readSigningKey, writeKeyFile } from '../trust/key-file.js';
 import { randomBytes } from 'node:crypto';
-import { describeDevices, listScanners, parseUsbMatch, watchScanner } from './scanner-commands.js';
+import { describeDevices, listScanners, parseUsbMatch, scannerArgs, watchScanner } from './scanner-commands.js';
+import { describeScanner, ScannerRegistry, type ScannerConfig } from '../devices/scanner-config.js';
+import { SCAN_NO_HOST, sendScan } from './scan-command.js';
 import { Ledger, readProgramFile, type ProgramFile } from '../ledger/ledger.js';
 import { restoreLedger } from '../ledger/files.js';
 import { pendingCount } from '../ledger/outbox.js';
@@ -140,11 +142,14 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
   history: { card: { type: 'string' }, limit: { type: 'string' } },
   periodic: {},
   verify: {},
-  host: { port: { type: 'string' } },
+  host: { port: { type: 'string' }, 'checkpoint-after': { type: 'string' } },
+  scan: {},
   backup: { to: { type: 'string' } },
   restore: { from: { type: 'string' } },
   'card parse': { card: { type: 'string' } },
   'scanner list': {},
+  'scanner add': { id: { type: 'string' }, serial: { type: 'string' }, 'serial-usb': { type: 'string' }, hid: { type: 'string' }, baud: { type: 'string' }, suffix: { type: 'string' } },
+  'scanner remove': { id: { type: 'string' } },
   'printer add': {
     manager: { type: 'string' },
     id: { type: 'string' },
@@ -240,6 +245,8 @@ function commandWords(argv: readonly string[]): { words: string[]; help: boolean
 function splitCommand(positionals: readonly string[]): string {
   const [first, second, third] = positionals;
   if (first === undefined) throw new UsageError('no command given');
+  // `tally scan CODE`: the one command whose argument is a word of its own.
+  if (first === 'scan') return 'scan';
   const three = `${first} ${second ?? ''} ${third ?? ''}`.trim();
   if (COMMANDS[three]) return three;
   const two = `${first} ${second ?? ''}`.trim();
@@ -288,7 +295,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     const config = { ...GLOBAL, ...COMMANDS[name] };
     const parsed = parseArgs({ args: joinNegativeValues(argv, config), options: config, allowPositionals: true, strict: true });
-    if (parsed.positionals.length !== name.split(' ').length) throw new UsageError(`unexpected argument "${parsed.positionals.slice(name.split(' ').length).join(' ')}"`);
+    const wordCount = name.split(' ').length + (name === 'scan' ? 1 : 0);
+    if (name === 'scan' && parsed.positionals.length < wordCount) throw new UsageError('tally scan takes the code as it was read: tally scan CODE');
+    if (parsed.positionals.length !== wordCount) throw new UsageError(`unexpected argument "${parsed.positionals.slice(wordCount).join(' ')}"`);
     const options = parsed.values as Options;
     const dbOption = optional(options, 'db') ?? io.defaultDatabasePath;
     const db = resolve(io.cwd, dbOption);
@@ -304,7 +313,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (lang !== 'en' && lang !== 'ko') throw new UsageError('--lang is en or ko');
     const clock = now === undefined ? Date.now : () => now;
     const out = (human: string[], data: unknown): void => io.stdout(json ? JSON.stringify(data, null, 2) : human.map(printable).join('\n'));
-    return await run(name, options, { json, db, dbShown: dbOption, clock, clockOverridden: now !== undefined, lang, out, io });
+    return await run(name, options, { json, db, dbShown: dbOption, clock, clockOverridden: now !== undefined, lang, out, io, words: parsed.positionals });
   } catch (error) {
     if (error instanceof UsageError || (error instanceof Error && 'code' in error && String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
       const message = error.message.split('\n').join(' ');
@@ -339,6 +348,8 @@ interface RunContext {
   readonly lang: Lang;
   readonly out: (human: string[], data: unknown) => void;
   readonly io: CliIo;
+  /** The command's words as given (`tally scan CODE` reads its code from them). */
+  readonly words: readonly string[];
 }
 
 /** Opens the ledger; a demo terminal says so on every command (on stderr, so output stays parseable). */
@@ -951,17 +962,28 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
       const portText = optional(options, 'port');
       const port = portText === undefined ? 0 : wholeNumber(portText, 'Port');
       if (port > 65535) throw new UsageError('--port is 0 to 65535 (0: any free port)');
-      const host = TerminalHost.open({ db: ctx.db, clock: ctx.clock, clockOverridden: ctx.clockOverridden, log: (line) => ctx.io.stderr(printable(line)) });
+      const quietText = optional(options, 'checkpoint-after');
+      const quiet = quietText === undefined ? undefined : wholeNumber(quietText, 'Seconds');
+      if (quiet !== undefined && (quiet < 1 || quiet > 3600)) throw new UsageError('--checkpoint-after is 1 to 3600 seconds');
+      const host = TerminalHost.open({
+        db: ctx.db,
+        clock: ctx.clock,
+        clockOverridden: ctx.clockOverridden,
+        log: (line) => ctx.io.stderr(printable(line)),
+        ...(quiet !== undefined ? { checkpoints: { idleMs: quiet * 1000 } } : {}),
+      });
       if (host.ledger.terminal.demo) ctx.io.stderr(DEMO_NOTICE);
       let socket: WebSocketHost;
       try {
         socket = await WebSocketHost.start(host.handlers, { port, log: (line) => ctx.io.stderr(printable(line)) });
+        host.attach(socket);
+        // Beside the ledger: `tally scan` finds this host there, and a second host is refused.
+        await host.advertise({ address: socket.address, port: socket.port, secret: socket.secret });
       } catch (error) {
         await host.close();
         throw error;
       }
-      host.attach(socket);
-      // An enrolled terminal syncs in the background from now on (and says so to its clients).
+      // Printing, scanners, idle checkpoints, periodic bookings; background sync for an enrolled terminal.
       host.start();
       // The one line a screen needs; it holds the secret, so it goes to stdout for the one who started the host, never to a log.
       out([`Terminal host for ${ctx.dbShown}: ${socket.url}`], { url: socket.url, port: socket.port, secret: socket.secret });
@@ -969,6 +991,34 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
       await host.close(`stopped by ${signal}`);
       ctx.io.stderr(`tally: terminal host stopped (${signal}); the ledger is checkpointed and closed`);
       return 0;
+    }
+    case 'scan': {
+      const code = ctx.words[1]!;
+      const ledger = openLedger(ctx, { readonly: true });
+      let f: Formatter;
+      try {
+        f = new Formatter(ledger.program, ctx.lang, ledger.terminal.timeZone);
+      } finally {
+        ledger.close();
+      }
+      const sent = await sendScan(ctx.db, code);
+      if (sent.kind === 'no-host') {
+        const message = `No terminal host is running for ${ctx.dbShown} (${sent.why}): the scan reached no screen. Start one with tally host, or look the card up here with tally balance --card CODE`;
+        if (ctx.json) ctx.io.stdout(JSON.stringify({ error: { code: 'host-not-running', message } }, null, 2));
+        ctx.io.stderr(printable(`tally: ${message}`));
+        return SCAN_NO_HOST;
+      }
+      const told = `Sent to the terminal host (process ${sent.pid}): ${sent.scan.shown}`;
+      if (sent.member.type === 'reply') {
+        const member = sent.member.result as MemberSummary;
+        out([told, ...memberLines(member, f)], { host: { pid: sent.pid }, scan: sent.scan, member });
+        return 0;
+      }
+      const refusal = sent.member.error;
+      if (ctx.json) ctx.io.stdout(JSON.stringify({ host: { pid: sent.pid }, scan: sent.scan, error: refusal }, null, 2));
+      else ctx.io.stdout(printable(told));
+      ctx.io.stderr(printable(`tally: ${refusal.message}`));
+      return 1;
     }
     case 'verify': {
       // Always the full integrity_check and foreign_key_check (other commands run them only when due),
@@ -1004,9 +1054,55 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         return parsed.ok ? 0 : 1;
       });
     case 'scanner list': {
+      // The scanners this terminal runs (when there is a ledger), then what this computer sees.
+      let configured: ScannerConfig[] = [];
+      if (existsSync(ctx.db)) {
+        const ledger = openLedger(ctx);
+        try {
+          configured = new ScannerRegistry(ledger).list();
+        } finally {
+          ledger.close();
+        }
+      }
       const found = await listScanners();
-      out(describeDevices(found), found);
+      out(
+        [`Configured scanners (${configured.length}):`, ...(configured.length === 0 ? ['  none: add one with tally scanner add'] : configured.map((c) => `  ${describeScanner(c)}`)), ...describeDevices(found)],
+        { configured, ...found },
+      );
       return 0;
+    }
+    case 'scanner add': {
+      const baud = optional(options, 'baud');
+      const suffix = optional(options, 'suffix');
+      const ledger = openLedger(ctx);
+      try {
+        const saved = new ScannerRegistry(ledger).save(
+          scannerArgs({
+            id: required(options, 'id'),
+            ...(optional(options, 'serial') !== undefined ? { serial: optional(options, 'serial')! } : {}),
+            ...(optional(options, 'serial-usb') !== undefined ? { serialUsb: optional(options, 'serial-usb')! } : {}),
+            ...(optional(options, 'hid') !== undefined ? { hid: optional(options, 'hid')! } : {}),
+            ...(baud !== undefined ? { baud: wholeNumber(baud, 'Baud rate') } : {}),
+            ...(suffix !== undefined ? { suffix } : {}),
+          }),
+          ctx.clock(),
+        );
+        out([`Scanner ${describeScanner(saved)}`, 'The terminal host runs it from its next start (tally host)'], saved);
+        return 0;
+      } finally {
+        ledger.close();
+      }
+    }
+    case 'scanner remove': {
+      const ledger = openLedger(ctx);
+      try {
+        const id = required(options, 'id');
+        new ScannerRegistry(ledger).remove(id);
+        out([`Scanner ${id} removed; a running terminal host lets it go at its next start`], { id, removed: true });
+        return 0;
+      } finally {
+        ledger.close();
+      }
     }
     case 'scanner watch': {
       const suffix = optional(options, 'suffix');

@@ -43,6 +43,19 @@ export function describeDevices(found: ListedDevices): string[] {
   return lines;
 }
 
+/** What `tally scanner add` stores: one of --serial, --serial-usb or --hid, with the serial line's settings. */
+export function scannerArgs(options: { readonly id: string; readonly serial?: string; readonly serialUsb?: string; readonly hid?: string; readonly baud?: number; readonly suffix?: string }): { id: string; transport: unknown } {
+  const given = [options.serial, options.serialUsb, options.hid].filter((x) => x !== undefined).length;
+  if (given !== 1) throw new TallyError('invalid-input', 'give one of --serial PATH, --serial-usb VENDOR:PRODUCT[:SERIAL] or --hid VENDOR:PRODUCT[:SERIAL]');
+  const line = { ...(options.baud !== undefined ? { baudRate: options.baud } : {}), ...(options.suffix !== undefined ? { suffix: options.suffix } : {}) };
+  if (options.hid !== undefined) {
+    if (options.baud !== undefined || options.suffix !== undefined) throw new TallyError('invalid-input', '--baud and --suffix are for serial scanners; a HID POS scanner has neither');
+    return { id: options.id, transport: { kind: 'hid', usb: parseUsbMatch(options.hid) } };
+  }
+  if (options.serialUsb !== undefined) return { id: options.id, transport: { kind: 'serial-usb', usb: parseUsbMatch(options.serialUsb), ...line } };
+  return { id: options.id, transport: { kind: 'serial', path: options.serial, ...line } };
+}
+
 /** "0c2e:0b61" or "0c2e:0b61:17324B0042". */
 export function parseUsbMatch(text: string): UsbMatch {
   const m = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})(?::(.+))?$/.exec(text);

@@ -10,7 +10,7 @@
  */
 import { isTallyError, TallyError } from '../../core/errors.js';
 import { formatIssues } from '../../core/validation.js';
-import { errorReply, isMethodName, METHODS, type MethodArgs, type MethodArgsInput, type MethodName, type Reply, type Request } from '../../contract/messages.js';
+import { errorReply, isMethodName, METHODS, type DeviceStates, type MethodArgs, type MethodArgsInput, type MethodName, type Reply, type Request, type ScannedCode } from '../../contract/messages.js';
 import { environmentError } from '../ledger/environment-errors.js';
 import type { LoyaltyService } from '../loyalty-service.js';
 import { authoriseSpend, runAuthorised, type AuthorisedSpend } from '../sync/spending.js';
@@ -26,6 +26,7 @@ import { PrinterError } from '../printing/types.js';
 import { ManagerRoster } from '../trust/managers.js';
 import { FileSecretStore, secretsDirFor } from '../trust/secret-store.js';
 import { ManagerSessions } from './manager-sessions.js';
+import { scannedCode } from './scanned-code.js';
 
 type SpendPreview = Parameters<LoyaltyService['spendPreview']>[0];
 
@@ -49,6 +50,13 @@ export interface HandlerOptions {
   readonly localOperator?: boolean;
   /** The printing stack (printers, queue): the host's, or the CLI's for its own process. Without it the printing methods say so. */
   readonly printing?: Printing;
+  /**
+   * A scan from outside the host (`scan-arrived`): the host pushes it to its screens; what they
+   * were sent is the reply. Default: the parser's verdict, pushed nowhere.
+   */
+  readonly onExternalScan?: (code: string) => ScannedCode;
+  /** The scanners' and printers' states (`device-states`); default: none. */
+  readonly deviceStates?: () => DeviceStates;
 }
 
 /** Methods that book nothing (they read, or change only this terminal's own settings): nothing to sync after them. */
@@ -56,7 +64,7 @@ const NOTHING_TO_SYNC: ReadonlySet<MethodName> = new Set([
   'member-lookup', 'quote', 'history', 'verify',
   'manager-status', 'manager-login', 'manager-logout', 'manager-list', 'manager-add', 'manager-set-pin', 'manager-remove',
   'printer-list', 'printer-save', 'printer-enable', 'printer-status', 'printer-test', 'print-queue', 'print-cancel', 'print-reprint', 'program-install',
-  'member-search', 'terminal-figures',
+  'member-search', 'terminal-figures', 'scan-arrived', 'device-states',
 ]);
 
 /**
@@ -94,6 +102,9 @@ export class HandlerMap {
   private readonly sessions: ManagerSessions;
   private readonly localOperator: boolean;
   private readonly printing: Printing | null;
+  /** Requests queued or running. */
+  private inFlight = 0;
+  private readonly activity = new Set<() => void>();
 
   constructor(
     private readonly service: LoyaltyService,
@@ -204,16 +215,53 @@ export class HandlerMap {
       },
       'member-erase': (a, caller) => s.eraseMember(caller.managerId === null ? a : { ...a, by: `manager:${caller.managerId}` }),
       'terminal-figures': (a) => terminalFigures(s.ledger, { days: a.days, through: a.through, now: s.now() }),
+      'scan-arrived': (a) => (options.onExternalScan ?? ((code) => scannedCode(s, { source: 'cli', device: null, text: code, at: Date.now() })))(a.code),
+      'device-states': () => options.deviceStates?.() ?? { scanners: [], printers: [] },
     };
   }
 
   /** Runs one request after every earlier one (a device's check beside them); resolves with its reply, never rejects. */
   handle(request: Request): Promise<Reply> {
-    if (BESIDE_THE_QUEUE.has(request.name)) return this.execute(request);
-    // One turn of the event loop before each request: a client that sends requests back to back must
-    // not starve the host's own work (the print worker's socket, sync's timers) of I/O.
-    const run = this.tail.then(nextTurn).then(() => this.execute(request));
-    this.tail = run;
+    this.inFlight += 1;
+    this.notify();
+    // A device's check runs beside the queue; one turn of the event loop before each queued request,
+    // so that a client sending requests back to back does not starve the host's own work (the print
+    // worker's socket, sync's timers) of I/O.
+    const beside = BESIDE_THE_QUEUE.has(request.name);
+    const run = beside ? this.execute(request) : this.tail.then(nextTurn).then(() => this.execute(request));
+    if (!beside) this.tail = run;
+    return run.then((reply) => {
+      this.inFlight -= 1;
+      this.notify();
+      return reply;
+    });
+  }
+
+  /** Requests queued or running now (0: the counter is quiet). */
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  /** Calls `listener` whenever a request is queued or finishes (the idle checkpoint's quiet time starts again); returns its removal. */
+  onActivity(listener: () => void): () => void {
+    this.activity.add(listener);
+    return () => this.activity.delete(listener);
+  }
+
+  private notify(): void {
+    for (const listener of [...this.activity]) listener();
+  }
+
+  /**
+   * Runs a task of the host's own (an idle checkpoint, a batch of periodic bookings) in the queue
+   * requests run in: never during a request, and a request that arrives meanwhile waits its turn.
+   * Resolves with what the task returned, rejects with what it threw; refused once the map drains.
+   */
+  exclusive<T>(task: () => T | Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new TallyError('busy', 'The terminal host is shutting down'));
+    const run = this.tail.then(task);
+    // The queue goes on after a task that failed; the task's caller gets the failure.
+    this.tail = run.catch(() => undefined);
     return run;
   }
 

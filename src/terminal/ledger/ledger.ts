@@ -425,10 +425,18 @@ export class Ledger {
    * connection, so that no checkout pays for one inside its commit; the host calls this when idle
    * (and closing the last connection does it too). PASSIVE never waits for readers or writers.
    */
-  checkpoint(mode: 'passive' | 'truncate' = 'passive'): { walPages: number; checkpointed: number } {
-    // TRUNCATE also empties the WAL file (after erasing personal data); it waits for readers at most the busy timeout.
-    const row = this.db.pragma(`wal_checkpoint(${mode === 'truncate' ? 'TRUNCATE' : 'PASSIVE'})`) as { busy: number; log: number; checkpointed: number }[];
-    return { walPages: row[0]?.log ?? 0, checkpointed: row[0]?.checkpointed ?? 0 };
+  checkpoint(mode: 'passive' | 'truncate' = 'passive', options: { readonly waitMs?: number } = {}): { walPages: number; checkpointed: number; busy: boolean } {
+    // TRUNCATE also empties the WAL file (after erasing personal data); it waits for readers (and
+    // blocks writers meanwhile) up to the busy timeout, or `waitMs`: the host's idle checkpoint
+    // gives up at once rather than hold its own requests while another process reads.
+    const previous = options.waitMs === undefined ? undefined : (this.db.pragma('busy_timeout', { simple: true }) as number);
+    if (options.waitMs !== undefined) this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.waitMs))}`);
+    try {
+      const row = this.db.pragma(`wal_checkpoint(${mode === 'truncate' ? 'TRUNCATE' : 'PASSIVE'})`) as { busy: number; log: number; checkpointed: number }[];
+      return { walPages: row[0]?.log ?? 0, checkpointed: row[0]?.checkpointed ?? 0, busy: (row[0]?.busy ?? 0) !== 0 };
+    } finally {
+      if (previous !== undefined) this.db.pragma(`busy_timeout = ${previous}`);
+    }
   }
 
   /** The current epoch and next sequence number, read from the file (another process may have booked since). */

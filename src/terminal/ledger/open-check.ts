@@ -26,9 +26,9 @@
  * outside `Ledger.transaction` (autocommit statements of the print queue) do not register by
  * themselves: the print worker takes its printer lease in a transaction first.
  */
-import { processAlive } from '../process-alive.js';
+import { currentBoot, processAlive } from '../process-alive.js';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { migration0006 } from './migrations/0006-open-checks.js';
 import type { SqliteDatabase } from './sqlite.js';
 
@@ -71,19 +71,6 @@ interface OpenCheckState {
 export function fileIdentity(path: string): string {
   const stat = statSync(path, { bigint: true });
   return `${stat.dev}:${stat.ino}`;
-}
-
-let boot: string | null | undefined;
-
-function currentBoot(): string | null {
-  if (boot === undefined) {
-    try {
-      boot = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim() || null;
-    } catch {
-      boot = null; // not Linux: liveness rests on the pid alone
-    }
-  }
-  return boot;
 }
 
 function isGone(writer: OpenWriter): boolean {

@@ -18,6 +18,7 @@ import type { Instant } from '../../core/time.js';
 import { LEASE_RENEW_MS, type LeaseHolder, type LeaseKind, type LeaseOwner, type PrintLeases } from './print-leases.js';
 import type { PrinterConfig, PrinterRegistry } from './printers.js';
 import type { PrintJob, PrintQueue } from './print-queue.js';
+import type { PrinterStatus } from '../../core/escpos/status.js';
 import { PrinterError, type PrinterTransport } from './types.js';
 
 export interface PrintWorkerDeps {
@@ -38,6 +39,30 @@ export interface PrintWorkerDeps {
   readonly holder?: string;
   /** How often a held lease is renewed (LEASE_RENEW_MS; tests make it short). */
   readonly renewEveryMs?: number;
+}
+
+/**
+ * What the worker learnt about a printer while it ran: its real-time status, that a printer which
+ * cannot report one took a job, that it could not be reached (the error says how), or that another
+ * process holds it (and prints its queue). The host turns these into `printer-state` pushes.
+ */
+export type PrinterSeen =
+  | { readonly kind: 'status'; readonly status: PrinterStatus }
+  | { readonly kind: 'accepted' }
+  | { readonly kind: 'unreachable'; readonly error: PrinterError }
+  | { readonly kind: 'held'; readonly holder: string };
+
+export interface RunOptions {
+  readonly pollMs?: number;
+  readonly holder?: string;
+  /** Told what the worker learns of each printer, after the queue was updated from it. */
+  readonly onSeen?: (printerId: string, seen: PrinterSeen) => void;
+  /**
+   * With `onSeen`: a held printer with nothing to print is asked for its status when nothing was
+   * learnt of it for this long (default 15 s), so a screen shows "out of paper" before the next
+   * checkout rather than after it.
+   */
+  readonly idleProbeMs?: number;
 }
 
 export type PrintOutcome =
@@ -104,6 +129,9 @@ export class PrintWorker {
   private readonly held = new Map<string, number>();
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private readonly renewEveryMs: number;
+  /** Set while `run` runs with an observer: what each printer was last seen doing, and when (real time). */
+  private onSeen: ((printerId: string, seen: PrinterSeen) => void) | null = null;
+  private readonly seenAt = new Map<string, number>();
 
   constructor(private readonly deps: PrintWorkerDeps) {
     this.clock = deps.clock ?? Date.now;
@@ -197,11 +225,19 @@ export class PrintWorker {
     }
   }
 
+  private seen(printerId: string, seen: PrinterSeen): void {
+    this.seenAt.set(printerId, Date.now());
+    this.onSeen?.(printerId, seen);
+  }
+
   private async printJob(printer: PrinterConfig, job: PrintJob, probeMs: number | undefined): Promise<PrintOutcome | 'again'> {
     const transport = this.deps.transportFor(printer);
     const timeout = printer.transport.timeoutMs;
+    // Reported in `finally`, once the job was marked printed or deferred: the slips-waiting count read then is the new one.
+    let seen: PrinterSeen | null = null;
     try {
       const before = await transport.status(probeMs === undefined ? timeout : Math.min(probeMs, timeout));
+      if (before) seen = { kind: 'status', status: before };
       if (before && !canPrint(before)) return this.waiting(job, describeStatus(before).en);
       const bytes = this.deps.render(job.slip, printer, { reprint: job.kind === 'reprint' });
       // The claim: this job, still the printer's next, by the lease's holder — or nothing is sent.
@@ -214,6 +250,7 @@ export class PrintWorker {
       // The OS takes a whole slip at once, so a printer that dropped the connection (or ran out
       // of paper, or was opened) during it shows only in the status after: then it prints again.
       const after = await transport.status(timeout);
+      seen = after ? { kind: 'status', status: after } : { kind: 'accepted' };
       if (after && !canPrint(after)) return this.waiting(job, `${describeStatus(after).en} (the slip may be incomplete)`);
       // Marked at once: the window in which a crash reprints a slip is this one statement. False
       // when it was cancelled meanwhile, or this worker lost the lease (the new holder prints it
@@ -222,8 +259,39 @@ export class PrintWorker {
       this.failures.delete(job.id);
       return { kind: 'printed', job: this.deps.queue.job(job.id)! };
     } catch (error) {
-      if (error instanceof PrinterError) return this.waiting(job, error.status ? describeStatus(error.status).en : error.message);
+      if (error instanceof PrinterError) {
+        seen = error.status ? { kind: 'status', status: error.status } : { kind: 'unreachable', error };
+        return this.waiting(job, error.status ? describeStatus(error.status).en : error.message);
+      }
       throw error;
+    } finally {
+      if (seen) this.seen(printer.id, seen);
+    }
+  }
+
+  /**
+   * Asks each held printer with nothing to print for its status when nothing was learnt of it for
+   * `everyMs`: a printer's paper runs out or its cover opens between checkouts too.
+   */
+  private async probeIdle(everyMs: number, signal: AbortSignal): Promise<void> {
+    for (const printerId of [...this.held.keys()]) {
+      if (signal.aborted) return;
+      if (Date.now() - (this.seenAt.get(printerId) ?? 0) < everyMs || this.deps.queue.head(printerId)) continue;
+      const printer = this.deps.printers.get(printerId);
+      if (!printer?.enabled) continue;
+      const transport = this.deps.transportFor(printer);
+      if (!transport.readsStatus) {
+        this.seenAt.set(printerId, Date.now());
+        continue;
+      }
+      try {
+        const status = await transport.status(printer.transport.timeoutMs);
+        if (status) this.seen(printerId, { kind: 'status', status });
+        else this.seenAt.set(printerId, Date.now());
+      } catch (error) {
+        if (!(error instanceof PrinterError)) throw error;
+        this.seen(printerId, error.status ? { kind: 'status', status: error.status } : { kind: 'unreachable', error });
+      }
     }
   }
 
@@ -258,6 +326,7 @@ export class PrintWorker {
       const owned = await this.ownOrWait(printer.id, options.waitForCommandMs ?? 0);
       if (!owned.ok) {
         leftTo.push({ printerId: printer.id, holder: owned.heldBy.holder, kind: owned.heldBy.kind });
+        if (this.onSeen) this.seen(printer.id, { kind: 'held', holder: owned.heldBy.holder });
         continue;
       }
       try {
@@ -293,13 +362,15 @@ export class PrintWorker {
    * can (a printer another process holds is taken over when that one gives it back or dies), drains,
    * then sleeps until the next job is due (at most `pollMs`). Gives every lease back on its way out.
    */
-  async run(signal: AbortSignal, options: { readonly pollMs?: number; readonly holder?: string } = {}): Promise<void> {
+  async run(signal: AbortSignal, options: RunOptions = {}): Promise<void> {
     const pollMs = options.pollMs ?? 500;
     this.kind = 'service';
     if (options.holder !== undefined) this.label = options.holder;
+    this.onSeen = options.onSeen ?? null;
     try {
       while (!signal.aborted) {
         await this.drain({ hold: true, signal });
+        if (this.onSeen) await this.probeIdle(options.idleProbeMs ?? 15_000, signal);
         const heads = [...this.held.keys()].map((id) => this.deps.queue.head(id)).filter((j): j is PrintJob => j !== undefined);
         const nextDue = Math.min(...heads.map((j) => j.nextAttemptAt), this.clock() + pollMs);
         const wait = Math.max(10, Math.min(pollMs, nextDue - this.clock()));
@@ -308,6 +379,7 @@ export class PrintWorker {
     } finally {
       this.releaseAll();
       this.kind = 'command';
+      this.onSeen = null;
     }
   }
 }
