@@ -53,4 +53,6 @@ export const printReprintArgs = z.strictObject({
 export const programInstallArgs = z.strictObject({
   document: z.string().min(2).max(512 * 1024, 'a program file is at most 512 KiB'),
   pinKeys: z.array(z.strictObject({ id: z.string().min(1).max(64), publicKey: z.string().min(1).max(128) })).max(4).optional(),
+  /** What to call the program in messages (the file's name, as the manager chose it). */
+  source: z.string().min(1).max(200).optional(),
 });

@@ -623,7 +623,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
           const map = cliHandlers(ctx, service, printing);
           const session = await sessionFrom(ctx, map, options);
           const keys = programKeysFrom(options);
-          const r = (await map.invoke('program-install', { document: file.text, ...(keys.length > 0 ? { pinKeys: keys } : {}) }, session)) as { programId: string; version: number; previousVersion: number; signedWith: string | null };
+          const r = (await map.invoke('program-install', { document: file.text, source: programPath, ...(keys.length > 0 ? { pinKeys: keys } : {}) }, session)) as { programId: string; version: number; previousVersion: number; signedWith: string | null };
           out([`Installed program ${r.programId} v${r.version}${r.signedWith ? `, signed with ${r.signedWith}` : ''}`], { programId: r.programId, programVersion: r.version, signedWith: r.signedWith });
           return 0;
         },

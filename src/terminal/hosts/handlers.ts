@@ -204,7 +204,7 @@ export class HandlerMap {
         const job = s.ledger.transaction(() => printing.queue.enqueue(printer.id, slip, { kind: 'reprint', transactionId, reprintOf: original?.id ?? null, now }));
         return { job, txnId: slip.txnId };
       },
-      'program-install': (a) => s.installProgram(readProgramFile(a.document, 'the program'), a.pinKeys),
+      'program-install': (a) => s.installProgram(readProgramFile(a.document, a.source ?? 'the program'), a.pinKeys),
       'member-search': (a) => ({ members: s.searchMembers(a.query, a.limit ?? 20) }),
       'member-update': (a) => s.updateMember(a),
       'member-set-pin': (a, caller) => {
