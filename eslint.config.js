@@ -144,12 +144,19 @@ export default defineConfig(
       ],
     },
   },
+  // The screens (.ts and .tsx) run in a browser or Electron's sandboxed renderer: browser globals,
+  // no Node, and of this repository only src/core/ and src/contract/ (the host is reached through the
+  // bridge's messages, never imported).
+  {
+    files: ['src/ui/**/*.ts', 'src/ui/**/*.tsx'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
   {
     files: ['src/ui/**'],
     rules: layerRule('src/ui/', {
       nodeBuiltins: true,
-      packages: NATIVE,
-      folders: ['terminal', 'server'],
+      packages: [...NATIVE, 'fastify', 'ws'],
+      folders: ['terminal', 'server', 'electron'],
       why: 'runs in the browser and never touches Node; it may import only src/core/ and src/contract/.',
     }),
   },

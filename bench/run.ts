@@ -3,7 +3,7 @@
  * targets. A benchmark reports; it is not a test — the exit code is 0 even when a target is missed
  * (it is non-zero only if a benchmark could not run at all).
  *
- * Usage: node dist/bench/run.js [checkout] [lookup] [serial] [qr] [receipt-encode] [receipt-print] [sync-push] [sync-load] [sync-pull] [host-memory]   (default: all),
+ * Usage: node dist/bench/run.js [checkout] [lookup] [serial] [qr] [receipt-encode] [receipt-print] [sync-push] [sync-load] [sync-pull] [host-memory] [ui-scan]   (default: all),
  *        or built first: npm run bench -- lookup
  * Env: TALLY_BENCH_CHECKOUTS (5000), TALLY_BENCH_CHECKOUT_MEMBERS (1000), TALLY_BENCH_WARMUP (500), TALLY_BENCH_HISTORY (500),
  *      TALLY_BENCH_MEMBERS (1000000), TALLY_BENCH_LOOKUPS (10000), TALLY_BENCH_DIR (OS temp dir),
@@ -18,6 +18,7 @@
  *      TALLY_BENCH_PULL_LIMIT (entries per page; default: the terminal's own), TALLY_BENCH_PULL_PROFILE (a folder: the pulling terminal writes a CPU profile there),
  *      TALLY_BENCH_PULL_REBUILD (1: rebuild the cached server data of sync-pull),
  *      TALLY_BENCH_HOST_CHECKOUTS (10000), TALLY_BENCH_HOST_MEMBERS (1000),
+ *      TALLY_BENCH_UI_SCANS (200), TALLY_BENCH_UI_MEMBERS (1000), TALLY_BENCH_UI_STARTS (5),
  *      TALLY_BENCH_DATABASE_URL (a PostgreSQL whose role may create databases; default: Debian's cluster, started as root).
  */
 import { cpus } from 'node:os';
@@ -30,6 +31,7 @@ import { runReceiptPrintBench } from './receipt-print.js';
 import { runSerialBench } from './serial.js';
 import { runSyncLoadBench } from './sync-load.js';
 import { runSyncPushBench } from './sync-push.js';
+import { runUiScanBench } from './ui-scan.js';
 
 const BENCHMARKS: Readonly<Record<string, () => BenchResult[] | Promise<BenchResult[]>>> = {
   checkout: () => runCheckoutBench(),
@@ -42,6 +44,7 @@ const BENCHMARKS: Readonly<Record<string, () => BenchResult[] | Promise<BenchRes
   'sync-load': () => runSyncLoadBench(),
   'sync-pull': async () => (await import('./sync-pull.js')).runSyncPullBench(),
   'host-memory': async () => (await import('./host-memory.js')).runHostMemoryBench(),
+  'ui-scan': () => runUiScanBench(),
 };
 
 function table(results: readonly BenchResult[]): string {

@@ -95,6 +95,10 @@ export const METHODS = {
   'scan-arrived': z.strictObject({ code: cardCodeSchema }),
   /** Every scanner's and printer's state now, for a screen that connects after they were pushed. */
   'device-states': z.strictObject({}),
+  /** Who this terminal is and the program in force, for the screens (src/contract/terminal-info.ts). */
+  'terminal-info': z.strictObject({}),
+  /** Where the terminal stands with its server now (null: not enrolled with one); `sync-state` pushes follow each run. */
+  'sync-state': z.strictObject({}),
 } as const satisfies Record<string, z.ZodType>;
 
 export type MethodName = keyof typeof METHODS;

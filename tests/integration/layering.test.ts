@@ -264,6 +264,18 @@ describe('layer rule: src/ui/ never touches Node', () => {
       'src/ui/cashier/x.ts',
     );
   });
+
+  it('applies to .tsx components too: no Node, no ws, no electron/ and no src/server/', async () => {
+    for (const code of [
+      "import fs from 'node:fs';\nexport const X = () => <p>{String(fs)}</p>;\n",
+      "import WebSocket from 'ws';\nexport const X = () => <p>{String(WebSocket)}</p>;\n",
+      "import { x } from '../../../electron/preload/index.js';\nexport const X = () => <p>{x}</p>;\n",
+      "import { x } from '../../server/http/app.js';\nexport const X = () => <p>{x}</p>;\n",
+    ]) {
+      await expectLayerError(code, 'src/ui/terminal/cashier/x.tsx', 'no-restricted-imports', 'src/ui/');
+    }
+    await expectClean("import { x } from '../../../core/money.js';\nexport const X = () => <p>{x}</p>;\n", 'src/ui/terminal/cashier/x.tsx');
+  });
 });
 
 describe('layer rule: electron/main/ reaches the terminal through its host only', () => {

@@ -54,7 +54,12 @@ describe('background sync in the terminal host', () => {
     try {
       // A long interval: every run after the first is one a booking (or a failure) asked for.
       host.start({ intervalMs: 600_000, baseBackoffMs: 200, maxBackoffMs: 400, onlineForMs: 60_000 });
-      expect(await until(client, syncState((s) => s.online))).toMatchObject({ online: true, unsynced: 0, failures: 0, lastError: null });
+      const first = await until(client, syncState((s) => s.online));
+      expect(first).toMatchObject({ online: true, unsynced: 0, failures: 0, lastError: null });
+      // A screen connecting now asks instead of waiting for the next run's push.
+      const late = await connect(socket.url);
+      expect(await late.request('s', 'sync-state', {})).toMatchObject({ type: 'reply', id: 's', result: { online: true, unsynced: 0, lastSuccessAt: first.lastSuccessAt } });
+      late.close();
 
       const card = world.newCard();
       const basket = { currency: host.ledger.program.currency, lines: [{ sku: 'AMOUNT', quantity: 1, unitPrice: 5000 }] };

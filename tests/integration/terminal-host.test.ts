@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_BYTES, replySchema } from '../../src/contract/messages.js';
+import { terminalInfoSchema } from '../../src/contract/terminal-info.js';
 import { TerminalHost } from '../../src/terminal/hosts/app.js';
 import { HandlerMap } from '../../src/terminal/hosts/handlers.js';
 import { loopbackOrigin, WebSocketHost } from '../../src/terminal/hosts/websocket/server.js';
@@ -55,6 +56,23 @@ describe('handler map', () => {
     expect(JSON.stringify(reply)).toContain('basket.lines.0.unitPrice');
     const extra = await host.handlers.handle({ id: 2, name: 'member-lookup', args: { card: CARD, admin: true } });
     expect(extra).toMatchObject({ type: 'error', id: 2, error: { code: 'invalid-input' } });
+    expect(dumpLedger(host.ledger.path)).toBe(before);
+  });
+
+  it('terminal-info describes the terminal and its program for the screens, and books nothing', async () => {
+    const before = dumpLedger(host.ledger.path);
+    const reply = await host.handlers.handle({ id: 't', name: 'terminal-info', args: {} });
+    expect(reply.type).toBe('reply');
+    const info = terminalInfoSchema.parse((reply as { result: unknown }).result);
+    expect(info).toMatchObject({ storeId: 'S1', terminalId: 'T1', timeZone: 'Asia/Seoul', demo: true, enrolledWithServer: false, languages: ['en', 'ko'] });
+    expect(info.program).toMatchObject({ id: 'classic-krw', version: 1, currency: 'KRW', name: { en: 'Classic Points', ko: '클래식 포인트' }, spendProofs: ['pin', 'spend-code'], withoutProofUpTo: 0 });
+    expect(info.program.rewards).toEqual([{ id: 'free-coffee', name: { en: 'Free coffee', ko: '커피 무료' }, points: 400, kind: 'free-item' }]);
+    expect(info.program.bonusDays).toEqual([{ id: 'wednesday-double', name: { en: 'Double-points Wednesday', ko: '수요일 포인트 2배' } }]);
+    expect(info.program.pointsAsMoney).toEqual({ points: 1, amount: 10, minimumPoints: 500, step: 100, maxBasketShare: 50 });
+    // It takes no arguments: anything given is refused like any other method's unknown field.
+    expect(await host.handlers.handle({ id: 'u', name: 'terminal-info', args: { all: true } })).toMatchObject({ type: 'error', error: { code: 'invalid-input' } });
+    // Not enrolled with a server: no sync state to tell.
+    expect(await host.handlers.handle({ id: 's', name: 'sync-state', args: {} })).toEqual({ type: 'reply', id: 's', result: null });
     expect(dumpLedger(host.ledger.path)).toBe(before);
   });
 

@@ -43,12 +43,11 @@ import { LoyaltyService, type CheckoutResult, type MemberSummary, type PointsRes
 import type { ReturnArgs, SpendProof } from '../../contract/commands.js';
 import { Formatter, type Lang } from './format.js';
 import { HELP, commandHelp } from './help.js';
-import { TerminalHost, untilSignal } from '../hosts/app.js';
 import { HandlerMap } from '../hosts/handlers.js';
 import type { MethodArgsInput } from '../../contract/messages.js';
 import type { PrinterConfig } from '../printing/printers.js';
 import type { PrinterStatus } from '../../core/escpos/status.js';
-import { WebSocketHost } from '../hosts/websocket/server.js';
+import { serveUntilSignal, startServedHost } from '../hosts/serve.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -965,30 +964,14 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
       const quietText = optional(options, 'checkpoint-after');
       const quiet = quietText === undefined ? undefined : wholeNumber(quietText, 'Seconds');
       if (quiet !== undefined && (quiet < 1 || quiet > 3600)) throw new UsageError('--checkpoint-after is 1 to 3600 seconds');
-      const host = TerminalHost.open({
-        db: ctx.db,
-        clock: ctx.clock,
-        clockOverridden: ctx.clockOverridden,
-        log: (line) => ctx.io.stderr(printable(line)),
-        ...(quiet !== undefined ? { checkpoints: { idleMs: quiet * 1000 } } : {}),
-      });
-      if (host.ledger.terminal.demo) ctx.io.stderr(DEMO_NOTICE);
-      let socket: WebSocketHost;
-      try {
-        socket = await WebSocketHost.start(host.handlers, { port, log: (line) => ctx.io.stderr(printable(line)) });
-        host.attach(socket);
-        // Beside the ledger: `tally scan` finds this host there, and a second host is refused.
-        await host.advertise({ address: socket.address, port: socket.port, secret: socket.secret });
-      } catch (error) {
-        await host.close();
-        throw error;
-      }
+      const log = (line: string): void => ctx.io.stderr(printable(line));
       // Printing, scanners, idle checkpoints, periodic bookings; background sync for an enrolled terminal.
-      host.start();
+      const served = await startServedHost({ db: ctx.db, clock: ctx.clock, clockOverridden: ctx.clockOverridden, log, ...(quiet !== undefined ? { checkpoints: { idleMs: quiet * 1000 } } : {}) }, { port, log });
+      const { socket } = served;
+      if (served.host.ledger.terminal.demo) ctx.io.stderr(DEMO_NOTICE);
       // The one line a screen needs; it holds the secret, so it goes to stdout for the one who started the host, never to a log.
       out([`Terminal host for ${ctx.dbShown}: ${socket.url}`], { url: socket.url, port: socket.port, secret: socket.secret });
-      const signal = await untilSignal();
-      await host.close(`stopped by ${signal}`);
+      const signal = await serveUntilSignal(served);
       ctx.io.stderr(`tally: terminal host stopped (${signal}); the ledger is checkpointed and closed`);
       return 0;
     }

@@ -189,6 +189,8 @@ export class TerminalHost {
         onBooked: () => host.afterBooking(),
         onExternalScan: (code): ScannedCode => host.externalScan(code),
         deviceStates: () => host.deviceStates(),
+        // A screen that connects between two runs asks for the state instead of waiting for the next push.
+        syncState: (): SyncState | null => host.syncState(),
       });
       const host: TerminalHost = new TerminalHost(ledger, service, handlers, printing, options.log ?? ((line) => process.stderr.write(`${line}\n`)), options);
       return host;

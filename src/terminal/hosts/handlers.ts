@@ -10,7 +10,8 @@
  */
 import { isTallyError, TallyError } from '../../core/errors.js';
 import { formatIssues } from '../../core/validation.js';
-import { errorReply, isMethodName, METHODS, type DeviceStates, type MethodArgs, type MethodArgsInput, type MethodName, type Reply, type Request, type ScannedCode } from '../../contract/messages.js';
+import { errorReply, isMethodName, METHODS, type DeviceStates, type MethodArgs, type MethodArgsInput, type MethodName, type Reply, type Request, type ScannedCode, type SyncState } from '../../contract/messages.js';
+import type { MethodResult } from '../../contract/results.js';
 import { environmentError } from '../ledger/environment-errors.js';
 import type { LoyaltyService } from '../loyalty-service.js';
 import { authoriseSpend, runAuthorised, type AuthorisedSpend } from '../sync/spending.js';
@@ -27,6 +28,7 @@ import { ManagerRoster } from '../trust/managers.js';
 import { FileSecretStore, secretsDirFor } from '../trust/secret-store.js';
 import { ManagerSessions } from './manager-sessions.js';
 import { scannedCode } from './scanned-code.js';
+import { terminalInfo } from './terminal-info.js';
 
 type SpendPreview = Parameters<LoyaltyService['spendPreview']>[0];
 
@@ -57,6 +59,8 @@ export interface HandlerOptions {
   readonly onExternalScan?: (code: string) => ScannedCode;
   /** The scanners' and printers' states (`device-states`); default: none. */
   readonly deviceStates?: () => DeviceStates;
+  /** The background sync's state now (the host's), for a screen that connects between two runs. Default: not enrolled (null). */
+  readonly syncState?: () => SyncState | null;
 }
 
 /** Methods that book nothing (they read, or change only this terminal's own settings): nothing to sync after them. */
@@ -64,7 +68,7 @@ const NOTHING_TO_SYNC: ReadonlySet<MethodName> = new Set([
   'member-lookup', 'quote', 'history', 'verify',
   'manager-status', 'manager-login', 'manager-logout', 'manager-list', 'manager-add', 'manager-set-pin', 'manager-remove',
   'printer-list', 'printer-save', 'printer-enable', 'printer-status', 'printer-test', 'print-queue', 'print-cancel', 'print-reprint', 'program-install',
-  'member-search', 'terminal-figures', 'scan-arrived', 'device-states',
+  'member-search', 'terminal-figures', 'scan-arrived', 'device-states', 'terminal-info', 'sync-state',
 ]);
 
 /**
@@ -89,7 +93,8 @@ interface Caller {
   readonly session: string | undefined;
 }
 
-type Handlers = { readonly [M in MethodName]: (args: MethodArgs<M>, caller: Caller) => unknown };
+/** Each handler answers with (at least) what src/contract/results.ts says its method's reply carries. */
+type Handlers = { readonly [M in MethodName]: (args: MethodArgs<M>, caller: Caller) => MethodResult<M> | Promise<MethodResult<M>> };
 
 export class HandlerMap {
   private tail: Promise<unknown> = Promise.resolve();
@@ -112,6 +117,7 @@ export class HandlerMap {
   ) {
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.onBooked = options.onBooked ?? (() => undefined);
+    const syncState = options.syncState ?? (() => null);
     this.authorise = options.authorise ?? ((s, preview) => authoriseSpend(s, preview, { secrets: new FileSecretStore(secretsDirFor(s.ledger.path)) }));
     const s = service;
     const wallClock = options.wallClock ?? Date.now;
@@ -217,6 +223,8 @@ export class HandlerMap {
       'terminal-figures': (a) => terminalFigures(s.ledger, { days: a.days, through: a.through, now: s.now() }),
       'scan-arrived': (a) => (options.onExternalScan ?? ((code) => scannedCode(s, { source: 'cli', device: null, text: code, at: Date.now() })))(a.code),
       'device-states': () => options.deviceStates?.() ?? { scanners: [], printers: [] },
+      'terminal-info': () => terminalInfo(s),
+      'sync-state': () => syncState(),
     };
   }
 

@@ -23,6 +23,7 @@ import { TallyError } from '../../../core/errors.js';
 import { errorReply, MAX_MESSAGE_BYTES, parseRequest, type PushedEvent, type Reply } from '../../../contract/messages.js';
 import type { Carrier } from '../app.js';
 import type { HandlerMap } from '../handlers.js';
+import { serveStaticFile, type StaticSite } from './static-files.js';
 
 /** The addresses it may listen on. `localhost` is not among them: it may resolve to something else. */
 export const LOOPBACK_ADDRESSES = ['127.0.0.1', '::1'] as const;
@@ -43,9 +44,14 @@ export interface WebSocketHostOptions {
   readonly address?: string;
   /** 0 (the default): a free port, printed with the URL. */
   readonly port?: number;
-  /** Tests only: a fixed secret. Default: 32 random bytes, new at every start. */
+  /** A fixed secret (tests; a supervisor restarting the browser host, see secretFromEnvironment). Default: 32 random bytes, new at every start. */
   readonly secret?: string;
   readonly log?: (line: string) => void;
+  /**
+   * The browser host: also answer plain HTTP GETs with the built screens from this folder (same
+   * origin as the socket). Without it, plain HTTP gets 426: the port speaks WebSocket only.
+   */
+  readonly site?: StaticSite;
 }
 
 function digest(text: string): Buffer {
@@ -96,9 +102,24 @@ export class WebSocketHost implements Carrier {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TallyError('invalid-input', `A port is a whole number from 0 to 65535, got ${port}`);
     const secret = options.secret ?? randomBytes(32).toString('base64url');
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-    const http = createServer((_req, res) => {
-      // Plain HTTP gets nothing: this port speaks WebSocket only.
-      res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' }).end('WebSocket only\n');
+    // The request handler needs the host (its port, its Host check), which exists only once listening.
+    const started: { host?: WebSocketHost } = {};
+    const site = options.site;
+    const http = createServer((req, res) => {
+      const host = started.host;
+      // Plain HTTP gets nothing unless the screens are served: then only a request naming this host (no DNS rebinding).
+      if (site === undefined || host === undefined) {
+        res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' }).end('WebSocket only\n');
+        return;
+      }
+      if (!host.hostHeaderIsOurs(req.headers.host)) {
+        res.writeHead(403, { 'content-type': 'text/plain', connection: 'close' }).end('Forbidden\n');
+        return;
+      }
+      serveStaticFile(site, host.port, req, res).catch((error: unknown) => {
+        log(`tally host: a page could not be served: ${error instanceof Error ? error.message : String(error)}`);
+        res.destroy();
+      });
     });
     const wss = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_BYTES, perMessageDeflate: false });
     await new Promise<void>((resolve, reject) => {
@@ -110,14 +131,23 @@ export class WebSocketHost implements Carrier {
     });
     const bound = (http.address() as AddressInfo).port;
     const host = new WebSocketHost(http, wss, handlers, address as LoopbackAddress, bound, secret, log);
+    started.host = host;
     http.on('upgrade', (req, socket, head) => host.upgrade(req, socket, head));
     return host;
   }
 
   /** What to give the screen (and print at start): the address with the secret. */
   get url(): string {
-    const host = this.address === '::1' ? '[::1]' : this.address;
-    return `ws://${host}:${this.port}/?secret=${this.secret}`;
+    return `ws://${this.hostAndPort}/?secret=${this.secret}`;
+  }
+
+  /** The screens' address when the host serves them: the secret in the fragment, which a browser never sends in a request. */
+  get pageUrl(): string {
+    return `http://${this.hostAndPort}/#secret=${this.secret}`;
+  }
+
+  private get hostAndPort(): string {
+    return `${this.address === '::1' ? '[::1]' : this.address}:${this.port}`;
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
