@@ -21,17 +21,8 @@ export function programText(name: string): string {
   return readFileSync(join(REPO, 'resources', 'programs', `${name}.json`), 'utf8');
 }
 
-/** mulberry32: tiny, fast, and good enough to pick members and amounts reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (src/core/seeded-random.ts): tiny, fast, and good enough to pick members and amounts reproducibly. */
+export { seededRandom } from '../src/core/seeded-random.js';
 
 export function randomInt(random: () => number, min: number, maxInclusive: number): number {
   return min + Math.floor(random() * (maxInclusive - min + 1));

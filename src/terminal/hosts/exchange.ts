@@ -1,9 +1,9 @@
 /**
  * "One message in, one reply out", the same for every carrier: the size limit, the JSON and
- * envelope checks, the hand-over to the handler map, and the encoding of what goes back. The
- * Electron utility-process carrier uses it; the WebSocket carrier applies the same rules in the
- * same order (websocket/server.ts), so a screen gets the same refusal for the same bad message
- * whichever way it is connected.
+ * envelope checks, the hand-over to the handler map, and the encoding of what goes back. Both
+ * carriers use it (Electron's utility process, and websocket/server.ts, which adds only its refusal
+ * of binary frames), so a screen gets the same refusal for the same bad message whichever way it is
+ * connected.
  */
 import { errorReply, MAX_MESSAGE_BYTES, parseRequest, type PushedEvent, type Reply } from '../../contract/messages.js';
 import type { HandlerMap } from './handlers.js';

@@ -6,6 +6,7 @@
  */
 import { withCheckDigit } from '../../core/card-code/check-digits.js';
 import { isTallyError } from '../../core/errors.js';
+import { seededRandom } from '../../core/seeded-random.js';
 import type { Instant } from '../../core/time.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { LoyaltyService } from '../loyalty-service.js';
@@ -23,18 +24,6 @@ export function demoCard(n: number): string {
   return withCheckDigit(`29${String(n).padStart(10, '0')}`, 'gs1-mod10');
 }
 
-/** A small seeded generator (mulberry32): a demo store that looks the same on every machine. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function seedDemoStore(ledger: Ledger, options: { readonly now: Instant; readonly days?: number }): { members: number; checkouts: number } {
   const days = options.days ?? 14;
   const start = options.now - days * DAY_MS;
@@ -43,7 +32,8 @@ export function seedDemoStore(ledger: Ledger, options: { readonly now: Instant; 
   const service = new LoyaltyService(ledger, { clock: () => clock, wallClock: () => options.now, clockOverridden: true });
   const program = ledger.program;
   const proof = program.spending.proofs.includes('pin') ? { pin: DEMO_MEMBER_PIN } : program.spending.proofs.includes('cashier') ? { cashier: 'Demo cashier' } : null;
-  const next = random(0x7a11);
+  // Seeded: a demo store that looks the same on every machine.
+  const next = seededRandom(0x7a11);
   // Minor units: KRW has none (5,000 to 120,000 won); cents elsewhere ($5 to $150).
   const priceRange = program.currency === 'KRW' ? [5_000, 120_000] : [500, 15_000];
   let members = 0;

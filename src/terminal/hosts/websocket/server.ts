@@ -20,10 +20,11 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { TallyError } from '../../../core/errors.js';
-import { errorReply, MAX_MESSAGE_BYTES, parseRequest, type PushedEvent, type Reply } from '../../../contract/messages.js';
+import { errorReply, MAX_MESSAGE_BYTES, type PushedEvent, type Reply } from '../../../contract/messages.js';
 import type { Carrier } from '../app.js';
 import type { HandlerMap } from '../handlers.js';
 import { serveStaticFile, type StaticSite } from './static-files.js';
+import { answerJson, refuseOversize } from '../exchange.js';
 
 /** The addresses it may listen on. `localhost` is not among them: it may resolve to something else. */
 export const LOOPBACK_ADDRESSES = ['127.0.0.1', '::1'] as const;
@@ -209,18 +210,12 @@ export class WebSocketHost implements Carrier {
 
   private async reply(data: RawData, isBinary: boolean): Promise<Reply> {
     const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
-    if (bytes > MAX_MESSAGE_BYTES) return errorReply(null, 'too-large', `A message is at most ${MAX_MESSAGE_BYTES} bytes; this one had ${bytes}: nothing was done`);
+    // The carrier-neutral rules (exchange.ts), in the same order as Electron's carrier; binary is this carrier's own refusal.
+    const oversize = refuseOversize(bytes);
+    if (oversize !== null) return oversize;
     if (isBinary) return errorReply(null, 'malformed', 'Messages are JSON text, not binary: nothing was done');
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return errorReply(null, 'malformed', 'Not JSON: nothing was done');
-    }
-    const request = parseRequest(value);
-    if (!request.ok) return request.reply;
-    return this.handlers.handle(request.request);
+    return answerJson(this.handlers, text);
   }
 
   private send(ws: WebSocket, reply: Reply): void {
