@@ -2,6 +2,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import { REJECTION_MESSAGES } from '../core/card-code/parse.js';
 import { checkoutArgs } from './commands.js';
+import { setupArgs } from './setup.js';
 import { ENVELOPE_ERROR_CODES, ERROR_CODES, isMethodName, METHODS, parseRequest, pushedEventSchema, replySchema, type PushedEvent } from './messages.js';
 
 describe('contract messages', () => {
@@ -77,5 +78,12 @@ describe('pushed events', () => {
     expect(METHODS['scan-arrived'].safeParse({ code: '1', source: 'serial' }).success).toBe(false);
     expect(METHODS['device-states'].safeParse({}).success).toBe(true);
     expect(METHODS['device-states'].safeParse({ all: true }).success).toBe(false);
+  });
+
+  it('takes the first start as setup-create with setup.ts’s schema, and pushes host-ready with the terminal id', () => {
+    expect(METHODS['setup-create']).toBe(setupArgs);
+    expect(METHODS['setup-status'].safeParse({}).success).toBe(true);
+    expect(pushedEventSchema.safeParse({ type: 'push', name: 'host-ready', data: { terminalId: 'LANE-1' } }).success).toBe(true);
+    expect(pushedEventSchema.safeParse({ type: 'push', name: 'host-ready', data: {} }).success).toBe(false);
   });
 });

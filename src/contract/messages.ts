@@ -14,6 +14,7 @@ import { formatIssues } from '../core/validation.js';
 import { printCancelArgs, printerEnableArgs, printerPickArgs, printerSaveArgs, printQueueArgs, printReprintArgs, programInstallArgs } from './printing.js';
 import { actionArgs, adjustArgs, cardCodeSchema, checkoutArgs, donateArgs, enrolArgs, eraseMemberArgs, managerAddArgs, managerLoginArgs, managerRemoveArgs, managerSetPinArgs, membershipArgs, plainText, quoteArgs, returnArgs, setPinArgs, updateMemberArgs } from './commands.js';
 import { terminalFiguresArgs } from './figures.js';
+import { setupArgs } from './setup.js';
 
 /** Largest message a carrier accepts (UTF-8 bytes of its JSON): a basket of a few thousand lines fits many times over. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -99,6 +100,10 @@ export const METHODS = {
   'terminal-info': z.strictObject({}),
   /** Where the terminal stands with its server now (null: not enrolled with one); `sync-state` pushes follow each run. */
   'sync-state': z.strictObject({}),
+  /** Whether this terminal has a ledger yet; without one, the example programs and the host's time zone for the setup screen. */
+  'setup-status': z.strictObject({}),
+  /** First start only: creates the ledger and its first manager (src/contract/setup.ts); `host-ready` is pushed once the terminal serves. */
+  'setup-create': setupArgs,
 } as const satisfies Record<string, z.ZodType>;
 
 export type MethodName = keyof typeof METHODS;
@@ -270,7 +275,9 @@ export type PushedEvent =
   | Readonly<{ type: 'push'; name: 'sync-state'; data: SyncState }>
   | Readonly<{ type: 'push'; name: 'scan'; data: Readonly<ScannedCode> }>
   | Readonly<{ type: 'push'; name: 'scanner-state'; data: Readonly<ScannerState> }>
-  | Readonly<{ type: 'push'; name: 'printer-state'; data: Readonly<PrinterState> }>;
+  | Readonly<{ type: 'push'; name: 'printer-state'; data: Readonly<PrinterState> }>
+  /** The first start's setup finished and the terminal's methods are served on the same connection. */
+  | Readonly<{ type: 'push'; name: 'host-ready'; data: Readonly<{ terminalId: string }> }>;
 
 /** Schemas of what goes out, for clients (and tests) that want to check what they received. */
 export const errorBodySchema = z.strictObject({
@@ -288,6 +295,7 @@ export const pushedEventSchema = z.discriminatedUnion('name', [
   z.strictObject({ type: z.literal('push'), name: z.literal('scan'), data: scannedCodeSchema }),
   z.strictObject({ type: z.literal('push'), name: z.literal('scanner-state'), data: scannerStateSchema }),
   z.strictObject({ type: z.literal('push'), name: z.literal('printer-state'), data: printerStateSchema }),
+  z.strictObject({ type: z.literal('push'), name: z.literal('host-ready'), data: z.strictObject({ terminalId: z.string() }) }),
 ]);
 
 export function errorReply(id: RequestId | null, code: ErrorCode, message: string, details?: Readonly<Record<string, unknown>>): Reply {

@@ -10,6 +10,7 @@ import type { MemberSummary } from './member-summary.js';
 import type { TerminalFigures } from './figures.js';
 import type { DeviceStates, MethodName, ScannedCode, SyncState } from './messages.js';
 import type { TerminalInfo } from './terminal-info.js';
+import type { ExampleProgram, SetupOutcome } from './setup.js';
 
 /** What every booking command answers. */
 export interface BookedCommand {
@@ -74,6 +75,16 @@ export interface MethodResults {
   readonly 'terminal-figures': TerminalFigures;
   readonly 'scan-arrived': ScannedCode;
   readonly 'device-states': DeviceStates;
+  readonly 'setup-status': SetupStatus;
+  readonly 'setup-create': SetupOutcome;
+}
+
+/** What `setup-status` answers: a configured terminal lists nothing to set up. */
+export interface SetupStatus {
+  readonly configured: boolean;
+  readonly examplePrograms: readonly ExampleProgram[];
+  /** The host's own time zone (IANA), the setup screen's suggestion. */
+  readonly timeZone: string;
 }
 
 /** A manager as the screens see them (never their PIN or its hash). */

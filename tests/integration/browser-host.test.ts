@@ -3,8 +3,8 @@
  * process, a site folder made for the test (with a file outside it, a hidden file and a link
  * leading out) shows what is served and what is refused; as a real child process
  * (dist/src/terminal/hosts/browser-host.js, what `npm start` runs) on a real demo database, it
- * prints its address, serves the real build with its headers, refuses a wrong secret, says what to
- * do without a database, and stops cleanly on SIGTERM.
+ * prints its address, serves the real build with its headers, refuses a wrong secret, and stops
+ * cleanly on SIGTERM (its first start without a database: browser-host-setup.test.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -119,14 +119,7 @@ describe('the browser host process', () => {
 
   const tally = (db: string, args: string[], input?: string) => spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--db', db, ...args], { cwd: dir, encoding: 'utf8', env: CLI_ENV, ...(input !== undefined ? { input } : {}) });
 
-  it('without a database says how to make a demo terminal, and exits 1', () => {
-    const db = join(dir, 'none', 'tally.sqlite');
-    const run = spawnSync(process.execPath, [join(REPO, 'dist', 'src', 'terminal', 'hosts', 'browser-host.js'), '--db', db], { cwd: dir, encoding: 'utf8' });
-    expect(run.status).toBe(1);
-    expect(run.stdout).toBe('');
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toContain(`no terminal database at ${db}`);
-    expect(run.stderr).toContain(`npm run tally -- --db "${db}" init --demo --program resources/programs/classic-krw.json`);
+  it('refuses wrong usage with exit 2', () => {
     const usage = spawnSync(process.execPath, [join(REPO, 'dist', 'src', 'terminal', 'hosts', 'browser-host.js'), '--port', 'x'], { cwd: dir, encoding: 'utf8' });
     expect(usage.status).toBe(2);
   });

@@ -7,20 +7,26 @@
  *     Open http://127.0.0.1:41733/#secret=…
  *
  * Options: `--db FILE` (default: the data folder's tally.sqlite, as the `tally` CLI resolves it) and
- * `--port N` (default 0: a free port). Ctrl-C or SIGTERM stops it cleanly (exit 0). No database yet:
- * one line says how to create a demo terminal, exit 1 (a setup screen comes in a later slice).
+ * `--port N` (default 0: a free port). Ctrl-C or SIGTERM stops it cleanly (exit 0).
  *
- * Exit status: 0 stopped by a signal; 1 refused (no database, a damaged one, a port in use, the
- * screens not built); 2 wrong usage; 3 a fault of Tally itself.
+ * First start (no database at --db yet): the same address serves the screens in setup mode
+ * (setup-handlers.ts): the page shows the setup screen, and once it created the ledger the host
+ * opens it and serves the terminal on the same connection and secret, without a restart.
+ *
+ * Exit status: 0 stopped by a signal; 1 refused (a damaged database, a port in use, the screens
+ * not built); 2 wrong usage; 3 a fault of Tally itself.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { isTallyError } from '../../core/errors.js';
+import { isTallyError, TallyError } from '../../core/errors.js';
 import { printable } from '../../core/text.js';
 import { environmentError } from '../ledger/environment-errors.js';
+import { TerminalHost, untilSignal } from './app.js';
 import { secretFromEnvironment, serveUntilSignal, startServedHost } from './serve.js';
+import { SetupHandlers } from './setup-handlers.js';
+import { WebSocketHost } from './websocket/server.js';
 
 export interface BrowserHostIo {
   readonly stdout: (line: string) => void;
@@ -31,15 +37,11 @@ export interface BrowserHostIo {
   readonly defaultDatabasePath: string;
   /** The built screens: dist/ui/terminal. */
   readonly uiRoot: string;
+  /** The example programs a first start's demo can use (resources/programs). */
+  readonly programsDir: string;
 }
 
 const USAGE = 'Usage: node dist/src/terminal/hosts/browser-host.js [--db FILE] [--port N]  (npm start -- [--db FILE] [--port N])';
-
-/** The command that makes a demo terminal at `db`, as a person types it from the repository. */
-export function demoInitCommand(db: string, defaultDb: string): string {
-  const target = resolve(db) === resolve(defaultDb) ? '' : ` --db ${JSON.stringify(db)}`;
-  return `npm run tally --${target} init --demo --program resources/programs/classic-krw.json --store STORE-1 --terminal LANE-1`;
-}
 
 export async function runBrowserHost(argv: readonly string[], io: BrowserHostIo): Promise<number> {
   let values: { db?: string | undefined; port?: string | undefined; help?: boolean | undefined };
@@ -64,14 +66,10 @@ export async function runBrowserHost(argv: readonly string[], io: BrowserHostIo)
     io.stderr(`tally browser host: the screens are not built (${io.uiRoot} has no index.html): run npm run build`);
     return 1;
   }
-  if (!existsSync(db)) {
-    // The absolute path: `npm start` runs this from the repository root, whatever folder the person typed it in.
-    io.stderr(`tally browser host: no terminal database at ${printable(db)}. Create a demo terminal first: ${demoInitCommand(db, io.defaultDatabasePath)} (a setup screen comes in a later version)`);
-    return 1;
-  }
   const log = (line: string): void => io.stderr(printable(line));
   try {
     const secret = secretFromEnvironment(io.env);
+    if (!existsSync(db)) return await firstStart({ db, dbShown, port: Number(portText), log, io, ...(secret ? { secret } : {}) });
     const served = await startServedHost({ db, log }, { port: Number(portText), log, site: { root: io.uiRoot }, ...(secret ? { secret } : {}) });
     if (served.host.ledger.terminal.demo) io.stderr('tally: DEMO terminal — it trusts keys whose secrets are published with Tally; never use it for a real store');
     // The address holds the secret: stdout, for the person who started the host, never a log.
@@ -88,6 +86,59 @@ export async function runBrowserHost(argv: readonly string[], io: BrowserHostIo)
     io.stderr(`tally browser host: unexpected error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 3;
   }
+}
+
+interface FirstStart {
+  readonly db: string;
+  readonly dbShown: string;
+  readonly port: number;
+  readonly secret?: string;
+  readonly log: (line: string) => void;
+  readonly io: BrowserHostIo;
+}
+
+/** Serves the setup screen until a ledger exists, then the terminal on the same server and secret. */
+async function firstStart({ db, dbShown, port, secret, log, io }: FirstStart): Promise<number> {
+  const state: { host: TerminalHost | null } = { host: null };
+  const holder: { socket?: WebSocketHost } = {};
+  const setup = new SetupHandlers({
+    db,
+    programsDir: io.programsDir,
+    now: Date.now,
+    log,
+    onCreated: async () => {
+      const socket = holder.socket;
+      if (!socket) throw new TallyError('not-initialised', 'The terminal host is still starting: try again');
+      const host = TerminalHost.open({ db, log });
+      state.host = host;
+      socket.switchHandlers(host.handlers);
+      host.attach(socket);
+      await host.advertise({ address: socket.address, port: socket.port, secret: socket.secret });
+      host.start();
+      if (host.ledger.terminal.demo) io.stderr('tally: DEMO terminal — it trusts keys whose secrets are published with Tally; never use it for a real store');
+      io.stderr(`tally: terminal ${printable(host.ledger.terminal.terminalId)} set up; serving it on the same address`);
+      socket.push({ type: 'push', name: 'host-ready', data: { terminalId: host.ledger.terminal.terminalId } });
+    },
+  });
+  let socket: WebSocketHost;
+  try {
+    socket = await WebSocketHost.start(setup, { port, log, site: { root: io.uiRoot }, ...(secret ? { secret } : {}) });
+  } catch (error) {
+    if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new TallyError('invalid-input', `Port ${port} is already in use on this computer: choose another with --port (0 takes a free one)`);
+    }
+    throw error;
+  }
+  holder.socket = socket;
+  // Listening for signals before the address is printed: whoever reads it may stop the host at once.
+  const stopped = untilSignal();
+  io.stderr(`tally: no terminal database at ${printable(db)} yet: the page opens the setup screen`);
+  io.stdout(`Terminal host for ${printable(dbShown)} (first start: setup). Open ${socket.pageUrl}`);
+  const signal = await stopped;
+  if (state.host) await state.host.close(`stopped by ${signal}`);
+  else await socket.close();
+  io.stderr(`tally: terminal host stopped (${signal})${state.host ? '; the ledger is checkpointed and closed' : ''}`);
+  return 0;
 }
 
 /** bin/data-dir.js, at the repository root (dist/src/terminal/hosts/ → four levels up): the CLI's own default. */
@@ -109,6 +160,7 @@ if (isMain) {
     cwd: process.cwd(),
     defaultDatabasePath: await defaultDatabasePath(),
     uiRoot,
+    programsDir: resolve(here, '..', '..', '..', '..', 'resources', 'programs'),
   });
   process.exitCode = code;
 }

@@ -68,7 +68,7 @@ const NOTHING_TO_SYNC: ReadonlySet<MethodName> = new Set([
   'member-lookup', 'quote', 'history', 'verify',
   'manager-status', 'manager-login', 'manager-logout', 'manager-list', 'manager-add', 'manager-set-pin', 'manager-remove',
   'printer-list', 'printer-save', 'printer-enable', 'printer-status', 'printer-test', 'print-queue', 'print-cancel', 'print-reprint', 'program-install',
-  'member-search', 'terminal-figures', 'scan-arrived', 'device-states', 'terminal-info', 'sync-state',
+  'member-search', 'terminal-figures', 'scan-arrived', 'device-states', 'terminal-info', 'sync-state', 'setup-status', 'setup-create',
 ]);
 
 /**
@@ -225,6 +225,10 @@ export class HandlerMap {
       'device-states': () => options.deviceStates?.() ?? { scanners: [], printers: [] },
       'terminal-info': () => terminalInfo(s),
       'sync-state': () => syncState(),
+      'setup-status': () => ({ configured: true, examplePrograms: [], timeZone: s.ledger.terminal.timeZone }),
+      'setup-create': () => {
+        throw new TallyError('already-initialised', 'This terminal is already set up: nothing was changed');
+      },
     };
   }
 

@@ -16,6 +16,7 @@ import { rememberLanguage } from '../i18n/language-preference.js';
 import { CashierScreen } from './cashier/cashier-screen.js';
 import { ConnectionNotice } from './connection-notice.js';
 import { NotAvailable } from './not-available.js';
+import { SetupScreen } from './setup/setup-screen.js';
 import { StatusBar } from './status-bar.js';
 import { TerminalContext } from './terminal-context.js';
 import { useConnectionState, useSyncState, useTerminalInfo } from './use-host.js';
@@ -54,7 +55,10 @@ function Connected({ bridge, initialScreen }: { readonly bridge: Bridge; readonl
       <main className="screen">
         {connection !== 'open' && <ConnectionNotice state={connection} />}
         {info.kind === 'ready' ? (
-          <TerminalContext.Provider value={{ api: bridge, info: info.info }}>{screen === 'cashier' ? <CashierScreen /> : <NotAvailable screen={screen} />}</TerminalContext.Provider>
+          // A set-up terminal has nothing to set up: `#/setup` shows the cashier.
+          <TerminalContext.Provider value={{ api: bridge, info: info.info }}>{screen === 'cashier' || screen === 'setup' ? <CashierScreen /> : <NotAvailable screen={screen} />}</TerminalContext.Provider>
+        ) : info.kind === 'failed' && info.error.code === 'not-initialised' ? (
+          <SetupScreen api={bridge} onDone={() => (window.location.hash = '#/cashier')} />
         ) : info.kind === 'failed' ? (
           <ErrorNotice error={info.error} />
         ) : (

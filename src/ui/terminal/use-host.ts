@@ -16,9 +16,14 @@ export function useConnectionState(api: HostApi): ConnectionState {
 
 export type InfoState = { readonly kind: 'loading' } | { readonly kind: 'ready'; readonly info: TerminalInfo } | { readonly kind: 'failed'; readonly error: ContractError };
 
-/** Asked again on every (re)connection: the host may have restarted with another program version. */
+/**
+ * Asked again on every (re)connection (the host may have restarted with another program version)
+ * and when the host says a first start's setup is done (`host-ready`).
+ */
 export function useTerminalInfo(api: HostApi, connection: ConnectionState): InfoState {
   const [state, setState] = useState<InfoState>({ kind: 'loading' });
+  const [ready, setReady] = useState(0);
+  useEffect(() => api.onPush('host-ready', () => setReady((n) => n + 1)), [api]);
   useEffect(() => {
     if (connection !== 'open') return;
     let current = true;
@@ -35,7 +40,7 @@ export function useTerminalInfo(api: HostApi, connection: ConnectionState): Info
     return () => {
       current = false;
     };
-  }, [api, connection]);
+  }, [api, connection, ready]);
   return state;
 }
 

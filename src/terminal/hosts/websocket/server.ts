@@ -20,9 +20,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { TallyError } from '../../../core/errors.js';
-import { errorReply, MAX_MESSAGE_BYTES, type PushedEvent, type Reply } from '../../../contract/messages.js';
+import { errorReply, MAX_MESSAGE_BYTES, type PushedEvent, type Reply, type Request } from '../../../contract/messages.js';
 import type { Carrier } from '../app.js';
-import type { HandlerMap } from '../handlers.js';
 import { serveStaticFile, type StaticSite } from './static-files.js';
 import { answerJson, refuseOversize } from '../exchange.js';
 
@@ -40,6 +39,11 @@ const HARD_MAX_BYTES = 4 * MAX_MESSAGE_BYTES;
 /** WebSocket close codes (RFC 6455): policy violation, going away. */
 const CLOSE_POLICY = 1008;
 const CLOSE_GOING_AWAY = 1001;
+
+/** What answers the requests: the terminal's handler map, or the first start's setup handlers (setup-handlers.ts). */
+export interface RequestHandler {
+  handle(request: Request): Promise<Reply>;
+}
 
 export interface WebSocketHostOptions {
   readonly address?: string;
@@ -83,7 +87,7 @@ export class WebSocketHost implements Carrier {
   private constructor(
     private readonly http: Server,
     private readonly wss: WebSocketServer,
-    private readonly handlers: HandlerMap,
+    private handlers: RequestHandler,
     readonly address: LoopbackAddress,
     readonly port: number,
     readonly secret: string,
@@ -94,7 +98,7 @@ export class WebSocketHost implements Carrier {
   }
 
   /** Listens on loopback and serves `handlers`; refuses any other address. */
-  static async start(handlers: HandlerMap, options: WebSocketHostOptions = {}): Promise<WebSocketHost> {
+  static async start(handlers: RequestHandler, options: WebSocketHostOptions = {}): Promise<WebSocketHost> {
     const address = options.address ?? '127.0.0.1';
     if (!(LOOPBACK_ADDRESSES as readonly string[]).includes(address)) {
       throw new TallyError('invalid-input', `The terminal host listens on loopback only (${LOOPBACK_ADDRESSES.join(' or ')}), not "${address}": no other machine may drive this terminal`);
@@ -228,6 +232,15 @@ export class WebSocketHost implements Carrier {
       text = JSON.stringify(errorReply(reply.id, 'internal', 'The reply could not be encoded; it was logged'));
     }
     ws.send(text);
+  }
+
+  /**
+   * Answers later requests with `handlers` (the first start: setup done, the terminal's own map
+   * takes over). Connections stay open and keep the secret; a request already queued is answered
+   * by the handlers it reached.
+   */
+  switchHandlers(handlers: RequestHandler): void {
+    this.handlers = handlers;
   }
 
   push(event: PushedEvent): void {
