@@ -1,8 +1,10 @@
 /**
  * The bootstrap rows' hand-written checks (what the terminal runs on millions of rows) against the
  * zod schemas that document the same shapes in the OpenAPI document: they agree on well-formed rows
- * and on every kind of damage.
+ * and on every kind of damage, listed and generated (a property test over rows with any of their
+ * values replaced by arbitrary JSON, and over arbitrary values as rows).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   bootstrapEventRowSchema,
@@ -57,6 +59,43 @@ describe('bootstrap row checks', () => {
       expect(schema.safeParse(wrong).success).toBe(false);
       expect(bootstrapRowProblem(section, wrong)).not.toBeNull();
     }
+  });
+
+  it.each(cases)('agree with the zod schema on %s rows with arbitrary values in arbitrary places (property)', (section, schema, row) => {
+    // What JSON.parse can give, weighted toward the edges the checks draw: string lengths, integer bounds, null.
+    const edgeLength = fc.constantFrom(0, 1, 2, 3, 9, 10, 11, 15, 16, 17, 32, 33, 39, 40, 41, 63, 64, 65, 99, 100, 101, 127, 128, 129, 199, 200, 201, 319, 320, 321, 399, 400, 401);
+    const value = fc.oneof(
+      { arbitrary: edgeLength.map((length) => 'x'.repeat(length)), weight: 3 },
+      { arbitrary: edgeLength.map((length) => 'a1'.repeat(length).slice(0, length)), weight: 3 },
+      { arbitrary: fc.jsonValue(), weight: 1 },
+      { arbitrary: fc.stringMatching(/^[A-Za-z0-9._ -]{0,34}$/), weight: 1 },
+      { arbitrary: fc.integer({ min: -3, max: 3 }), weight: 1 },
+      { arbitrary: fc.constantFrom(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, -Number.MAX_SAFE_INTEGER, 0.5, null, true, false, [], {}), weight: 1 },
+      { arbitrary: fc.array(fc.oneof(fc.string({ maxLength: 70 }), fc.integer(), fc.constant(null)), { maxLength: 12 }), weight: 1 },
+    );
+    const agree = (candidate: unknown): void => {
+      expect(bootstrapRowProblem(section, candidate) === null, JSON.stringify(candidate)).toBe(schema.safeParse(candidate).success);
+    };
+    // One value at each place (the one past the end makes a row one too long), then several at once.
+    for (let position = 0; position <= row.length; position += 1) {
+      fc.assert(
+        fc.property(value, (replacement) => {
+          const damaged: unknown[] = [...row];
+          damaged[position] = replacement;
+          agree(damaged);
+        }),
+        { numRuns: 1000 },
+      );
+    }
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat({ max: row.length - 1 }), value), { minLength: 2, maxLength: 4 }), (changes) => {
+        const damaged: unknown[] = [...row];
+        for (const [position, replacement] of changes) damaged[position] = replacement;
+        agree(damaged);
+      }),
+      { numRuns: 1000 },
+    );
+    fc.assert(fc.property(fc.jsonValue(), agree));
   });
 
   it('say where a row is wrong', () => {

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TallyError } from '../../src/core/errors.js';
 import type { Ledger } from '../../src/terminal/ledger/ledger.js';
+import { verifyLedger } from '../../src/terminal/ledger/verify.js';
+import { bootstrapPull } from '../../src/terminal/sync/bootstrap.js';
 import { SyncClient } from '../../src/terminal/sync/client.js';
 import { pullChanges } from '../../src/terminal/sync/pull.js';
 import { newLedger, tempDir, testClock } from '../support/ledger-fixture.js';
@@ -19,7 +21,7 @@ const { dir, cleanup } = tempDir('tally-bootstrap-refusals-');
 let server: Server;
 let url: string;
 /** What the server answers to GET /v1/bootstrap in the current test. */
-let answer: { status: number; type: string; lines: readonly string[]; end: 'close' | 'destroy' } = { status: 200, type: 'application/x-ndjson', lines: [], end: 'close' };
+let answer: { status: number; type: string; lines: readonly (string | Buffer)[]; end: 'close' | 'destroy' } = { status: 200, type: 'application/x-ndjson', lines: [], end: 'close' };
 
 beforeAll(async () => {
   server = createServer((request, response) => {
@@ -28,7 +30,7 @@ beforeAll(async () => {
       return;
     }
     response.writeHead(answer.status, { 'content-type': answer.type });
-    for (const line of answer.lines) response.write(`${line}\n`);
+    for (const line of answer.lines) response.write(typeof line === 'string' ? `${line}\n` : Buffer.concat([line, Buffer.from('\n')]));
     // A server that dies mid-stream resets the connection instead of ending the chunked body.
     if (answer.end === 'destroy') setTimeout(() => response.destroy(), 20);
     else response.end();
@@ -45,6 +47,7 @@ afterAll(async () => {
 const header = (counts: { members: number; transactions: number; transfers: number; events: number }): string => JSON.stringify({ bootstrap: 1, cursor: '42', latest: '42', counts });
 const end = (counts: { members: number; transactions: number; transfers: number; events: number }): string => JSON.stringify({ end: true, counts });
 const member = (id: string, card: string): unknown[] => [id, 1, null, null, null, null, false, 1, 'LANE-9', null, null, null, 1, [card], true];
+const transaction = (id: string, memberId: string): unknown[] => [id, 'STORE-9', 'LANE-9', 'checkout', `POS-${id}`, memberId, null, 'a'.repeat(64), { card: '1001' }, { lines: [] }, { points: 100 }, null, 1];
 const transfer = (id: string, memberId: string): unknown[] => [
   id, 'LANE-9', 1, 1, 'earn', 'points', 100, 'program:issued', `member:${memberId}`, memberId, `earn|${id}`, null, null, null, 'STORE-9',
   null, null, 10_000, 'KRW', 'classic-krw', 1, null, null, 1, 1, '2026-01-01T00:00', {}, [[`${id}:0`, 100, 1, null]], [],
@@ -59,7 +62,7 @@ function emptyLedger(): { ledger: Ledger; schema: () => unknown[] } {
   return { ledger, schema: () => ledger.db.prepare('SELECT type, name, sql FROM sqlite_schema ORDER BY type, name').all() };
 }
 
-async function refused(lines: readonly string[], options: { status?: number; type?: string; end?: 'close' | 'destroy' } = {}): Promise<TallyError> {
+async function refused(lines: readonly (string | Buffer)[], options: { status?: number; type?: string; end?: 'close' | 'destroy' } = {}): Promise<TallyError> {
   answer = { status: options.status ?? 200, type: options.type ?? 'application/x-ndjson', lines, end: options.end ?? 'close' };
   const { ledger, schema } = emptyLedger();
   const before = schema();
@@ -134,9 +137,59 @@ describe('a bootstrap stream the terminal must not load', () => {
     expect(error.message).toMatch(/^The server's first sync holds a row this ledger refuses \(UNIQUE constraint failed: members.id\)/);
   });
 
+  it('one of another format: says which side to update', async () => {
+    const newer = await refused([JSON.stringify({ bootstrap: 2, cursor: '42', latest: '42', counts: one })]);
+    expect(newer.code).toBe('io-error');
+    expect(newer.message).toBe("The server sends its first-sync stream in format 2; this Tally reads format 1: nothing was loaded; update this Tally, or sync with `tally sync --paged` meanwhile");
+    expect((await refused([JSON.stringify({ bootstrap: 0, cursor: '42', latest: '42', counts: one })])).message).toMatch(/format 0; this Tally reads format 1: nothing was loaded; update the server/);
+  });
+
+  it('one that is not UTF-8 text', async () => {
+    const row = Buffer.from(JSON.stringify({ members: [member('m1', '1001')] }));
+    const damaged = Buffer.concat([row.subarray(0, 20), Buffer.from([0xff, 0xfe]), row.subarray(20)]);
+    const error = await refused([header(one), damaged, end(one)]);
+    expect(error.code).toBe('io-error');
+    expect(error.message).toMatch(/sent a first-sync stream that is not UTF-8 text: nothing of it was loaded/);
+  });
+
   it('a refusal, or an answer that is not a stream', async () => {
     expect((await refused(['{"error":{"code":"revoked","message":"Terminal revoked"}}'], { status: 401, type: 'application/json' })).code).toBe('proof-refused');
     expect((await refused(['<html></html>'], { type: 'text/html' })).message).toMatch(/not a Tally stream/);
+  });
+});
+
+describe('a bootstrap stream the terminal loads', () => {
+  it('keeps the first of a repeated transaction or transfer, as a page would (its lots and amount once), and reports a card another member holds', async () => {
+    const counts = { members: 3, transactions: 2, transfers: 3, events: 0 };
+    const f3 = transfer('f3', 'm3');
+    f3[3] = 2;
+    answer = {
+      status: 200,
+      type: 'application/x-ndjson',
+      end: 'close',
+      lines: [
+        header(counts),
+        JSON.stringify({ members: [member('m1', '1001'), member('m2', '1001'), member('m3', '1003')] }),
+        JSON.stringify({ transactions: [transaction('t1', 'm1'), transaction('t1', 'm1')] }),
+        JSON.stringify({ transfers: [transfer('f1', 'm1'), transfer('f1', 'm1'), f3] }),
+        end(counts),
+      ],
+    };
+    const { ledger } = emptyLedger();
+    try {
+      const report = await bootstrapPull(ledger, new SyncClient({ baseUrl: url, credential: `tly_${'a'.repeat(43)}` }), { now: () => 1, own: false });
+      expect(report).toMatchObject({ cursor: '42', members: 3, transfers: 2, cardConflicts: ['1001'] });
+      const one = (sql: string): unknown => ledger.db.prepare(sql).pluck().get();
+      expect(one('SELECT count(*) FROM transactions')).toBe(1);
+      expect(one(`SELECT member_id FROM card_codes WHERE code = '1001'`)).toBe('m1');
+      expect(one(`SELECT count(*) FROM card_codes WHERE member_id = 'm2'`)).toBe(0);
+      expect(one('SELECT count(*) FROM lots')).toBe(2);
+      expect(one(`SELECT balance FROM accounts WHERE id = 'member:m1'`)).toBe(100);
+      expect(one(`SELECT remaining FROM lots WHERE id = 'f1:0'`)).toBe(100);
+      expect(verifyLedger(ledger.db).ok).toBe(true);
+    } finally {
+      ledger.close();
+    }
   });
 });
 

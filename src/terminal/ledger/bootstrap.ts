@@ -6,6 +6,10 @@
  * - the secondary indexes of the loaded tables are dropped first and made again at the end (one
  *   sort each instead of a B-tree insert per row; the unique ones among them refuse a duplicate
  *   then, as an insert would have);
+ * - lots wait in a temporary table and go into `lots` at the end in the order of their ids: a
+ *   lot's id is its transfer's, which a pull sends in member order, so inserting them as they came
+ *   would put each key at a random place in an index many times the page cache;
+ * - members, cards, transactions and events go in by many rows per statement (./batched-insert.ts);
  * - foreign keys are checked once at the end, table by table, instead of a look-up per row (where
  *   the stream decides a reference: see CHECKED_TABLES);
  * - balances move once per chunk by the chunk's net amounts (as per page), lot remainders once at
@@ -20,10 +24,14 @@
 import type { BootstrapEventRow, BootstrapMemberRow, BootstrapTransactionRow, BootstrapTransferRow } from '../../contract/bootstrap.js';
 import { TallyError } from '../../core/errors.js';
 import { accountKind, accountUnit } from '../../core/ledger-model.js';
+import { BatchedInsert } from './batched-insert.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite.js';
 
 /** The page cache while the dropped indexes are made again, KiB (SQLite's default). */
 const INDEX_BUILD_CACHE_KIB = 16_000;
+
+/** Rows per INSERT statement (at most 15 values each, far below SQLite's limit of bound values). */
+const ROWS_PER_INSERT = 50;
 
 const LOADED_TABLES = ['members', 'card_codes', 'accounts', 'transactions', 'transfers', 'lots', 'lot_draws', 'events'] as const;
 
@@ -52,11 +60,11 @@ export interface LoadedCounts {
 
 export class BootstrapLoader {
   private readonly dropped: { readonly name: string; readonly sql: string }[];
-  private readonly s: Record<'member' | 'card' | 'cardOwner' | 'account' | 'transaction' | 'transfer' | 'lot' | 'draw' | 'moveBalances', SqliteStatement>;
+  private readonly s: Record<'cardOwner' | 'account' | 'transfer' | 'moveBalances', SqliteStatement>;
+  private readonly insert: Record<'members' | 'cards' | 'transactions' | 'lots' | 'draws' | 'events', BatchedInsert>;
   /** Accounts other than members' that a transfer named (a handful: the program's). */
   private readonly ensured = new Set<string>();
   readonly counts: LoadedCounts = { members: 0, transactions: 0, transfers: 0, events: 0, cardConflicts: [] };
-  private readonly insertEvent: SqliteStatement;
 
   /** Starts the load: call inside Ledger.bulkLoad, on a ledger that holds no member and no entry. */
   constructor(
@@ -70,19 +78,43 @@ export class BootstrapLoader {
       .all(...LOADED_TABLES)
       .filter((index) => !KEPT_INDEXES.includes((index as { name: string }).name)) as { name: string; sql: string }[];
     for (const index of this.dropped) db.exec(`DROP INDEX "${index.name.replaceAll('"', '""')}"`);
-    this.s = {
-      member: db.prepare(
-        `INSERT INTO members (id, version, name, phone, email, birthday, marketing_consent, enrolled_at, enrolled_by, qr_ref, pin_hash, erased_at, updated_at, contact_withheld, pulled)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+    // In the temporary database, part of this same transaction (a rollback takes it away too).
+    db.exec('CREATE TEMP TABLE bootstrap_lots (id TEXT NOT NULL, member_id TEXT NOT NULL, transfer_id TEXT NOT NULL, points INTEGER NOT NULL, earned_at INTEGER NOT NULL, expires_at INTEGER) STRICT');
+    // OR ROLLBACK: a row these refuse (a member twice, a NULL, a CHECK) ends the whole load anyway,
+    // and a statement of many rows that can only roll back everything needs no statement journal
+    // (SQLite keeps one, a copy of each page it changes, for a statement that may abort alone).
+    this.insert = {
+      members: new BatchedInsert(
+        db,
+        '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)',
+        (values) =>
+          `INSERT OR ROLLBACK INTO members (id, version, name, phone, email, birthday, marketing_consent, enrolled_at, enrolled_by, qr_ref, pin_hash, erased_at, updated_at, contact_withheld, pulled)
+           VALUES ${values}`,
+        ROWS_PER_INSERT,
       ),
-      card: db.prepare('INSERT INTO card_codes (code, member_id, added_at) VALUES (?, ?, ?) ON CONFLICT (code) DO NOTHING'),
+      cards: new BatchedInsert(db, '(?, ?, ?)', (values) => `INSERT OR ROLLBACK INTO card_codes (code, member_id, added_at) VALUES ${values} ON CONFLICT (code) DO NOTHING`, ROWS_PER_INSERT),
+      transactions: new BatchedInsert(
+        db,
+        '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)',
+        (values) =>
+          `INSERT OR ROLLBACK INTO transactions (id, store_id, terminal_id, kind, txn_id, member_id, original_id, request_hash, request, record, result, cashier, created_at, pulled)
+           VALUES ${values} ON CONFLICT (id) DO NOTHING ON CONFLICT (store_id, terminal_id, kind, txn_id) DO NOTHING`,
+        ROWS_PER_INSERT,
+      ),
+      lots: new BatchedInsert(db, '(?, ?, ?, ?, ?, ?)', (values) => `INSERT INTO temp.bootstrap_lots (id, member_id, transfer_id, points, earned_at, expires_at) VALUES ${values}`, ROWS_PER_INSERT),
+      draws: new BatchedInsert(db, '(?, ?, ?)', (values) => `INSERT OR IGNORE INTO lot_draws (transfer_id, lot_id, points) VALUES ${values}`, ROWS_PER_INSERT),
+      events: new BatchedInsert(
+        db,
+        '(?, ?, ?, ?, ?, ?, ?, ?, 1)',
+        (values) =>
+          `INSERT OR ROLLBACK INTO events (id, member_id, kind, period, business_key, terminal_id, detail, booked_at, pulled)
+           VALUES ${values} ON CONFLICT (id) DO NOTHING ON CONFLICT (business_key) DO NOTHING`,
+        ROWS_PER_INSERT,
+      ),
+    };
+    this.s = {
       cardOwner: db.prepare('SELECT member_id FROM card_codes WHERE code = ?').pluck(),
       account: db.prepare('INSERT OR IGNORE INTO accounts (id, kind, unit, member_id) VALUES (?, ?, ?, ?)'),
-      transaction: db.prepare(
-        `INSERT INTO transactions (id, store_id, terminal_id, kind, txn_id, member_id, original_id, request_hash, request, record, result, cashier, created_at, pulled)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-         ON CONFLICT (id) DO NOTHING ON CONFLICT (store_id, terminal_id, kind, txn_id) DO NOTHING`,
-      ),
       transfer: db.prepare(
         `INSERT INTO transfers (id, terminal_id, epoch, seq, kind, unit, amount, debit_account, credit_account, member_id, business_key, period_kind, period,
            transaction_id, store_id, pos_txn_id, cashier, money_amount, currency, program_id, program_version, earn_rate_points, earn_rate_per,
@@ -90,26 +122,26 @@ export class BootstrapLoader {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
          ON CONFLICT (id) DO NOTHING ON CONFLICT (business_key) DO NOTHING`,
       ),
-      lot: db.prepare('INSERT OR IGNORE INTO lots (id, member_id, transfer_id, points, remaining, earned_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      draw: db.prepare('INSERT OR IGNORE INTO lot_draws (transfer_id, lot_id, points) VALUES (?, ?, ?)'),
       moveBalances: db.prepare(`UPDATE accounts SET balance = balance + (j.value ->> 1) FROM json_each(?) AS j WHERE accounts.id = (j.value ->> 0)`),
     };
-    this.insertEvent = db.prepare(
-      `INSERT INTO events (id, member_id, kind, period, business_key, terminal_id, detail, booked_at, pulled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
-       ON CONFLICT (id) DO NOTHING ON CONFLICT (business_key) DO NOTHING`,
-    );
   }
 
   members(rows: readonly BootstrapMemberRow[]): void {
-    const s = this.s;
-    for (const [id, version, name, phone, email, birthday, consent, enrolledAt, enrolledBy, qrRef, pinHash, erasedAt, updatedAt, cards, withheld] of rows) {
-      s.member.run(id, version, name, phone, email, birthday, consent ? 1 : 0, enrolledAt, enrolledBy, qrRef, pinHash, erasedAt, updatedAt, withheld ? 1 : 0);
-      this.counts.members += 1;
+    const { members, cards } = this.insert;
+    let cardRows = 0;
+    for (const [id, version, name, phone, email, birthday, consent, enrolledAt, enrolledBy, qrRef, pinHash, erasedAt, updatedAt, cardCodes, withheld] of rows) {
+      members.add(id, version, name, phone, email, birthday, consent ? 1 : 0, enrolledAt, enrolledBy, qrRef, pinHash, erasedAt, updatedAt, withheld ? 1 : 0);
       if (erasedAt !== null) continue;
-      for (const code of cards) {
-        if (s.card.run(code, id, this.now).changes > 0) continue;
-        if (s.cardOwner.get(code) !== id) this.counts.cardConflicts.push(code);
-      }
+      for (const code of cardCodes) cards.add(code, id, this.now);
+      cardRows += cardCodes.length;
+    }
+    // Members first: a card names its member. A member already here is refused (a duplicate id), as one row at a time.
+    this.counts.members += members.flush();
+    if (cards.flush() === cardRows) return;
+    // Some card was not written: each one another member holds (here already, or earlier in the stream) is a conflict.
+    for (const [id, , , , , , , , , , , erasedAt, , cardCodes] of rows) {
+      if (erasedAt !== null) continue;
+      for (const code of cardCodes) if (this.s.cardOwner.get(code) !== id) this.counts.cardConflicts.push(code);
     }
   }
 
@@ -133,12 +165,11 @@ export class BootstrapLoader {
 
   transactions(rows: readonly BootstrapTransactionRow[]): void {
     this.ensureMemberAccounts();
-    const insert = this.s.transaction;
+    const insert = this.insert.transactions;
     for (const [id, storeId, terminalId, kind, txnId, memberId, originalId, requestHash, request, record, result, cashier, createdAt] of rows) {
-      this.counts.transactions += insert.run(
-        id, storeId, terminalId, kind, txnId, memberId, originalId, requestHash, JSON.stringify(request ?? null), JSON.stringify(record ?? null), JSON.stringify(result ?? null), cashier, createdAt,
-      ).changes;
+      insert.add(id, storeId, terminalId, kind, txnId, memberId, originalId, requestHash, JSON.stringify(request ?? null), JSON.stringify(record ?? null), JSON.stringify(result ?? null), cashier, createdAt);
     }
+    this.counts.transactions += insert.flush();
   }
 
   transfers(rows: readonly BootstrapTransferRow[]): void {
@@ -159,6 +190,8 @@ export class BootstrapLoader {
         s.account.run(account, accountKindOf, accountUnit(account), null);
         this.ensured.add(account);
       }
+      // One statement per transfer, not a batch: whether it went in decides its lots, draws and
+      // amounts, and a batch can tell that only through RETURNING, which costs more than it saves.
       const inserted =
         s.transfer.run(
           id, terminalId, epoch, seq, kind, unit, amount, debit, credit, memberId, businessKey, periodKind, period, transactionId, storeId,
@@ -168,21 +201,23 @@ export class BootstrapLoader {
       this.counts.transfers += 1;
       add(debit, -amount);
       add(credit, amount);
-      for (const [lotId, points, earnedAt, expiresAt] of lots) s.lot.run(lotId, memberId, id, points, points, earnedAt, expiresAt);
-      for (const [lotId, points] of draws) s.draw.run(id, lotId, points);
+      for (const [lotId, points, earnedAt, expiresAt] of lots) this.insert.lots.add(lotId, memberId, id, points, earnedAt, expiresAt);
+      for (const [lotId, points] of draws) this.insert.draws.add(id, lotId, points);
     }
+    this.insert.lots.flush();
+    this.insert.draws.flush();
     const moves = [...deltas].filter(([, delta]) => delta !== 0);
     if (moves.length > 0) s.moveBalances.run(JSON.stringify(moves));
   }
 
   events(rows: readonly BootstrapEventRow[]): void {
     this.ensureMemberAccounts();
-    for (const [id, memberId, kind, period, businessKey, terminalId, detail, bookedAt] of rows) {
-      this.counts.events += this.insertEvent.run(id, memberId, kind, period, businessKey, terminalId, JSON.stringify(detail), bookedAt).changes;
-    }
+    const insert = this.insert.events;
+    for (const [id, memberId, kind, period, businessKey, terminalId, detail, bookedAt] of rows) insert.add(id, memberId, kind, period, businessKey, terminalId, JSON.stringify(detail), bookedAt);
+    this.counts.events += insert.flush();
   }
 
-  /** Ends the load: indexes made again, lot remainders, the foreign key check. Throws on any problem (the caller rolls back). */
+  /** Ends the load: lots, indexes made again, lot remainders, the foreign key check. Throws on any problem (the caller rolls back). */
   finish(): void {
     this.ensureMemberAccounts();
     const db = this.db;
@@ -190,6 +225,12 @@ export class BootstrapLoader {
     // cache goes back to SQLite's default first (the writes from here on are in key order), so the
     // two together stay well inside the terminal's memory bound (Ledger.bulkLoad restores it after).
     db.pragma(`cache_size = -${INDEX_BUILD_CACHE_KIB}`);
+    // In id order, the arrival order among equal ids: the first of a repeated lot is kept, as it would be inserted as it came.
+    db.exec(
+      `INSERT OR IGNORE INTO lots (id, member_id, transfer_id, points, remaining, earned_at, expires_at)
+         SELECT id, member_id, transfer_id, points, points, earned_at, expires_at FROM temp.bootstrap_lots ORDER BY id, rowid`,
+    );
+    db.exec('DROP TABLE temp.bootstrap_lots');
     for (const index of this.dropped) db.exec(index.sql);
     // A lot is open for its points less every draw from it (applyPulled: at insert, and as draws arrive).
     db.exec(`UPDATE lots SET remaining = lots.remaining - d.total FROM (SELECT lot_id, sum(points) AS total FROM lot_draws GROUP BY lot_id) AS d WHERE lots.id = d.lot_id`);

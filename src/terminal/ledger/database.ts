@@ -62,11 +62,35 @@ function checkFile(path: string): void {
   const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
   const pages = header.readUInt32BE(28);
   const sizeIsValid = header.readUInt32BE(24) === header.readUInt32BE(92);
-  // With a WAL beside it the main file may legitimately lag behind (a checkpoint cut short).
+  // With a WAL beside it the main file may legitimately lag behind (a checkpoint cut short). (A
+  // rollback journal beside it does not change this: a write transaction holds page 1, the header,
+  // in its cache, so a part-written file still carries the size last committed.)
   const wal = `${path}-wal`;
   const walHasFrames = existsSync(wal) && statSync(wal).size > 32;
   if (sizeIsValid && !walHasFrames && pages > 0 && size < pages * pageSize) {
     throw new TallyError('database-corrupt', `${path} is truncated (${size} bytes, its header says ${pages * pageSize}). It was left untouched; restore it from a backup.`);
+  }
+}
+
+/** A rollback journal beside the file: a write in progress, or one cut short (a hot journal). */
+function hasJournal(path: string): boolean {
+  return (statSync(`${path}-journal`, { throwIfNoEntry: false })?.size ?? 0) > 0;
+}
+
+/**
+ * A read-only connection cannot roll back a hot journal (SQLite refuses to read with
+ * SQLITE_READONLY_ROLLBACK), and a writer that died with its rollback journal open (a first sync
+ * cut short: Ledger.bulkLoad) leaves one. Any connection that may write rolls it back at its first
+ * read, putting back what was last committed: one does that before a read-only open, which so
+ * reads what it would have read. A journal whose writer is still running is not hot and is left
+ * alone: the read waits for that writer, and fails as busy when it takes too long.
+ */
+function rollBackInterruptedWrite(path: string): void {
+  const db = openSqlite(path, { fileMustExist: true });
+  try {
+    db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
+  } finally {
+    db.close();
   }
 }
 
@@ -166,6 +190,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Sqlite
     throw new TallyError('not-initialised', `No Tally database at ${path}. Create one with: tally init --db ${path} --program FILE --store ID --terminal ID`);
   }
   if (exists) checkFile(path);
+  if (exists && options.mode === 'readonly' && hasJournal(path)) rollBackInterruptedWrite(path);
   const leaveSidecarsAsFound = sidecarsAsFound(path);
   let db: SqliteDatabase | undefined;
   try {

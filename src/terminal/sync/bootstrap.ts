@@ -6,12 +6,14 @@
  * meanwhile leaves the ledger as empty as it was (and without a cursor): the next sync starts over.
  */
 import {
+  BOOTSTRAP_FORMAT,
   BOOTSTRAP_SECTIONS,
   bootstrapEndSchema,
   bootstrapHeaderSchema,
   bootstrapRowProblem,
   type BootstrapCounts,
   type BootstrapEventRow,
+  type BootstrapHeader,
   type BootstrapMemberRow,
   type BootstrapSection,
   type BootstrapTransactionRow,
@@ -72,6 +74,21 @@ function refusedByLedger(fn: () => void): void {
   }
 }
 
+/**
+ * The header, or what to update: a stream of another format (src/contract/bootstrap.ts) is refused
+ * by its number before anything else is read, so old and new never meet half-way.
+ */
+function headerOf(value: unknown): BootstrapHeader {
+  const format = typeof value === 'object' && value !== null ? (value as { bootstrap?: unknown }).bootstrap : undefined;
+  if (typeof format === 'number' && format !== BOOTSTRAP_FORMAT) {
+    const update = format > BOOTSTRAP_FORMAT ? 'update this Tally' : 'update the server';
+    throw new TallyError('io-error', `The server sends its first-sync stream in format ${format}; this Tally reads format ${BOOTSTRAP_FORMAT}: nothing was loaded; ${update}, or sync with \`tally sync --paged\` meanwhile`);
+  }
+  const header = bootstrapHeaderSchema.safeParse(value);
+  if (!header.success) throw broken(`the first line is not its header: ${header.error.issues[0]?.message ?? 'invalid'}`);
+  return header.data;
+}
+
 const sum = (c: BootstrapCounts): number => c.members + c.transactions + c.transfers + c.events;
 
 /**
@@ -87,9 +104,7 @@ export async function bootstrapPull(
   try {
     const first = await lines.next();
     if (first.done === true) throw broken('it is empty');
-    const header = bootstrapHeaderSchema.safeParse(parseLine(first.value, 0));
-    if (!header.success) throw broken(`the first line is not its header: ${header.error.issues[0]?.message ?? 'invalid'}`);
-    const { cursor, counts } = header.data;
+    const { cursor, counts } = headerOf(parseLine(first.value, 0));
     const total = sum(counts);
     const now = options.now();
     return await ledger.bulkLoad(async () => {

@@ -4,6 +4,7 @@
  * anything acts on it. Failures become typed errors a manager can act on; a failure never loses
  * data (the outbox stays as it was).
  */
+import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
 import { dayReportSchema, type DayReport } from '../../contract/day-report.js';
 import {
@@ -21,6 +22,9 @@ import {
 import { holdRefusedSchema, holdResponseSchema, offlineBudgetResponseSchema, voidHoldResponseSchema, type HoldRequest, type HoldResponse, type OfflineBudgetResponse, type VoidHoldResponse } from '../../contract/spending.js';
 import { memberStateSchema, pullResponseSchema, type MemberState, type PullResponse } from '../../contract/pull.js';
 import { TallyError } from '../../core/errors.js';
+
+/** The byte that ends each line of the first sync's stream (ndjson). */
+const NEWLINE = 0x0a;
 
 export interface SyncClientOptions {
   readonly baseUrl: string;
@@ -177,9 +181,15 @@ export class SyncClient {
       timer = setTimeout(() => controller.abort(), idleMs);
     };
     async function* lines(): AsyncGenerator<string> {
-      const decoder = new TextDecoder('utf-8', { fatal: true });
-      // The pieces of the line being received: joined once its newline arrives (a chunk line is large).
-      let pieces: string[] = [];
+      // The bytes of the line being received, decoded once its newline arrives (a chunk line is a
+      // megabyte or so): one UTF-8 check and one decode per line, not one per network read.
+      let parts: Uint8Array[] = [];
+      const line = (): string => {
+        const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+        parts = [];
+        if (!isUtf8(bytes)) throw new TallyError('io-error', `The server ${baseUrl} sent a first-sync stream that is not UTF-8 text: nothing of it was loaded; update Tally or the server`);
+        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+      };
       let finished = false;
       try {
         for (;;) {
@@ -188,17 +198,18 @@ export class SyncClient {
           const { done, value } = await reader.read();
           clearTimeout(timer);
           if (done) break;
-          let text = decoder.decode(value, { stream: true });
-          for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n')) {
-            pieces.push(text.slice(0, newline));
-            yield pieces.length === 1 ? pieces[0]! : pieces.join('');
-            pieces = [];
-            text = text.slice(newline + 1);
+          let start = 0;
+          for (let newline = value.indexOf(NEWLINE, start); newline >= 0; newline = value.indexOf(NEWLINE, start)) {
+            parts.push(value.subarray(start, newline));
+            yield line();
+            start = newline + 1;
           }
-          if (text !== '') pieces.push(text);
+          if (start < value.length) parts.push(value.subarray(start));
         }
-        const last = pieces.join('') + decoder.decode();
-        if (last !== '') yield last;
+        if (parts.length > 0) {
+          const last = line();
+          if (last !== '') yield last;
+        }
         finished = true;
       } catch (error) {
         if (error instanceof TallyError) throw error;
