@@ -48,8 +48,13 @@ export type PushName = PushedEvent['name'];
 export type PushData<N extends PushName> = Extract<PushedEvent, { name: N }>['data'];
 
 /** What the screens use: typed requests and pushes, and the connection's state. */
+/** How a request is sent: `session` is a manager's token (manager-login), carried in the envelope. */
+export interface SendOptions {
+  readonly session?: string | undefined;
+}
+
 export interface HostApi {
-  send<M extends MethodName>(name: M, args: MethodArgsInput<M>): Promise<MethodResult<M>>;
+  send<M extends MethodName>(name: M, args: MethodArgsInput<M>, options?: SendOptions): Promise<MethodResult<M>>;
   onPush<N extends PushName>(name: N, listener: (data: PushData<N>) => void): () => void;
   readonly state: ConnectionState;
   onState(listener: (state: ConnectionState) => void): () => void;
@@ -115,13 +120,13 @@ export class Bridge implements HostApi {
     this.failPending(new ContractError('unreachable', 'The screen closed its connection to the terminal host'));
   }
 
-  send<M extends MethodName>(name: M, args: MethodArgsInput<M>): Promise<MethodResult<M>> {
+  send<M extends MethodName>(name: M, args: MethodArgsInput<M>, options: SendOptions = {}): Promise<MethodResult<M>> {
     const connection = this.connection;
     if (connection === null || this.current !== 'open') {
       return Promise.reject(this.current === 'unauthorised' ? unauthorised() : new ContractError('unreachable', 'The terminal host is not reachable: nothing was sent'));
     }
     const id = `r${this.nextId++}`;
-    const text = JSON.stringify({ id, name, args });
+    const text = JSON.stringify({ id, name, args, ...(options.session !== undefined ? { session: options.session } : {}) });
     // The host would answer `too-large` without an id; refusing here keeps replies matched to requests.
     if (encoder.encode(text).byteLength > MAX_MESSAGE_BYTES) {
       return Promise.reject(new ContractError('too-large', `A request is at most ${MAX_MESSAGE_BYTES} bytes: nothing was sent`));

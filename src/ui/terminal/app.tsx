@@ -15,6 +15,7 @@ import { isScreenLanguage } from '../i18n/i18n.js';
 import { rememberLanguage } from '../i18n/language-preference.js';
 import { CashierScreen } from './cashier/cashier-screen.js';
 import { ConnectionNotice } from './connection-notice.js';
+import { ManagerScreen } from './manager/manager-screen.js';
 import { NotAvailable } from './not-available.js';
 import { SetupScreen } from './setup/setup-screen.js';
 import { StatusBar } from './status-bar.js';
@@ -56,7 +57,7 @@ function Connected({ bridge, initialScreen }: { readonly bridge: Bridge; readonl
         {connection !== 'open' && <ConnectionNotice state={connection} />}
         {info.kind === 'ready' ? (
           // A set-up terminal has nothing to set up: `#/setup` shows the cashier.
-          <TerminalContext.Provider value={{ api: bridge, info: info.info }}>{screen === 'cashier' || screen === 'setup' ? <CashierScreen /> : <NotAvailable screen={screen} />}</TerminalContext.Provider>
+          <TerminalContext.Provider value={{ api: bridge, info: info.info }}>{screen === 'cashier' || screen === 'setup' ? <CashierScreen /> : screen === 'manager' ? <ManagerScreen /> : <NotAvailable screen={screen} />}</TerminalContext.Provider>
         ) : info.kind === 'failed' && info.error.code === 'not-initialised' ? (
           <SetupScreen api={bridge} onDone={() => (window.location.hash = '#/cashier')} />
         ) : info.kind === 'failed' ? (
