@@ -5,6 +5,7 @@
  * gets its error and leaves every table of the ledger exactly as it was.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_BYTES, replySchema } from '../../src/contract/messages.js';
@@ -309,6 +310,41 @@ describe('the host prints', () => {
       await emulator.close();
     }
   }, 60_000);
+
+  it('a ledger busy beyond its timeout pauses printing, never ends it: the slip prints once the lock is gone', async () => {
+    const emulator = await TcpPrinterEmulator.start('ready');
+    const { path, clock } = ledgerFile();
+    const log: string[] = [];
+    try {
+      const add = spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--db', path, 'printer', 'add', '--id', 'receipt', '--tcp', `${emulator.host}:${emulator.port}`, '--profile', 'epson-tm-80-42', '--slip-lang', 'en', '--timeout', '1500'], { encoding: 'utf8', env: CLI_ENV });
+      expect(add.status, add.stderr).toBe(0);
+      const host = openHost(path, clock, log);
+      try {
+        expect(await host.handlers.handle({ id: 1, name: 'checkout-commit', args: { card: CARD, txnId: 'POS-BUSY', basket: basket(15_000) } })).toMatchObject({ type: 'reply' });
+        // Another process holds the write lock longer than the host's busy timeout when its worker starts.
+        const other = new Database(path);
+        other.exec('BEGIN IMMEDIATE');
+        host.start();
+        const deadline = Date.now() + 30_000;
+        while (!log.some((line) => line.includes('printing paused'))) {
+          if (Date.now() > deadline) throw new Error(`the worker never met the lock; log: ${log.join(' | ')}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        other.exec('ROLLBACK');
+        other.close();
+        // Before the fix the worker ended here for the life of the host ("printing stopped").
+        const printedBy = Date.now() + 30_000;
+        while (!emulator.decodePrinted().lines.some((l) => l.includes('POS-BUSY'))) {
+          if (Date.now() > printedBy) throw new Error(`the slip never printed after the lock was gone; log: ${log.join(' | ')}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      } finally {
+        await host.close();
+      }
+    } finally {
+      await emulator.close();
+    }
+  }, 90_000);
 
   it('stops printing between jobs when it closes: slips still queued stay queued for the next start, none printed twice', async () => {
     const emulator = await TcpPrinterEmulator.start('ready');
