@@ -8,23 +8,14 @@
  * Roles start with the first manager: a terminal with none (a CLI-only demo, an install from before
  * roles) lets anyone at it do what a manager does, and the screens ask for a first manager at setup.
  */
+import type { ManagerInfo } from '../../contract/results.js';
 import { TallyError } from '../../core/errors.js';
 import type { Instant } from '../../core/time.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { hashPin, MAX_PIN_FAILURES, pinMatches } from './pin.js';
 
-export interface ManagerRecord {
-  readonly id: string;
-  readonly name: string;
-  readonly createdAt: Instant;
-  /** The manager who added this one; null for the first, or one added at the machine. */
-  readonly createdBy: string | null;
-  readonly pinSetAt: Instant;
-  /** Wrong PINs in a row; MAX_PIN_FAILURES locks. */
-  readonly pinFailures: number;
-  readonly locked: boolean;
-  readonly removedAt: Instant | null;
-}
+/** What the screens see of a manager (never the PIN or its hash): one shape with the contract's. */
+export type ManagerRecord = ManagerInfo;
 
 interface ManagerRow {
   id: string;
