@@ -132,7 +132,7 @@ export async function runDesktop(api: ElectronApi, options: DesktopOptions): Pro
     api,
     { entry: options.paths.hostEntry, db, env: options.env, timers: options.timers, now: options.now, log, ...(options.timings ? { timings: options.timings } : {}) },
     {
-      onReady: ({ demo }) => log(`tally app: terminal host ready (${db}${demo ? ', DEMO terminal' : ''})`),
+      onReady: ({ demo, setup }) => log(setup ? `tally app: no terminal database at ${db} yet: the window shows the setup screen` : `tally app: terminal host ready (${db}${demo ? ', DEMO terminal' : ''})`),
       onFailed: (failure) => {
         log(`tally app: the terminal host cannot start: ${failure.code}: ${failure.message}`);
         if (smoke !== null) {

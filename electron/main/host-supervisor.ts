@@ -26,7 +26,7 @@ export interface SupervisorTimings {
 export const DEFAULT_TIMINGS: SupervisorTimings = { baseBackoffMs: 1000, maxBackoffMs: 30_000, stableMs: 60_000, maxStartFailures: 5, closeGraceMs: 10_000 };
 
 export interface SupervisorEvents {
-  onReady(info: { readonly db: string; readonly demo: boolean }): void;
+  onReady(info: { readonly db: string; readonly demo: boolean; readonly setup: boolean }): void;
   /** The host cannot run: its own refusal (`code` from the host), or `crash-loop`. Not restarted. */
   onFailed(failure: { readonly code: string; readonly message: string }): void;
   /** The host stopped unexpectedly; it restarts after `restartInMs`. */
@@ -105,7 +105,7 @@ export class HostSupervisor implements HostLink {
         this.state = 'ready';
         this.readyAt = this.options.now();
         this.startFailures = 0;
-        this.events.onReady({ db: message.db, demo: message.demo });
+        this.events.onReady({ db: message.db, demo: message.demo, setup: message.setup === true });
         return;
       case 'failed':
         if (this.state !== 'starting') return;

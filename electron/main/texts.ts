@@ -8,7 +8,6 @@ export function languageOf(locale: string): Language {
   return locale.toLowerCase().startsWith('ko') ? 'ko' : 'en';
 }
 
-const DEMO_INIT = 'npm run tally -- init --demo --program resources/programs/classic-krw.json --store STORE-1 --terminal LANE-1';
 
 export interface DialogText {
   readonly title: string;
@@ -17,17 +16,6 @@ export interface DialogText {
 
 /** The host refused to start (`code`, `message` from the host) for the ledger at `db`. */
 export function hostFailedText(language: Language, db: string, failure: { readonly code: string; readonly message: string }): DialogText {
-  if (failure.code === 'not-initialised') {
-    return language === 'ko'
-      ? {
-          title: 'Tally를 시작할 수 없습니다',
-          body: `이 단말기의 데이터베이스가 없습니다:\n${db}\n\n먼저 단말기를 설정하세요. 데모 매장으로 사용해 보려면 Tally 폴더에서 다음을 실행하세요:\n  ${DEMO_INIT}\n실제 매장은 매장의 프로그램 파일로 \`tally init\`을 실행한 뒤(README 참조) Tally를 다시 시작하세요.`,
-        }
-      : {
-          title: 'Tally cannot start',
-          body: `There is no terminal database at\n${db}\n\nSet up this terminal first. To try Tally with a demo store, run this in the Tally folder:\n  ${DEMO_INIT}\nFor a real store, run \`tally init\` with your store's program (see the README), then start Tally again.`,
-        };
-  }
   if (failure.code === 'crash-loop') {
     return language === 'ko'
       ? {

@@ -20,6 +20,7 @@ const { dir, cleanup } = tempDir('tally-electron-carrier-');
 afterAll(cleanup);
 
 const START = '2026-03-02T03:00:00Z';
+const PROGRAMS = join(REPO, 'resources', 'programs');
 const CARD = '2900000000018';
 const basket = (amount: number) => ({ currency: 'KRW', lines: [{ sku: 'AMOUNT', quantity: 1, unitPrice: amount }] });
 
@@ -37,7 +38,7 @@ function ledgerFile(): string {
 async function startHost(path: string, log: string[] = []): Promise<{ main: MainEnd; exited: Promise<number> }> {
   const { port, main } = memoryPort();
   const clock = testClock(START);
-  const exited = runUtilityHost(port, { db: path, log: (line) => log.push(line), host: { clock: clock.read, wallClock: clock.read, newId: counterIds() } });
+  const exited = runUtilityHost(port, { db: path, log: (line) => log.push(line), programsDir: PROGRAMS, host: { clock: clock.read, wallClock: clock.read, newId: counterIds() } });
   expect(await main.next()).toEqual({ type: 'ready', db: path, demo: true });
   return { main, exited };
 }
@@ -145,28 +146,52 @@ describe('the utility-process host over its parent port', () => {
     expect(statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0).toBe(0);
   });
 
-  it('says failed (not-initialised) for a missing database, creates nothing, and waits to be closed', async () => {
-    const path = join(dir, 'no-such.sqlite');
+  it('with no ledger yet serves the setup screen, then the terminal on the same port once setup made it', async () => {
+    const folder = join(dir, 'first-start');
+    const path = join(folder, 'tally.sqlite');
     const { port, main } = memoryPort();
-    const exited = runUtilityHost(port, { db: path, log: () => undefined });
-    const failed = await main.next();
-    expect(failed).toMatchObject({ type: 'failed', code: 'not-initialised' });
-    expect(failed.type === 'failed' ? failed.message : '').toContain(path);
+    const log: string[] = [];
+    const exited = runUtilityHost(port, { db: path, log: (line) => log.push(line), programsDir: PROGRAMS });
+    expect(await main.next()).toEqual({ type: 'ready', db: path, demo: false, setup: true });
+    const status = await ask(main, 1, { id: 1, name: 'setup-status', args: {} });
+    expect(status.reply).toMatchObject({ type: 'reply', result: { configured: false } });
+    expect((status.reply as { result: { examplePrograms: { id: string }[] } }).result.examplePrograms.map((p) => p.id)).toContain('classic-krw');
+    expect((await ask(main, 1, { id: 2, name: 'member-lookup', args: { card: CARD } })).reply).toMatchObject({ type: 'error', error: { code: 'not-initialised' } });
+    const weak = { mode: 'demo', program: 'classic-krw', storeId: 'DEMO-1', terminalId: 'LANE-1', manager: { managerId: 'M-PARK', name: 'Park Jiwoo', pin: '1234' } };
+    expect((await ask(main, 1, { id: 3, name: 'setup-create', args: weak })).reply).toMatchObject({ type: 'error', error: { code: 'invalid-input' } });
     expect(existsSync(path)).toBe(false);
-    let settled = false;
-    void exited.then(() => {
-      settled = true;
-    });
-    // Requests before `ready` are never sent by main; the host answers nothing and stays until `close`.
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(settled).toBe(false);
-    main.send({ type: 'close', reason: 'dialog dismissed' });
-    expect(await exited).toBe(1);
+
+    main.send({ type: 'request', client: 1, text: JSON.stringify({ id: 4, name: 'setup-create', args: { ...weak, manager: { ...weak.manager, pin: '4827' } } }) });
+    const pushed = await main.until((m) => m.type === 'push');
+    expect(pushed.type === 'push' ? JSON.parse(pushed.text) : null).toEqual({ type: 'push', name: 'host-ready', data: { terminalId: 'LANE-1' } });
+    const created = await main.until((m) => m.type === 'reply');
+    expect(created.type === 'reply' ? JSON.parse(created.text) : null).toMatchObject({ type: 'reply', id: 4, result: { terminalId: 'LANE-1', demo: true, managerId: 'M-PARK' } });
+    // Another window, no restart: the terminal's own methods answer now, and setup is over.
+    expect((await ask(main, 2, { id: 5, name: 'member-lookup', args: { card: CARD } })).reply).toMatchObject({ type: 'reply', result: { name: 'Kim Minji' } });
+    expect((await ask(main, 2, { id: 6, name: 'setup-create', args: weak })).reply).toMatchObject({ type: 'error', error: { code: 'already-initialised' } });
+
+    main.send({ type: 'close', reason: 'test over' });
+    expect(await exited).toBe(0);
+    expect(log.join('\n')).toContain('terminal LANE-1 set up');
+    expect(statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0).toBe(0);
+    const reopened = Ledger.open(path, { readonly: true });
+    expect(reopened.terminal.terminalId).toBe('LANE-1');
+    reopened.close();
+  });
+
+  it('with no ledger yet and closed before setup, creates nothing and exits 0', async () => {
+    const path = join(dir, 'never-set-up.sqlite');
+    const { port, main } = memoryPort();
+    const exited = runUtilityHost(port, { db: path, log: () => undefined, programsDir: PROGRAMS });
+    expect(await main.next()).toMatchObject({ type: 'ready', setup: true });
+    main.send({ type: 'close', reason: 'the app is closing' });
+    expect(await exited).toBe(0);
+    expect(existsSync(path)).toBe(false);
   });
 
   it('says failed (invalid-input) when started without a database path', async () => {
     const { port, main } = memoryPort();
-    const exited = runUtilityHost(port, { db: undefined, log: () => undefined });
+    const exited = runUtilityHost(port, { db: undefined, log: () => undefined, programsDir: PROGRAMS });
     expect(await main.next()).toMatchObject({ type: 'failed', code: 'invalid-input' });
     main.disconnect();
     expect(await exited).toBe(1);
@@ -231,12 +256,16 @@ describe('the utility entry as a real child process (child_process.fork, Node IP
     expect(host.stderr()).not.toMatch(/\bat .*\.js:\d+/);
   });
 
-  it('says failed for a missing database and exits 1 once closed', async () => {
+  it('with no ledger yet offers the example programs shipped beside it (the path from the built entry), and exits 0 once closed', async () => {
     const path = join(dir, 'missing-for-fork.sqlite');
     const host = start(path);
-    expect(await host.next()).toMatchObject({ type: 'failed', code: 'not-initialised' });
-    host.child.send({ type: 'close', reason: 'dialog dismissed' });
-    expect(await host.exit).toBe(1);
+    expect(await host.next()).toMatchObject({ type: 'ready', setup: true });
+    host.child.send({ type: 'request', client: 1, text: JSON.stringify({ id: 1, name: 'setup-status', args: {} }) });
+    const reply = await host.next();
+    const status = reply.type === 'reply' ? (JSON.parse(reply.text) as { result: { examplePrograms: { id: string }[] } }) : null;
+    expect(status?.result.examplePrograms.map((p) => p.id)).toEqual(['classic-krw', 'plus-membership-charity', 'sporting-goods-usd']);
+    host.child.send({ type: 'close', reason: 'the app is closing' });
+    expect(await host.exit).toBe(0);
     expect(existsSync(path)).toBe(false);
   });
 });

@@ -321,25 +321,39 @@ describe('Electron main: the host stops or cannot start', () => {
     expect(api.errors[0]?.body).toContain('exit code 3');
   });
 
-  it('shows a dialog saying how to set up the terminal when there is no database, and exits 1', async () => {
+  it('with no database yet opens the cashier window on the setup screen: no dialog, the host serves setup', async () => {
     const missing = join(freshDir('nodb'), 'tally.sqlite');
     const { api, cashier } = await start({ db: missing });
+    await api.waitForLog(/no terminal database at .* yet: the window shows the setup screen/);
+    post(api, cashier, { id: 's1', name: 'setup-status', args: {} });
+    expect(await cashier.contents.waitFor(withId('s1'))).toMatchObject({ type: 'reply', id: 's1', result: { configured: false } });
+    post(api, cashier, { id: 's2', name: 'member-lookup', args: { card: CARD } });
+    expect(await cashier.contents.waitFor(withId('s2'))).toMatchObject({ type: 'error', id: 's2', error: { code: 'not-initialised' } });
+    expect(api.errors).toEqual([]);
+    expect(cashier.destroyed).toBe(false);
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('shows a dialog when the file is not a Tally database, and exits 1 without restarting the host', async () => {
+    const garbage = join(freshDir('garbage'), 'tally.sqlite');
+    writeFileSync(garbage, 'this is a shopping list, not a ledger\n'.repeat(200));
+    const { api, cashier } = await start({ db: garbage });
     expect(await api.exited()).toBe(1);
-    expect(api.errors).toEqual([{ title: 'Tally cannot start', body: expect.stringContaining(missing) as unknown }]);
-    expect(api.errors[0]?.body).toContain('npm run tally -- init --demo');
+    expect(api.errors).toEqual([{ title: 'Tally cannot start', body: expect.stringContaining(garbage) as unknown }]);
     expect(api.errors[0]?.body).not.toMatch(/\bat .*\.(js|ts):\d+/);
     expect(cashier.destroyed).toBe(true);
-    expect(existsSync(missing)).toBe(false);
     // The host was not restarted: a refusal is not a crash.
     expect(api.utilities).toHaveLength(1);
     expect(await api.utilities[0]!.exited).toBe(1);
   });
 
   it('says it in Korean on a Korean system', async () => {
-    const { api } = await start({ db: join(freshDir('nodb'), 'tally.sqlite'), configure: (a) => (a.localeName = 'ko-KR') });
+    const garbage = join(freshDir('garbage'), 'tally.sqlite');
+    writeFileSync(garbage, 'not a ledger\n'.repeat(400));
+    const { api } = await start({ db: garbage, configure: (a) => (a.localeName = 'ko-KR') });
     expect(await api.exited()).toBe(1);
     expect(api.errors[0]?.title).toBe('Tally를 시작할 수 없습니다');
-    expect(api.errors[0]?.body).toContain('데이터베이스가 없습니다');
+    expect(api.errors[0]?.body).toContain('데이터베이스를 열 수 없습니다');
   });
 
   it('says what to build when the app’s files are missing, and starts no host', async () => {
@@ -447,7 +461,9 @@ describe('Electron main: the smoke run (TALLY_SMOKE=1)', () => {
     expect(await api.exited()).toBe(1);
     expect(api.log.some((line) => line.startsWith('smoke: FAILED after'))).toBe(true);
 
-    const broken = await start({ env: { TALLY_SMOKE: '1' }, db: join(freshDir('nodb'), 'tally.sqlite') });
+    const garbage = join(freshDir('garbage'), 'tally.sqlite');
+    writeFileSync(garbage, 'not a ledger\n'.repeat(400));
+    const broken = await start({ env: { TALLY_SMOKE: '1' }, db: garbage });
     expect(await broken.api.exited()).toBe(1);
     expect(broken.api.errors).toEqual([]);
   });

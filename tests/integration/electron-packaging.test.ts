@@ -77,7 +77,7 @@ describe('electron-builder.yml', () => {
     expect(config.extraMetadata.main).toBe('dist/electron/main/index.js');
     expect(existsSync(join(REPO, config.extraMetadata.main))).toBe(true);
     const included = (file: string) => config.files.some((p) => !p.startsWith('!') && minimatch(file, p));
-    for (const file of ['dist/electron/main/index.js', 'dist/electron/preload/index.cjs', 'dist/bin/data-dir.js', 'dist/ui/terminal/index.html', 'dist/ui/terminal/assets/index-abc123.js', 'dist/src/terminal/hosts/electron/utility-entry.js', 'dist/src/core/money.js', 'dist/src/contract/messages.js']) {
+    for (const file of ['dist/electron/main/index.js', 'dist/electron/preload/index.cjs', 'dist/bin/data-dir.js', 'dist/ui/terminal/index.html', 'dist/ui/terminal/assets/index-abc123.js', 'dist/src/terminal/hosts/electron/utility-entry.js', 'dist/src/core/money.js', 'dist/src/contract/messages.js', 'resources/programs/classic-krw.json']) {
       expect(included(file), file).toBe(true);
     }
     for (const file of ['dist/src/server/http/app.js', 'src/terminal/hosts/app.ts', 'tests/support/fake-electron.js', 'dist/electron/main/index.js.map', 'dist/electron/main/index.d.ts']) {
@@ -195,6 +195,8 @@ describe('a real packaging run (linux, unpacked; a stand-in Electron binary, no 
     for (const file of ['dist/electron/main/index.js', 'dist/electron/main/desktop.js', 'dist/electron/preload/index.cjs', 'dist/bin/data-dir.js', 'dist/src/terminal/hosts/electron/utility-entry.js', 'dist/src/terminal/ledger/ledger.js', 'dist/src/contract/messages.js']) {
       expect(asarFiles.has(file), file).toBe(true);
     }
+    // The first start's setup screen offers the example programs from there (utility-entry.ts).
+    for (const file of readdirSync(join(REPO, 'resources', 'programs')).filter((f) => f.endsWith('.json'))) expect(asarFiles.has(`resources/programs/${file}`), file).toBe(true);
     // Every built screen file, when the screens are built (npm run build).
     const ui = join(REPO, 'dist', 'ui', 'terminal');
     const walk = (path: string, rel: string): string[] => readdirSync(path, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(join(path, d.name), `${rel}${d.name}/`) : [`${rel}${d.name}`]));

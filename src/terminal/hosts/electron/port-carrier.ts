@@ -26,7 +26,7 @@ export class PortCarrier implements Carrier {
 
   constructor(
     private readonly port: HostPort,
-    private readonly handlers: RequestHandler,
+    private handlers: RequestHandler,
     private readonly options: PortCarrierOptions,
   ) {
     this.unsubscribe = port.onMessage((message) => this.receive(message));
@@ -58,6 +58,11 @@ export class PortCarrier implements Carrier {
       this.queues.set(client, queue);
     }
     return queue;
+  }
+
+  /** The first start's setup handlers give way to the terminal's once setup made the ledger; windows stay connected. */
+  switchHandlers(handlers: RequestHandler): void {
+    this.handlers = handlers;
   }
 
   push(event: PushedEvent): void {

@@ -27,8 +27,11 @@ export type ToHost = z.output<typeof toHostSchema>;
 
 /** Host → main. */
 export const fromHostSchema = z.discriminatedUnion('type', [
-  /** The ledger is open and the carrier serves requests. */
-  z.strictObject({ type: z.literal('ready'), db: z.string(), demo: z.boolean() }),
+  /**
+   * The carrier serves requests: the ledger is open, or (`setup`) there is no ledger yet and the
+   * windows show the setup screen until it made one.
+   */
+  z.strictObject({ type: z.literal('ready'), db: z.string(), demo: z.boolean(), setup: z.boolean().optional() }),
   /** The host could not start (no database, a damaged or newer file…): it waits to be closed. */
   z.strictObject({ type: z.literal('failed'), code: z.string().max(64), message: z.string().max(2000) }),
   /** The reply to one request of window `client`; `id` and `ok` (a result, not an error) repeat the reply's, so main need not parse `text`. */

@@ -5,6 +5,7 @@
  *
  * Its log (faults of Tally, with their stack) is stderr, which Electron passes through to main's.
  */
+import { fileURLToPath } from 'node:url';
 import { untilSignal } from '../app.js';
 import { electronParentPort, HOST_DB_ENV, nodeIpcPort } from './port-protocol.js';
 import { runUtilityHost } from './utility-host.js';
@@ -18,6 +19,8 @@ if (port === null) {
   log('tally host: utility-entry.js is started by the Tally app (Electron) or by child_process.fork with an IPC channel; to run the host by hand use `tally host`');
   process.exit(2);
 }
-const code = await runUtilityHost(port, { db: process.env[HOST_DB_ENV], log, signal: untilSignal() });
+// dist/src/terminal/hosts/electron/ → the app's root (the checkout, or app.asar when installed).
+const programsDir = fileURLToPath(new URL('../../../../../resources/programs', import.meta.url));
+const code = await runUtilityHost(port, { db: process.env[HOST_DB_ENV], log, programsDir, signal: untilSignal() });
 // The parent port keeps the event loop alive, so the process ends here rather than when idle.
 process.exit(code);

@@ -4,12 +4,19 @@
  * and close cleanly when main asks, when main goes away, or on SIGTERM (what
  * `UtilityProcess.kill()` sends on POSIX).
  *
+ * First start (no file at the ledger's path yet): as the browser host does, it serves the setup
+ * screen's two methods (setup-handlers.ts) and says `ready` with `setup`; once the screen made the
+ * ledger, the terminal's handler map takes their place on the same port and `host-ready` is pushed,
+ * so the window carries on without a restart or a dialog.
+ *
  * Plain Node: everything Electron-specific is behind HostPort, so tests run it over an in-memory
  * port or a real `child_process.fork` IPC channel.
  */
+import { existsSync } from 'node:fs';
 import { isTallyError } from '../../../core/errors.js';
 import { environmentError } from '../../ledger/environment-errors.js';
 import { TerminalHost, type TerminalHostOptions } from '../app.js';
+import { SetupHandlers } from '../setup-handlers.js';
 import { PortCarrier } from './port-carrier.js';
 import { toHostSchema, type HostPort } from './port-protocol.js';
 
@@ -17,6 +24,8 @@ export interface UtilityHostOptions {
   /** The ledger's path, as main gave it (HOST_DB_ENV); undefined is refused. */
   readonly db: string | undefined;
   readonly log: (line: string) => void;
+  /** resources/programs: the example programs the first start's setup screen offers. */
+  readonly programsDir: string;
   /** Resolves with a signal's name when the process is asked to stop by one (the entry passes untilSignal()). */
   readonly signal?: Promise<string>;
   /** Tests and demos: the host's clock and ids, background sync's timings. */
@@ -49,6 +58,11 @@ export async function runUtilityHost(port: HostPort, options: UtilityHostOptions
     await stop;
     return finish(1);
   }
+  if (!existsSync(db)) {
+    offControl();
+    offControl = () => undefined;
+    return finish(await serveSetup(port, db, options, stop, requestStop));
+  }
   let host: TerminalHost;
   try {
     host = TerminalHost.open({ ...options.host, db, log: options.log });
@@ -74,4 +88,34 @@ export async function runUtilityHost(port: HostPort, options: UtilityHostOptions
   const reason = await stop;
   await host.close(reason);
   return finish(0);
+}
+
+/** The first start: the setup screen's methods until the ledger exists, then the terminal's, on one carrier. */
+async function serveSetup(port: HostPort, db: string, options: UtilityHostOptions, stop: Promise<string>, requestStop: (reason: string) => void): Promise<number> {
+  const opened: { host: TerminalHost | null; carrier: PortCarrier | null } = { host: null, carrier: null };
+  const setup = new SetupHandlers({
+    db,
+    programsDir: options.programsDir,
+    now: Date.now,
+    log: options.log,
+    onCreated: () => {
+      const carrier = opened.carrier;
+      // The carrier exists before any request can reach these handlers; a guard, not a path.
+      if (carrier === null) throw new Error('setup finished before the carrier existed');
+      const host = TerminalHost.open({ ...options.host, db, log: options.log });
+      opened.host = host;
+      carrier.switchHandlers(host.handlers);
+      host.attach(carrier);
+      host.start(options.sync);
+      options.log(`tally host: terminal ${host.ledger.terminal.terminalId} set up at ${db}; serving it`);
+      carrier.push({ type: 'push', name: 'host-ready', data: { terminalId: host.ledger.terminal.terminalId } });
+      return Promise.resolve();
+    },
+  });
+  opened.carrier = new PortCarrier(port, setup, { log: options.log, onCloseRequested: (reason) => requestStop(reason) });
+  port.post({ type: 'ready', db, demo: false, setup: true });
+  const reason = await stop;
+  if (opened.host !== null) await opened.host.close(reason);
+  else await opened.carrier.close();
+  return 0;
 }
