@@ -104,6 +104,13 @@ export const METHODS = {
   'setup-status': z.strictObject({}),
   /** First start only: creates the ledger and its first manager (src/contract/setup.ts); `host-ready` is pushed once the terminal serves. */
   'setup-create': setupArgs,
+  /**
+   * The member a booking's reply named (its `memberId`), as they stand now: a replayed command's
+   * reply carries the first booking's balance, and a return names no card to look the member up by.
+   */
+  'member-summary': z.strictObject({ memberId: z.string().min(1, 'cannot be empty').max(64, 'is at most 64 characters') }),
+  /** A transaction's slip as SVG (what `print-reprint` would print), in `lang` or the receipt printer's language; queues nothing. */
+  'print-preview': printReprintArgs.extend({ lang: z.enum(['en', 'ko']).optional() }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type MethodName = keyof typeof METHODS;

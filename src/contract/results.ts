@@ -77,6 +77,8 @@ export interface MethodResults {
   readonly 'device-states': DeviceStates;
   readonly 'setup-status': SetupStatus;
   readonly 'setup-create': SetupOutcome;
+  readonly 'member-summary': MemberSummary;
+  readonly 'print-preview': { readonly txnId: string; readonly svg: string };
 }
 
 /** What `setup-status` answers: a configured terminal lists nothing to set up. */

@@ -13,6 +13,7 @@ Commands:
   member pin         set the member's PIN for spending points (PINs on standard input): --card CODE [--manager ID] [--clear] (once the terminal has managers, --manager's PIN comes first on stdin)
   member erase       erase a member's personal data (balances and history stay): --card CODE --reason TEXT [--by NAME | --manager ID] (a manager's, PIN on stdin, once the terminal has managers)
   member show        everything about a member: --card CODE
+  member search      members by card, phone (last 4 or more digits) or part of the name: --query TEXT [--limit N] [--manager ID] (a manager's, PIN on stdin, once the terminal has managers)
   member update      change details or add a card: --card CODE [--name] [--phone] [--email] [--birthday] [--consent yes|no] [--add-card CODE…] (an empty value clears)
   balance            points, tier and expiring points: --card CODE
   quote              what a basket would earn and what can be redeemed: --card CODE (--amount N | --basket FILE) [--redeem-points N | --reward ID] [--bonus-day ID]

@@ -1,13 +1,14 @@
 /**
- * `tally`: the headless way to run, script and support a terminal. Every command calls the same
- * LoyaltyService the UI and the POS API use. Exit 0 on success; on bad input a one-line error on
+ * `tally`: the headless way to run, script and support a terminal. Every command that books or reads
+ * member data goes through the same handler map the screens use (see `run` for the few that stay
+ * direct, and why). Exit 0 on success; on bad input a one-line error on
  * stderr (and `{"error":…}` on stdout with --json), exit 1, and nothing written; exit 2 for usage.
  */
 import { mkdirSync, existsSync } from 'node:fs';
 import { readInputFile } from '../input-file.js';
 import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parseBasket, type Basket } from '../../core/basket.js';
+import { amountBasket, parseBasket, type Basket } from '../../core/basket.js';
 import { isTallyError, TallyError } from '../../core/errors.js';
 import { isTimeZone, isoInstant, parseIsoInstant } from '../../core/time.js';
 import { certifyTerminalKey, issueMemberToken, newTokenId, publicKeyOf } from '../../core/card-code/member-qr.js';
@@ -17,11 +18,11 @@ import { clockProblem } from '../../core/clock-guard.js';
 import { printable } from '../../core/text.js';
 import { environmentError } from '../ledger/environment-errors.js';
 import { maskCard } from '../../core/receipt/slip.js';
+import { parseCardCode } from '../../core/card-code/parse.js';
 import type { TransactionKind } from '../ledger/ledger.js';
 import { Printing } from '../printing/printing.js';
 import type { PrintJob } from '../printing/print-queue.js';
 import { describeJob, describePrinter, describePrinterStatus, installTerminalKey, printerArgs } from './print-commands.js';
-import { slipForTransaction } from '../printing/reprint.js';
 import { refuseLedgerFiles, writeNewFile } from '../output-file.js';
 import type { Suffix } from '../devices/serial/framer.js';
 import { generateKeyFile, readSigningKey, writeKeyFile } from '../trust/key-file.js';
@@ -35,11 +36,12 @@ import { pendingCount } from '../ledger/outbox.js';
 import { enrolTerminal } from '../sync/enrol.js';
 import { syncNow } from '../sync/sync.js';
 import { lookUpUnknownCard } from '../sync/card-lookup.js';
-import { authoriseSpend, runAuthorised } from '../sync/spending.js';
 import { defaultBackupDir, endOfDay, eodLines, eodSlip } from '../sync/eod.js';
 import { dayKeySchema } from '../../contract/day-report.js';
 import { FileSecretStore, secretsDirFor } from '../trust/secret-store.js';
-import { LoyaltyService, type CheckoutResult, type MemberSummary, type PointsResult, type ServiceOptions } from '../loyalty-service.js';
+import { LoyaltyService, type CheckoutResult, type EnrolResult, type MemberSummary, type MembershipResult, type PointsResult, type ReturnResult, type ServiceOptions } from '../loyalty-service.js';
+import type { Quote } from '../../core/rules/checkout.js';
+import type { VerifyReport } from '../ledger/verify.js';
 import type { ReturnArgs, SpendProof } from '../../contract/commands.js';
 import { Formatter, type Lang } from './format.js';
 import { HELP, commandHelp } from './help.js';
@@ -93,6 +95,7 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     'pin-stdin': { type: 'boolean' },
   },
   'member show': { card: { type: 'string' } },
+  'member search': { query: { type: 'string' }, limit: { type: 'string' }, manager: { type: 'string' } },
   'member pin': { card: { type: 'string' }, clear: { type: 'boolean' }, manager: { type: 'string' } },
   'member erase': { card: { type: 'string' }, reason: { type: 'string' }, by: { type: 'string' }, manager: { type: 'string' } },
   'member update': {
@@ -405,16 +408,24 @@ function programKeysFrom(options: Options): { id: string; publicKey: string }[] 
   });
 }
 
-/**
- * Opens the ledger (and, for a command that writes, the printing stack: the command's slip is
- * queued in its transaction), runs the command, then offers what is queued to the printers. The
- * counter never waits for a printer: the command's result is already on stdout by then; a printer
- * another process owns (print run --watch, the host) is left to it; an unowned one gets one short
- * attempt (PRINT_PROBE_MS to connect and answer its status) and otherwise keeps the slip queued.
- */
 /** The handler map the screens use, for the CLI's own process: the one door to the service (DESIGN: one door in). */
 function cliHandlers(ctx: RunContext, service: LoyaltyService, printing: Printing | null = null): HandlerMap {
-  return new HandlerMap(service, { localOperator: true, log: (line) => ctx.io.stderr(printable(line)), ...(printing ? { printing } : {}) });
+  return new HandlerMap(service, { localOperator: true, ledgerName: ctx.dbShown, log: (line) => ctx.io.stderr(printable(line)), ...(printing ? { printing } : {}) });
+}
+
+/**
+ * Runs a command that books or reads member data, or works the printers, through the handler map
+ * the screens use (DESIGN: one door in): the same argument schemas, the same refusals, the same
+ * manager rule. The command is handed the map, never the service or the ledger
+ * (tests/integration/cli-one-door.test.ts holds every command module to that).
+ */
+function withDoor<T>(
+  ctx: RunContext,
+  readonly: boolean,
+  fn: (map: HandlerMap, format: Formatter) => T | Promise<T>,
+  options: { readonly printAfter?: boolean; readonly check?: 'auto' | 'full' } = {},
+): Promise<T> {
+  return withService(ctx, readonly, (service, format, printing) => fn(cliHandlers(ctx, service, printing), format), options);
 }
 
 /** `--manager ID` (their PIN the first line of stdin) as a session of `map`; none without the option. */
@@ -471,6 +482,13 @@ async function managerCommand(ctx: RunContext, command: string, options: Options
   }
 }
 
+/**
+ * Opens the ledger (and, for a command that writes, the printing stack: the command's slip is
+ * queued in its transaction), runs the command, then offers what is queued to the printers. The
+ * counter never waits for a printer: the command's result is already on stdout by then; a printer
+ * another process owns (print run --watch, the host) is left to it; an unowned one gets one short
+ * attempt (PRINT_PROBE_MS to connect and answer its status) and otherwise keeps the slip queued.
+ */
 async function withService<T>(
   ctx: RunContext,
   readonly: boolean,
@@ -504,15 +522,6 @@ async function withService<T>(
   }
 }
 
-/**
- * A command that may spend points: at an enrolled terminal it first takes a hold on the server (or,
- * with no answer, goes on within the offline budget), and afterwards pushes the spend at once (which
- * posts the hold) or gives the hold back when nothing was booked.
- */
-async function spendingCommand<R extends { readonly replayed: boolean }>(ctx: RunContext, service: LoyaltyService, preview: Parameters<LoyaltyService['spendPreview']>[0], run: () => R): Promise<R> {
-  return runAuthorised(await authoriseSpend(service, preview, { secrets: new FileSecretStore(secretsDirFor(ctx.db)) }), run);
-}
-
 /** Commands whose --card may name a member enrolled at another counter. */
 const CARD_COMMANDS: ReadonlySet<string> = new Set(['balance', 'quote', 'checkout', 'donate', 'action', 'membership sell', 'membership renew', 'member update', 'member show', 'member pin', 'member erase', 'adjust', 'history', 'qr issue']);
 
@@ -530,11 +539,11 @@ const PRINT_BUDGET_MS = 2_000;
  */
 const PRINT_PROBE_MS = 500;
 
-function basketFrom(options: Options, service: LoyaltyService): Basket {
+function basketFrom(options: Options, currency: string): Basket {
   const amount = optional(options, 'amount');
   const file = optional(options, 'basket');
   if ((amount === undefined) === (file === undefined)) throw new UsageError('give either --amount or --basket');
-  if (amount !== undefined) return service.amountBasket(wholeNumber(amount, 'Amount'));
+  if (amount !== undefined) return amountBasket(wholeNumber(amount, 'Amount'), currency);
   return parseBasket(readJsonFile(file!, 'basket file'), file!);
 }
 
@@ -574,6 +583,21 @@ function checkoutLines(r: CheckoutResult, f: Formatter, title: string): string[]
   ];
 }
 
+/**
+ * The dispatch. One door in (DESIGN; tests/integration/cli-one-door.test.ts): every command that books
+ * or reads member data, and the managers', printers' and print queue's commands, run through the
+ * handler map the screens use (`withDoor`), so they get the same validation, refusals and manager
+ * rule (`--manager ID`, the PIN on stdin). These stay direct, each for its reason:
+ * - init, restore, backup: they make or copy the file itself (before init there is no terminal to ask);
+ * - enrol, sync, eod: services of their own (src/terminal/sync), as in the host; eod queues its report slip itself;
+ * - periodic: the host's periodic-bookings service, run once: time-driven entries no screen requests;
+ * - print run: the print worker itself (the map only queues);
+ * - host, scan: start the host, or reach a running one through its socket;
+ * - program sign, keys generate/certify, qr issue, terminal key install: head office's signing tools and
+ *   this terminal's key (qr issue needs a member's QR reference, which no method gives a screen);
+ * - card parse, scanner list/add/remove: the card-code parser's diagnostic and the scanners'
+ *   configuration (scanner watch parses each scan here too, and looks its member up through the map).
+ */
 async function run(name: string, options: Options, ctx: RunContext): Promise<number> {
   const { out } = ctx;
   // A card never seen here: an enrolled terminal asks the server first (briefly; offline it goes on).
@@ -613,13 +637,12 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
       return 0;
     }
     case 'program install':
-      return withService(
+      return withDoor(
         ctx,
         false,
-        async (service, _f, printing) => {
+        async (map) => {
           const programPath = required(options, 'program');
           const file = readProgramAt(programPath);
-          const map = cliHandlers(ctx, service, printing);
           const session = await sessionFrom(ctx, map, options);
           const keys = programKeysFrom(options);
           const r = (await map.invoke('program-install', { document: file.text, source: programPath, ...(keys.length > 0 ? { pinKeys: keys } : {}) }, session)) as { programId: string; version: number; previousVersion: number; signedWith: string | null };
@@ -730,12 +753,12 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
       return 0;
     }
     case 'member add':
-      return withService(ctx, false, async (service, f) => {
+      return withDoor(ctx, false, async (map, f) => {
         const cards = (options.card as string[] | undefined) ?? [];
         if (cards.length === 0) throw new UsageError('--card is required (repeat it for several cards)');
         const birthday = optional(options, 'birthday');
         const pin = options['pin-stdin'] === true ? (await stdinLines(ctx, "The member's new PIN"))[0]! : undefined;
-        const r = service.enrol({
+        const r = (await map.invoke('enrol', {
           ...(pin !== undefined ? { pin } : {}),
           cards,
           ...(optional(options, 'name') !== undefined ? { name: optional(options, 'name')! } : {}),
@@ -744,12 +767,12 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
           ...(birthday !== undefined ? { birthday } : {}),
           marketingConsent: options.consent === true,
           ...(optional(options, 'cashier') !== undefined ? { cashier: optional(options, 'cashier')! } : {}),
-        });
+        })) as EnrolResult;
         out([`${r.replayed ? 'Already enrolled' : 'Enrolled'}: member ${r.memberId}`, ...(r.welcomePoints > 0 ? [`Welcome bonus: ${f.points(r.welcomePoints)}`] : []), `Balance: ${f.points(r.balance)}`], r);
         return 0;
       });
     case 'member update':
-      return withService(ctx, false, (service, f) => {
+      return withDoor(ctx, false, async (map, f) => {
         const consent = optional(options, 'consent');
         if (consent !== undefined && consent !== 'yes' && consent !== 'no') throw new UsageError('--consent is yes or no');
         // An empty value clears an optional detail: --email ''.
@@ -757,7 +780,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
           const value = options[name];
           return typeof value === 'string' ? { [name]: value.trim() === '' ? null : value.trim() } : {};
         };
-        const m = service.updateMember({
+        const m = (await map.invoke('member-update', {
           card: required(options, 'card'),
           ...detail('name'),
           ...detail('phone'),
@@ -765,14 +788,13 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
           ...detail('birthday'),
           ...(consent !== undefined ? { marketingConsent: consent === 'yes' } : {}),
           addCards: (options['add-card'] as string[] | undefined) ?? [],
-        });
+        })) as MemberSummary;
         out([`Updated member ${m.memberId} (version ${m.version})`, ...memberLines(m, f)], m);
         return 0;
       });
     case 'member pin':
-      return withService(ctx, false, async (service, f) => {
+      return withDoor(ctx, false, async (map, f) => {
         const clear = options.clear === true;
-        const map = cliHandlers(ctx, service);
         const manager = optional(options, 'manager');
         // Once the terminal has managers, --manager names one of them and their PIN comes first on stdin.
         const roles = manager !== undefined && ((await map.invoke('manager-status', {})) as { managers: number }).managers > 0;
@@ -787,25 +809,38 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         return 0;
       });
     case 'member erase':
-      return withService(ctx, false, async (service) => {
+      return withDoor(ctx, false, async (map) => {
         const by = optional(options, 'by');
-        const map = cliHandlers(ctx, service);
         const m = (await map.invoke('member-erase', { card: required(options, 'card'), reason: required(options, 'reason'), ...(by !== undefined ? { by } : {}) }, await sessionFrom(ctx, map, options))) as MemberSummary;
         out([`Erased the personal data of member ${m.memberId}: details, PIN and cards removed; balance ${m.balance} points and history kept`], m);
         return 0;
       });
+    case 'member search':
+      // The manager screen's search (it shows personal details): a manager's once the terminal has one.
+      return withDoor(
+        ctx,
+        false,
+        async (map, f) => {
+          const limit = optional(options, 'limit');
+          const session = await sessionFrom(ctx, map, options);
+          const r = (await map.invoke('member-search', { query: required(options, 'query'), ...(limit !== undefined ? { limit: wholeNumber(limit, 'Limit') } : {}) }, session)) as { members: MemberSummary[] };
+          out(r.members.length === 0 ? ['No member matches'] : r.members.map((m) => `${m.memberId}  ${m.name ?? '(no name)'}  ${m.cards.length > 0 ? m.cards.map(maskCard).join(', ') : 'no card'}  ${f.points(m.balance)}`), r);
+          return 0;
+        },
+        { printAfter: false },
+      );
     case 'member show':
     case 'balance':
-      return withService(ctx, true, (service, f) => {
-        const m = service.member(required(options, 'card'));
+      return withDoor(ctx, true, async (map, f) => {
+        const m = (await map.invoke('member-lookup', { card: required(options, 'card') })) as MemberSummary;
         out(name === 'balance' ? [`Balance: ${f.points(m.balance)}`, ...f.tier(m.tier), ...f.expiring(m.expiringSoon)] : memberLines(m, f), m);
         return 0;
       });
     case 'quote':
-      return withService(ctx, true, (service, f) => {
+      return withDoor(ctx, true, async (map, f) => {
         const redeem = redeemFrom(options);
         const bonusDay = optional(options, 'bonus-day');
-        const q = service.quote({ card: required(options, 'card'), basket: basketFrom(options, service), ...(redeem ? { redeem } : {}), ...(bonusDay ? { useBonusDay: bonusDay } : {}) });
+        const q = (await map.invoke('quote', { card: required(options, 'card'), basket: basketFrom(options, f.program.currency), ...(redeem ? { redeem } : {}), ...(bonusDay ? { useBonusDay: bonusDay } : {}) })) as Quote;
         const pac = q.redemption.pointsAsCurrency;
         out(
           [
@@ -822,7 +857,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         return 0;
       });
     case 'checkout':
-      return withService(ctx, false, async (service, f) => {
+      return withDoor(ctx, false, async (map, f) => {
         const redeem = redeemFrom(options);
         const bonusDay = optional(options, 'bonus-day');
         const cashier = optional(options, 'cashier');
@@ -831,17 +866,18 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
           ...(proof ? { proof } : {}),
           card: required(options, 'card'),
           txnId: required(options, 'txn'),
-          basket: basketFrom(options, service),
+          basket: basketFrom(options, f.program.currency),
           ...(redeem ? { redeem } : {}),
           ...(bonusDay ? { useBonusDay: bonusDay } : {}),
           ...(cashier ? { cashier } : {}),
         };
-        const r = await spendingCommand(ctx, service, { kind: 'checkout', args }, () => service.checkout(args));
+        // A spend takes its hold on the server (or the offline budget) in the map, as at the screen.
+        const r = (await map.invoke('checkout-commit', args)) as CheckoutResult;
         out(checkoutLines(r, f, `Checkout ${r.txnId}${r.replayed ? ' (already booked; nothing new written)' : ''}`), r);
         return 0;
       });
     case 'return':
-      return withService(ctx, false, async (service, f) => {
+      return withDoor(ctx, false, async (map, f) => {
         const amount = optional(options, 'amount');
         const lineArgs = (options.line as string[] | undefined) ?? [];
         const linesFile = optional(options, 'lines');
@@ -871,7 +907,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         const args: ReturnArgs = all ? { ...common, all: true } : amount !== undefined ? { ...common, amount: wholeNumber(amount, 'Amount') } : { ...common, lines: lines ?? [] };
         // At an enrolled terminal the points taken back are held on the server first, like a spend:
         // another counter may have let the member spend them already (then they are uncollected).
-        const r = await spendingCommand(ctx, service, { kind: 'return', args }, () => service.returnSale(args));
+        const r = (await map.invoke('return-commit', args)) as ReturnResult;
         out(
           [
             `Return ${r.txnId} of sale ${r.originalTxnId}${r.replayed ? ' (already booked; nothing new written)' : ''}${r.fullyReturned ? ' — sale fully returned' : ''}`,
@@ -882,23 +918,23 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
               : []),
             ...(r.membershipCancelled !== null ? [`Membership ${f.planName(r.membershipCancelled)} cancelled: refund its fee`] : []),
             // A replay books nothing: the balance as it is now, not as the first booking left it.
-            r.replayed ? `Balance now: ${f.points(service.summary(r.memberId).balance)}` : `Balance: ${f.points(r.balance)}`,
+            r.replayed ? `Balance now: ${f.points(((await map.invoke('member-summary', { memberId: r.memberId })) as MemberSummary).balance)}` : `Balance: ${f.points(r.balance)}`,
           ],
           r,
         );
         return 0;
       });
     case 'action':
-      return withService(ctx, false, (service, f) => {
+      return withDoor(ctx, false, async (map, f) => {
         const ref = optional(options, 'ref');
         const id = optional(options, 'id');
         const cashier = optional(options, 'cashier');
         const actionId = required(options, 'action');
-        const r = service.action({ card: required(options, 'card'), actionId, ...(ref ? { reference: ref } : {}), ...(id ? { txnId: id } : {}), ...(cashier ? { cashier } : {}) });
+        const r = (await map.invoke('action', { card: required(options, 'card'), actionId, ...(ref ? { reference: ref } : {}), ...(id ? { txnId: id } : {}), ...(cashier ? { cashier } : {}) })) as PointsResult;
         const actionName = f.program.bonuses.actions.find((a) => a.id === actionId)?.name[f.lang] ?? actionId;
         if (r.replayed) {
           // A replay books nothing: say so, and show the balance as it is now (the result keeps the first booking's).
-          const balanceNow = service.summary(r.memberId).balance;
+          const balanceNow = ((await map.invoke('member-summary', { memberId: r.memberId })) as MemberSummary).balance;
           out([`Action bonus (${actionName}) was booked before (${f.points(r.points)}): nothing new was booked`, `Balance now: ${f.points(balanceNow)}`], { ...r, balanceNow });
         } else {
           out([`Action bonus (${actionName}): ${f.points(r.points)}`, `Balance: ${f.points(r.balance)}`], r);
@@ -906,30 +942,29 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         return 0;
       });
     case 'donate':
-      return withService(ctx, false, async (service, f) => {
+      return withDoor(ctx, false, async (map, f) => {
         const cashier = optional(options, 'cashier');
         const charity = required(options, 'charity');
         const proof = await spendProofFrom(options, ctx);
         const args = { ...(proof ? { proof } : {}), card: required(options, 'card'), charityId: charity, points: wholeNumber(required(options, 'points'), 'Points to donate'), donationId: required(options, 'id'), ...(cashier ? { cashier } : {}) };
-        const r = await spendingCommand(ctx, service, { kind: 'donation', args }, () => service.donate(args));
+        const r = (await map.invoke('donate', args)) as PointsResult;
         const charityName = f.program.charities.find((c) => c.id === charity)?.name[f.lang] ?? charity;
         out([`Donated ${f.points(r.points)} to ${charityName}${r.replayed ? ' (already booked)' : ''}`, `Balance: ${f.points(r.balance)}`], r);
         return 0;
       });
     case 'membership sell':
     case 'membership renew':
-      return withService(ctx, false, (service, f) => {
+      return withDoor(ctx, false, async (map, f) => {
         const fee = optional(options, 'fee');
         const cashier = optional(options, 'cashier');
-        const r = service.sellMembership({ card: required(options, 'card'), planId: required(options, 'plan'), txnId: required(options, 'txn'), ...(fee !== undefined ? { fee: wholeNumber(fee, 'Fee') } : {}), ...(cashier ? { cashier } : {}) });
+        const r = (await map.invoke('membership-sale', { card: required(options, 'card'), planId: required(options, 'plan'), txnId: required(options, 'txn'), ...(fee !== undefined ? { fee: wholeNumber(fee, 'Fee') } : {}), ...(cashier ? { cashier } : {}) })) as MembershipResult;
         out([`Membership ${f.planName(r.planId)}: ${f.money(r.fee)}, ${r.endsAt === null ? 'lifetime' : `valid ${f.day(r.startsAt + 1)} to ${f.day(r.endsAt)}`}${r.replayed ? ' (already booked)' : ''}`, `Balance: ${f.points(r.balance)}`], r);
         return 0;
       });
     case 'adjust':
-      return withService(ctx, false, async (service, f) => {
+      return withDoor(ctx, false, async (map, f) => {
         const cashier = optional(options, 'cashier');
-        // Through the handler map, as a screen would: once the terminal has managers, a correction needs one (--manager, PIN on stdin).
-        const map = cliHandlers(ctx, service);
+        // As at a screen: once the terminal has managers, a correction needs one (--manager, PIN on stdin).
         const manager = optional(options, 'manager');
         const session = await sessionFrom(ctx, map, options);
         const r = (await map.invoke('adjust', { card: required(options, 'card'), points: wholeNumber(required(options, 'points'), 'Points', true), reason: required(options, 'reason'), txnId: required(options, 'id'), ...(cashier ? { cashier } : {}) }, session)) as PointsResult;
@@ -940,11 +975,11 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
     case 'manager list':
     case 'manager pin':
     case 'manager remove':
-      return withService(ctx, false, (service, f) => managerCommand(ctx, name, options, cliHandlers(ctx, service), f, out), { printAfter: false });
+      return withDoor(ctx, false, (map, f) => managerCommand(ctx, name, options, map, f, out), { printAfter: false });
     case 'history':
-      return withService(ctx, true, (service, f) => {
+      return withDoor(ctx, true, async (map, f) => {
         const limit = optional(options, 'limit');
-        const h = service.history(required(options, 'card'), limit !== undefined ? wholeNumber(limit, 'Limit') : undefined);
+        const h = (await map.invoke('history', { card: required(options, 'card'), ...(limit !== undefined ? { limit: wholeNumber(limit, 'Limit') } : {}) })) as ReturnType<LoyaltyService['history']>;
         out(
           h.entries.map((e) => `${f.time(e.bookedAt)}  ${e.kind.padEnd(24)} ${(e.unit === 'points' ? `${e.points > 0 ? '+' : ''}${e.points}` : f.money(e.money ?? 0)).padStart(12)}  ${e.posTxnId ?? e.period ?? ''}`),
           h,
@@ -1006,14 +1041,16 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
     case 'verify': {
       // Always the full integrity_check and foreign_key_check (other commands run them only when due),
       // then every balance, lot and sequence recomputed from the transfers.
-      const ledger = openLedger(ctx, { readonly: true, check: 'full' });
-      try {
-        const r = serviceFor(ctx, ledger).verify();
-        out(r.ok ? [`Ledger OK: ${r.counts.members} members, ${r.counts.transfers} transfers, ${r.counts.lots} lots, ${r.counts.outboxPending} outbox rows waiting for sync`] : ['Ledger has problems:', ...r.problems.map((p) => `  ${p}`)], r);
-        return r.ok ? 0 : 1;
-      } finally {
-        ledger.close();
-      }
+      return withDoor(
+        ctx,
+        true,
+        async (map) => {
+          const r = (await map.invoke('verify', {})) as VerifyReport;
+          out(r.ok ? [`Ledger OK: ${r.counts.members} members, ${r.counts.transfers} transfers, ${r.counts.lots} lots, ${r.counts.outboxPending} outbox rows waiting for sync`] : ['Ledger has problems:', ...r.problems.map((p) => `  ${p}`)], r);
+          return r.ok ? 0 : 1;
+        },
+        { check: 'full' },
+      );
     }
     case 'backup':
       return withService(ctx, true, (service) => {
@@ -1095,12 +1132,10 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
       const serialUsb = optional(options, 'serial-usb');
       const hid = optional(options, 'hid');
       const serial = optional(options, 'serial');
-      const ledger = openLedger(ctx, { readonly: true });
-      try {
-        const service = serviceFor(ctx, ledger);
-        const f = new Formatter(ledger.program, ctx.lang, ledger.terminal.timeZone);
-        return await watchScanner(
-          service,
+      return withDoor(ctx, true, (map, f) =>
+        watchScanner(
+          // The parser's verdict from the program in force; the member through the map, as a screen looks one up.
+          { parse: (text) => parseCardCode({ text }, f.program, Date.now()), member: async (card) => (await map.invoke('member-lookup', { card })) as MemberSummary },
           {
             ...(serial !== undefined ? { serialPath: serial } : {}),
             ...(serialUsb !== undefined ? { serialUsb: parseUsbMatch(serialUsb) } : {}),
@@ -1122,13 +1157,11 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
               line(`${event.scan.text} (${event.scan.symbology}) → ${r['ok'] === true ? `member ${String(r['memberId'])}${r['name'] ? ` ${String(r['name'])}` : ''}, ${f.points(Number(r['balance']))}` : String(r['message'])}`);
             }
           },
-        );
-      } finally {
-        ledger.close();
-      }
+        ),
+      );
     }
     case 'printer add':
-      return withService(ctx, false, async (service, _f, printing) => {
+      return withDoor(ctx, false, async (map) => {
         const lang = optional(options, 'slip-lang') ?? ctx.lang;
         if (lang !== 'en' && lang !== 'ko') throw new UsageError('--slip-lang is en or ko');
         const baud = optional(options, 'baud');
@@ -1144,44 +1177,42 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
           ...(options.rtscts === true ? { rtscts: true } : {}),
           ...(timeout !== undefined ? { timeoutMs: wholeNumber(timeout, 'Timeout') } : {}),
         });
-        const map = cliHandlers(ctx, service, printing);
         const { printer: saved } = (await map.invoke('printer-save', args as MethodArgsInput<'printer-save'>, await sessionFrom(ctx, map, options))) as { printer: PrinterConfig };
         out([`Printer ${describePrinter(saved)}`], saved);
         return 0;
       });
     case 'printer list':
-      return withService(ctx, false, async (service, _f, printing) => {
-        const { printers: list } = (await cliHandlers(ctx, service, printing).invoke('printer-list', {})) as { printers: PrinterConfig[] };
+      return withDoor(ctx, false, async (map) => {
+        const { printers: list } = (await map.invoke('printer-list', {})) as { printers: PrinterConfig[] };
         out(list.length === 0 ? ['No printers: add one with tally printer add'] : list.map(describePrinter), list);
         return 0;
       });
     case 'printer enable':
     case 'printer disable':
-      return withService(ctx, false, async (service, _f, printing) => {
+      return withDoor(ctx, false, async (map) => {
         const id = required(options, 'id');
-        const map = cliHandlers(ctx, service, printing);
         await map.invoke('printer-enable', { id, enabled: name === 'printer enable' }, await sessionFrom(ctx, map, options));
         out([`Printer ${id} ${name === 'printer enable' ? 'enabled' : 'disabled'}`], { id, enabled: name === 'printer enable' });
         return 0;
       });
     case 'printer status':
-      return withService(ctx, false, async (service, _f, printing) => {
+      return withDoor(ctx, false, async (map) => {
         const id = optional(options, 'id');
-        const r = (await cliHandlers(ctx, service, printing).invoke('printer-status', id !== undefined ? { id } : {})) as { printerId: string; status: PrinterStatus | null; ready: boolean };
+        const r = (await map.invoke('printer-status', id !== undefined ? { id } : {})) as { printerId: string; status: PrinterStatus | null; ready: boolean };
         out([`${r.printerId}: ${describePrinterStatus(r.status, ctx.lang)}`], { printerId: r.printerId, status: r.status });
         return r.ready ? 0 : 1;
       });
     case 'printer test':
-      return withService(ctx, false, async (service, _f, printing) => {
+      return withDoor(ctx, false, async (map) => {
         const id = optional(options, 'id');
-        const { job } = (await cliHandlers(ctx, service, printing).invoke('printer-test', id !== undefined ? { id } : {})) as { job: number };
+        const { job } = (await map.invoke('printer-test', id !== undefined ? { id } : {})) as { job: number };
         out([`Test slip queued as job #${job}`], { job });
         return 0;
       });
     case 'print queue':
-      return withService(ctx, false, async (service, f, printing) => {
+      return withDoor(ctx, false, async (map, f) => {
         const limit = optional(options, 'limit');
-        const { jobs } = (await cliHandlers(ctx, service, printing).invoke('print-queue', limit !== undefined ? { limit: wholeNumber(limit, 'Limit') } : {})) as { jobs: (Omit<PrintJob, 'slip'> & { txnId: string })[] };
+        const { jobs } = (await map.invoke('print-queue', limit !== undefined ? { limit: wholeNumber(limit, 'Limit') } : {})) as { jobs: (Omit<PrintJob, 'slip'> & { txnId: string })[] };
         out(jobs.length === 0 ? ['The print queue is empty'] : jobs.map((j) => describeJob(j, (t) => f.time(t))), jobs);
         return 0;
       }, { printAfter: false });
@@ -1219,29 +1250,31 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         { printAfter: false },
       );
     case 'print cancel':
-      return withService(ctx, false, async (service, _f, printing) => {
-        const map = cliHandlers(ctx, service, printing);
+      return withDoor(ctx, false, async (map) => {
         const job = (await map.invoke('print-cancel', { job: wholeNumber(required(options, 'job'), 'Job') }, await sessionFrom(ctx, map, options))) as { id: number; state: string };
         out([`Job #${job.id} cancelled`], job);
         return 0;
       });
     case 'print reprint':
-      return withService(ctx, false, async (service, _f, printing) => {
+      return withDoor(ctx, false, async (map) => {
         const kind = optional(options, 'kind');
         const terminal = optional(options, 'terminal');
-        const r = (await cliHandlers(ctx, service, printing).invoke('print-reprint', { txnId: required(options, 'txn'), ...(kind !== undefined ? { kind: kind as TransactionKind } : {}), ...(terminal !== undefined ? { terminal } : {}) })) as { job: number; txnId: string };
+        const r = (await map.invoke('print-reprint', { txnId: required(options, 'txn'), ...(kind !== undefined ? { kind: kind as TransactionKind } : {}), ...(terminal !== undefined ? { terminal } : {}) })) as { job: number; txnId: string };
         out([`Reprint of ${r.txnId} queued as job #${r.job}`], r);
         return 0;
       });
     case 'print preview':
-      return withService(ctx, false, (service, _f, printing) => {
+      return withDoor(ctx, false, async (map) => {
         const kind = (optional(options, 'kind') ?? 'checkout') as TransactionKind;
-        const lang = optional(options, 'slip-lang') ?? printing!.printers.receiptPrinter()?.language ?? ctx.lang;
+        const terminal = optional(options, 'terminal');
+        // The receipt printer's language (the first enabled printer's, as printing picks it), else --lang.
+        const { printers } = (await map.invoke('printer-list', {})) as { printers: PrinterConfig[] };
+        const lang = optional(options, 'slip-lang') ?? printers.find((p) => p.enabled)?.language ?? ctx.lang;
         if (lang !== 'en' && lang !== 'ko') throw new UsageError('--slip-lang is en or ko');
-        const { slip } = slipForTransaction(service.ledger, (id) => service.summary(id), printing!, kind, required(options, 'txn'), optional(options, 'terminal'));
+        const preview = (await map.invoke('print-preview', { txnId: required(options, 'txn'), kind, lang, ...(terminal !== undefined ? { terminal } : {}) })) as { txnId: string; svg: string };
         const file = resolve(ctx.io.cwd, required(options, 'out'));
-        writeNewFile(file, printing!.svg(slip, printing!.printers.receiptPrinter(), lang), ctx.db);
-        out([`Preview of ${slip.txnId} written to ${required(options, 'out')}`], { file, txnId: slip.txnId });
+        writeNewFile(file, preview.svg, ctx.db);
+        out([`Preview of ${preview.txnId} written to ${required(options, 'out')}`], { file, txnId: preview.txnId });
         return 0;
       });
     case 'terminal key install':
@@ -1295,7 +1328,7 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
     }
     case 'qr issue':
       // Head office's job (the server's later): a member's everyday code, or with --spend a short-lived spend code for their app.
-      return withService(ctx, true, (service) => {
+      return withService(ctx, true, async (service) => {
         const key = readSigningKey(resolve(ctx.io.cwd, required(options, 'signing-key')));
         const program = service.ledger.program;
         const spend = options.spend === true;
@@ -1303,7 +1336,8 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
         if (spend && days !== undefined) throw new UsageError(`a spend code is valid for the program's memberQr.spendCodeMinutes (${program.memberQr.spendCodeMinutes}); --valid-days is for everyday codes`);
         const validDays = days === undefined ? program.memberQr.maxValidDays : wholeNumber(days, 'Valid days');
         if (validDays < 1 || validDays > program.memberQr.maxValidDays) throw new TallyError('invalid-input', `--valid-days is 1 to ${program.memberQr.maxValidDays} (the program's memberQr.maxValidDays)`);
-        const summary = service.member(required(options, 'card'));
+        // The member through the door; only their QR reference, which no method gives a screen, is read here.
+        const summary = (await cliHandlers(ctx, service).invoke('member-lookup', { card: required(options, 'card') })) as MemberSummary;
         const memberRef = service.ledger.member(summary.memberId)?.qrRef ?? null;
         if (memberRef === null) throw new TallyError('member-erased', 'This member was erased: no QR code can name them');
         // Expiry from the real clock, never --now: a code must not outlive the time it was really issued for.

@@ -11,7 +11,7 @@ import type { ScanEvent } from '../devices/scan-event.js';
 import type { Suffix } from '../devices/serial/framer.js';
 import { SerialScanner, serialPortLister } from '../devices/serial/serial-scanner.js';
 import { DeviceSupervisor } from '../devices/supervisor.js';
-import type { LoyaltyService } from '../loyalty-service.js';
+import type { MemberSummary } from '../../contract/member-summary.js';
 import { maskScanned } from '../../core/card-code/mask.js';
 import type { CardCode } from '../../core/card-code/parse.js';
 import { TallyError } from '../../core/errors.js';
@@ -86,11 +86,17 @@ function scannerFor(options: WatchOptions): BaseScanner {
   throw new TallyError('invalid-input', 'give --serial PATH, --serial-usb VENDOR:PRODUCT[:SERIAL] or --hid VENDOR:PRODUCT[:SERIAL]');
 }
 
+/** What `scanner watch` asks of the terminal: the parser's verdict, and the member a code names (through the handler map, as a screen asks). */
+export interface ScanLookUp {
+  readonly parse: (text: string) => CardCode;
+  readonly member: (card: string) => Promise<MemberSummary>;
+}
+
 /** What the counter would do with a scan: the parser's verdict and the member it finds. */
-function lookUp(service: LoyaltyService, text: string, parsed: CardCode): Record<string, unknown> {
+async function lookUp(door: ScanLookUp, text: string, parsed: CardCode): Promise<Record<string, unknown>> {
   if (!parsed.ok) return { ok: false, reason: parsed.reason, message: parsed.message };
   try {
-    const member = service.member(text);
+    const member = await door.member(text);
     return { ok: true, kind: parsed.kind, memberId: member.memberId, name: member.name, balance: member.balance, tier: member.tier?.tier ?? null };
   } catch (error) {
     if (error instanceof TallyError) return { ok: false, reason: error.code, message: error.message };
@@ -98,7 +104,7 @@ function lookUp(service: LoyaltyService, text: string, parsed: CardCode): Record
   }
 }
 
-export async function watchScanner(service: LoyaltyService, options: WatchOptions, emit: (event: WatchEvent) => void): Promise<number> {
+export async function watchScanner(door: ScanLookUp, options: WatchOptions, emit: (event: WatchEvent) => void): Promise<number> {
   const scanner = scannerFor(options);
   const supervisor = new DeviceSupervisor(scanner);
   let scans = 0;
@@ -108,17 +114,26 @@ export async function watchScanner(service: LoyaltyService, options: WatchOption
   });
   scanner.events.on('status', (status) => emit({ type: 'status', status }));
   scanner.events.on('error', (error) => emit({ type: 'error', error }));
+  // Scans are looked up one after another, in the order they were read; a fault of Tally ends the watch with it.
+  let looking: Promise<void> = Promise.resolve();
+  let fault: unknown;
   scanner.events.on('data', (scan) => {
-    const { raw, ...rest } = scan;
-    const parsed = service.parseCard(scan.text);
-    const result = lookUp(service, scan.text, parsed);
-    // Only a code the parser took for a member card is shown as sent, with its bytes (how support
-    // checks a scanner's set-up). Anything refused may be a bank card in a shape nobody foresaw,
-    // and a member QR code is a credential: their text and bytes are never shown, only a mask.
-    const shown = parsed.ok && parsed.kind === 'card' ? { ...rest, raw: Buffer.from(raw).toString('hex') } : { ...rest, text: maskScanned(scan.text, parsed), raw: '' };
-    emit({ type: 'scan', scan: shown, result });
-    scans += 1;
-    if (options.count !== undefined && scans >= options.count) finish();
+    looking = looking.then(async () => {
+      if (fault !== undefined) return;
+      const { raw, ...rest } = scan;
+      const parsed = door.parse(scan.text);
+      const result = await lookUp(door, scan.text, parsed);
+      // Only a code the parser took for a member card is shown as sent, with its bytes (how support
+      // checks a scanner's set-up). Anything refused may be a bank card in a shape nobody foresaw,
+      // and a member QR code is a credential: their text and bytes are never shown, only a mask.
+      const shown = parsed.ok && parsed.kind === 'card' ? { ...rest, raw: Buffer.from(raw).toString('hex') } : { ...rest, text: maskScanned(scan.text, parsed), raw: '' };
+      emit({ type: 'scan', scan: shown, result });
+      scans += 1;
+      if (options.count !== undefined && scans >= options.count) finish();
+    }).catch((error: unknown) => {
+      fault = error;
+      finish();
+    });
   });
   const stop = (): void => finish();
   process.once('SIGINT', stop);
@@ -126,10 +141,12 @@ export async function watchScanner(service: LoyaltyService, options: WatchOption
   try {
     await supervisor.start();
     await done;
+    await looking;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await supervisor.stop();
   }
+  if (fault !== undefined) throw fault;
   return 0;
 }

@@ -1,6 +1,6 @@
 /**
- * The handler map: the one door to the ledger for every carrier (the WebSocket host now; Electron
- * IPC, the POS API and the CLI later). A request's `args` are validated by its method's schema from
+ * The handler map: the one door to the ledger for every carrier (the WebSocket host and the CLI's
+ * own process now; Electron IPC and the POS API later). A request's `args` are validated by its method's schema from
  * src/contract before its handler runs; every refusal becomes a typed error reply; a fault of Tally
  * itself becomes `internal`, logged on the host's stderr with its stack, never sent to the client.
  *
@@ -61,6 +61,8 @@ export interface HandlerOptions {
   readonly deviceStates?: () => DeviceStates;
   /** The background sync's state now (the host's), for a screen that connects between two runs. Default: not enrolled (null). */
   readonly syncState?: () => SyncState | null;
+  /** How a refusal from the machine (busy, disk full) names the ledger: the CLI says the path as it was typed. Default: its full path. */
+  readonly ledgerName?: string;
 }
 
 /** Methods that book nothing (they read, or change only this terminal's own settings): nothing to sync after them. */
@@ -69,6 +71,7 @@ const NOTHING_TO_SYNC: ReadonlySet<MethodName> = new Set([
   'manager-status', 'manager-login', 'manager-logout', 'manager-list', 'manager-add', 'manager-set-pin', 'manager-remove',
   'printer-list', 'printer-save', 'printer-enable', 'printer-status', 'printer-test', 'print-queue', 'print-cancel', 'print-reprint', 'program-install',
   'member-search', 'terminal-figures', 'scan-arrived', 'device-states', 'terminal-info', 'sync-state', 'setup-status', 'setup-create',
+  'member-summary', 'print-preview',
 ]);
 
 /**
@@ -86,6 +89,15 @@ const BESIDE_THE_QUEUE: ReadonlySet<string> = new Set(['printer-status']);
 const MANAGER_ONLY: ReadonlySet<MethodName> = new Set([
   'adjust', 'manager-list', 'manager-remove', 'printer-save', 'printer-enable', 'print-cancel', 'program-install', 'member-search', 'member-erase', 'terminal-figures',
 ]);
+
+/**
+ * What a refusal of a method's arguments calls them: the word the service uses for the same
+ * command ("member: birthday: …"), so a cashier reads the same error whichever door it came in by.
+ */
+const ARGS_NAMED: Partial<Readonly<Record<MethodName, string>>> = {
+  enrol: 'member', 'member-update': 'member', 'member-set-pin': 'member', 'member-erase': 'member',
+  'checkout-commit': 'checkout', 'return-commit': 'return', donate: 'donation', 'membership-sale': 'membership', adjust: 'adjustment',
+};
 
 /** Who sent a request: the manager its session names, if any. */
 interface Caller {
@@ -107,6 +119,7 @@ export class HandlerMap {
   private readonly sessions: ManagerSessions;
   private readonly localOperator: boolean;
   private readonly printing: Printing | null;
+  private readonly ledgerName: string | undefined;
   /** Requests queued or running. */
   private inFlight = 0;
   private readonly activity = new Set<() => void>();
@@ -125,6 +138,7 @@ export class HandlerMap {
     this.sessions = new ManagerSessions(wallClock);
     this.localOperator = options.localOperator === true;
     this.printing = options.printing ?? null;
+    this.ledgerName = options.ledgerName;
     this.handlers = {
       'member-lookup': (a) => s.member(a.card),
       quote: (a) => s.quote(a),
@@ -229,6 +243,13 @@ export class HandlerMap {
       'setup-create': () => {
         throw new TallyError('already-initialised', 'This terminal is already set up: nothing was changed');
       },
+      'member-summary': (a) => s.summary(a.memberId),
+      'print-preview': (a) => {
+        const printing = this.printers();
+        const printer = printing.printers.receiptPrinter();
+        const { slip } = slipForTransaction(s.ledger, (id) => s.summary(id), printing, a.kind, a.txnId, a.terminal);
+        return { txnId: slip.txnId, svg: printing.svg(slip, printer, a.lang ?? printer?.language ?? 'en') };
+      },
     };
   }
 
@@ -306,7 +327,7 @@ export class HandlerMap {
     } catch (error) {
       // A refusal (bad input, an unknown card, too few points) or a fault of the machine (busy, disk
       // full): the command's transaction rolled back, and the cashier gets a line to act on.
-      const refusal = isTallyError(error) ? error : environmentError(error, this.service.ledger.path);
+      const refusal = isTallyError(error) ? error : environmentError(error, this.ledgerName ?? this.service.ledger.path);
       if (refusal) return errorReply(id, refusal.code, refusal.message, refusal.details);
       // A bug: the client learns only that it happened (a stack trace is no use to a cashier and
       // tells a hostile page about the machine); the host's log gets everything.
@@ -346,7 +367,7 @@ export class HandlerMap {
   private async run<M extends MethodName>(method: M, args: unknown, caller: Caller): Promise<unknown> {
     const parsed = METHODS[method].safeParse(args);
     if (!parsed.success) {
-      const problems = formatIssues(parsed.error.issues, method);
+      const problems = formatIssues(parsed.error.issues, ARGS_NAMED[method] ?? method);
       throw new TallyError('invalid-input', problems.join('; '), { problems });
     }
     // The map is typed per method; indexing it by a generic key loses the link between M's handler
@@ -357,7 +378,7 @@ export class HandlerMap {
 
   /**
    * A command that may spend points: at an enrolled terminal a hold (or the offline budget) first,
-   * then the command, then the hold is posted or given back, as the CLI does (cli/main.ts).
+   * then the command, then the hold is posted or given back (the CLI's spends come through here too).
    * Hazard: the gate is state of the one long-lived service. It is cleared afterwards, or a later
    * quote for the same member would still draw only the lots this hold reserved.
    */
