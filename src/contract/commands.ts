@@ -71,6 +71,8 @@ export const enrolArgs = z.strictObject({
   /** The member's PIN for spending points, if the program takes one. */
   pin: pinSchema.optional(),
   cashier: plainText(64).optional(),
+  /** The card of the member who referred this customer: their referral bonus is booked with the new member, in the same request. */
+  referredBy: cardCodeSchema.optional(),
 });
 
 /**

@@ -36,17 +36,46 @@ export interface CheckoutReceipt extends BookedCommand {
 
 export interface EnrolReceipt extends BookedCommand {
   readonly welcomePoints: number;
+  /** The referrer's bonus, when the enrolment named one (`referredBy`). */
+  readonly referral?: { readonly txnId: string; readonly points: number; readonly balance: number; readonly replayed: boolean };
+}
+
+/** What `return-commit` answers (the service's ReturnResult, as far as the cashier screen reads it). */
+export interface ReturnReceipt extends BookedCommand {
+  readonly originalTxnId: string;
+  /** Points the sale earned that this return reverses. */
+  readonly pointsReversed: number;
+  /** Points taken back from the member's balance now. */
+  readonly pointsCollected: number;
+  /** Reversed points the balance could not cover (already spent). */
+  readonly pointsUncollected: number;
+  /** Points spent on the sale and given back to the member. */
+  readonly redeemedRestored: number;
+  readonly fullyReturned: boolean;
+}
+
+/** What `action` and `donate` answer: the points credited or given. */
+export interface PointsReceipt extends BookedCommand {
+  readonly points: number;
+}
+
+/** What `membership-sale` answers: the plan's period (end null: lifetime) and the fee in minor units. */
+export interface MembershipReceipt extends BookedCommand {
+  readonly planId: string;
+  readonly startsAt: number;
+  readonly endsAt: number | null;
+  readonly fee: number;
 }
 
 export interface MethodResults {
   readonly 'member-lookup': MemberSummary;
   readonly quote: Quote;
   readonly 'checkout-commit': CheckoutReceipt;
-  readonly 'return-commit': BookedCommand;
+  readonly 'return-commit': ReturnReceipt;
   readonly enrol: EnrolReceipt;
-  readonly action: BookedCommand;
-  readonly donate: BookedCommand;
-  readonly 'membership-sale': BookedCommand;
+  readonly action: PointsReceipt;
+  readonly donate: PointsReceipt;
+  readonly 'membership-sale': MembershipReceipt;
   readonly adjust: BookedCommand;
   readonly history: unknown;
   readonly verify: unknown;

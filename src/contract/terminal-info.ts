@@ -55,6 +55,12 @@ export const terminalInfoSchema = z.strictObject({
     spendProofs: z.array(z.enum(['spend-code', 'pin', 'cashier'])).min(1),
     /** Points a visit may spend with no proof at all. */
     withoutProofUpTo: nonNegative,
+    /** Action bonuses the cashier books (a `per-reference` one needs a reference, e.g. the referred member's card). */
+    actions: z.array(z.strictObject({ id: z.string().min(1), name: localizedNameSchema, points: positive, limit: z.enum(['once', 'per-year', 'per-month', 'per-reference']) })).default([]),
+    /** Charities members may donate points to. */
+    charities: z.array(z.strictObject({ id: z.string().min(1), name: localizedNameSchema })).default([]),
+    /** Paid membership plans with their fee (minor units of `currency`) and period, for the cashier's sale. */
+    planPrices: z.array(z.strictObject({ id: z.string().min(1), fee: positive, period: z.enum(['monthly', 'annual', 'lifetime']) })).default([]),
   }),
 });
 export type TerminalInfo = z.output<typeof terminalInfoSchema>;

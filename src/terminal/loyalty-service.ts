@@ -144,7 +144,12 @@ export interface ReturnResult extends CommandResultBase {
 
 export interface EnrolResult extends CommandResultBase {
   readonly welcomePoints: number;
+  /** The referrer's bonus booked with this enrolment (`referredBy`): its transaction, points and the referrer's balance after it. */
+  readonly referral?: { readonly txnId: string; readonly points: number; readonly balance: number; readonly replayed: boolean };
 }
+
+/** The program's action a referral books for the referrer: limited per reference, the reference being the new member. */
+export const REFERRAL_ACTION_ID = 'referral';
 
 export interface PointsResult extends CommandResultBase {
   readonly points: number;
@@ -471,6 +476,30 @@ export class LoyaltyService {
   }
 
   enrol(args: EnrolArgs): EnrolResult {
+    const { referredBy, ...rest } = parseInput(enrolArgs, args, 'member');
+    if (referredBy === undefined) return this.enrolMember(rest);
+    const action = this.ledger.program.bonuses.actions.find((a) => a.id === REFERRAL_ACTION_ID);
+    if (action?.limit !== 'per-reference') {
+      throw new TallyError('invalid-input', `This program has no referral bonus (an action "${REFERRAL_ACTION_ID}" limited per reference): enrol without "referred by"`);
+    }
+    // Checked first, so that a wrong referrer's card is said as such (not as the new customer's).
+    try {
+      this.memberIdForCard(referredBy);
+    } catch (error) {
+      if (error instanceof TallyError && (error.code === 'unknown-card' || error.code === 'invalid-card')) {
+        throw new TallyError(error.code, `The referrer's card is not a member's card (${error.message}); nobody was enrolled: check the referrer's card, or enrol without it`, { field: 'referredBy' });
+      }
+      throw error;
+    }
+    // One transaction: the new member and the referrer's bonus are booked together or not at all.
+    return this.ledger.transaction(() => {
+      const enrolled = this.enrolMember(rest);
+      const bonus = this.action({ card: referredBy, actionId: REFERRAL_ACTION_ID, reference: `member:${enrolled.memberId}`, ...(rest.cashier !== undefined ? { cashier: rest.cashier } : {}) });
+      return { ...enrolled, referral: { txnId: bonus.txnId, points: bonus.points, balance: bonus.balance, replayed: bonus.replayed } };
+    });
+  }
+
+  private enrolMember(args: Omit<EnrolArgs, 'referredBy'>): EnrolResult {
     const input = parseInput(enrolArgs, args, 'member');
     this.checkBirthday(input.birthday);
     const cards = [...new Set(input.cards.map((c) => this.enrolmentCard(c)))];

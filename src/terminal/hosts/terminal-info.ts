@@ -30,6 +30,9 @@ export function terminalInfo(service: LoyaltyService): TerminalInfo {
       pointsAsMoney: r.pointValue ? { points: r.pointValue.points, amount: r.pointValue.amount, minimumPoints: r.minimumPoints, step: r.step, maxBasketShare: r.maxBasketShare } : null,
       spendProofs: [...program.spending.proofs],
       withoutProofUpTo: program.spending.withoutProofUpTo,
+      actions: program.bonuses.actions.map((action) => ({ id: action.id, name: action.name, points: action.points, limit: action.limit })),
+      charities: program.charities.map((charity) => ({ id: charity.id, name: charity.name })),
+      planPrices: program.memberships.map((plan) => ({ id: plan.id, fee: plan.fee, period: plan.period })),
     },
   };
 }

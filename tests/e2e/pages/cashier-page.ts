@@ -266,4 +266,49 @@ export class CashierPage {
     if ((await this.language()) !== first) await this.switchLanguage();
     return problems;
   }
+  // ---- the counter's other functions (src/ui/terminal/cashier/counter-keys.tsx): returns, reprints, the member's extras, device states
+
+  returnForm(): Locator {
+    return this.page.locator('[data-screen="return"]');
+  }
+  returnDone(): Locator {
+    return this.page.locator('[data-screen="return-done"]');
+  }
+  /** The form of an action bonus, a membership sale or a donation. */
+  extraForm(kind: 'action' | 'membership' | 'donation'): Locator {
+    return this.page.locator(`[data-screen="${kind}"]`);
+  }
+  extraDone(kind: 'action' | 'membership' | 'donation'): Locator {
+    return this.page.locator(`[data-screen="extra-done"][data-kind="${kind}"]`);
+  }
+  reprintNotice(): Locator {
+    return this.page.getByTestId('reprint-notice');
+  }
+  printerState(state: string): Locator {
+    return this.page.locator(`[data-testid="printer-state"][data-state="${state}"]`);
+  }
+  anyPrinterTrouble(): Locator {
+    return this.page.getByTestId('printer-state');
+  }
+  scanRefused(reason: string): Locator {
+    return this.page.locator(`[data-testid="scan-refused"][data-reason="${reason}"]`);
+  }
+  returnTaken(): Promise<number> {
+    return this.figure('return-taken');
+  }
+  returnTxn(): Promise<string> {
+    return this.text('return-txn');
+  }
+  returnBalance(): Promise<number> {
+    return this.figure('return-balance');
+  }
+  extraDoneBalance(): Promise<number> {
+    return this.figure('extra-done-balance');
+  }
+  extraDoneLine(): Promise<string> {
+    return this.text('extra-done-line');
+  }
+  extraDoneTxn(): Promise<string> {
+    return this.text('extra-done-txn');
+  }
 }

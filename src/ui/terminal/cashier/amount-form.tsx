@@ -6,7 +6,7 @@ import { LocalNotice } from '../../components/error-notice.js';
 import { amountExample, type AmountProblem } from '../../i18n/format.js';
 import { useTerminal } from '../terminal-context.js';
 
-const PROBLEM_KEYS = {
+export const AMOUNT_PROBLEM_KEYS = {
   empty: 'amount.empty',
   'not-a-number': 'amount.notANumber',
   'too-many-decimals': 'amount.tooManyDecimals',
@@ -44,7 +44,7 @@ export function AmountForm(props: { readonly initial: string; readonly busy: boo
       <p id="amount-hint" className="hint">
         {t('amount.hint', { example })}
       </p>
-      {props.problem && <LocalNotice id="amount-problem" text={t(PROBLEM_KEYS[props.problem], { example, currency, digits: minorDigits(currency) })} />}
+      {props.problem && <LocalNotice id="amount-problem" text={t(AMOUNT_PROBLEM_KEYS[props.problem], { example, currency, digits: minorDigits(currency) })} />}
       <button type="submit" disabled={props.busy}>
         {props.busy ? t('cashier.working') : t('amount.submit')}
       </button>

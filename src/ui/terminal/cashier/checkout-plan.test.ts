@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Quote } from '../../../core/rules/checkout.js';
 import { txnIdSchema } from '../../../contract/commands.js';
 import type { TerminalInfo } from '../../../contract/terminal-info.js';
-import { newTxnId, proofKinds, proofNeeded, redeemArgs, rewardReason, tierProgressRatio } from './checkout-plan.js';
+import { newTxnId, prefixedId, proofKinds, proofNeeded, redeemArgs, rewardReason, tierProgressRatio } from './checkout-plan.js';
 
 const program = (spendProofs: TerminalInfo['program']['spendProofs'], withoutProofUpTo = 0) => ({ program: { spendProofs, withoutProofUpTo } }) as unknown as TerminalInfo;
 const quoteWith = (redemption: Partial<Quote['redemption']>) => ({ redemption: { balance: 300, cap: 20_000, chosen: null, pointsAsCurrency: null, rewards: [], ...redemption } }) as unknown as Quote;
@@ -14,6 +14,15 @@ describe('the cashier’s checkout decisions', () => {
     const ids = new Set(Array.from({ length: 1000 }, () => newTxnId()));
     expect(ids.size).toBe(1000);
     for (const id of ids) expect(txnIdSchema.safeParse(id).success).toBe(true);
+  });
+
+  it('makes the ids of returns, bonuses, sales and donations the contract accepts, by their prefix', () => {
+    const fixed = { getRandomValues: (array: Uint8Array): Uint8Array => array.fill(0x0f) };
+    for (const prefix of ['RT', 'AC', 'MS', 'DN']) {
+      const id = prefixedId(prefix, fixed);
+      expect(id).toBe(`${prefix}-0f0f0f0f0f0f0f0f`);
+      expect(txnIdSchema.safeParse(id).success).toBe(true);
+    }
   });
 
   it('sends the chosen redemption as the contract’s arguments', () => {

@@ -17,8 +17,21 @@ import type { TerminalInfo } from '../../../contract/terminal-info.js';
  * reads it back from the slip for a return.
  */
 export function newTxnId(random: { getRandomValues(array: Uint8Array): Uint8Array } = crypto): string {
+  return prefixedId('UI', random);
+}
+
+/** An id for a booking the screen starts (RT- a return, AC- an action, MS- a membership, DN- a donation): kept for retries of that booking. */
+export function prefixedId(prefix: string, random: { getRandomValues(array: Uint8Array): Uint8Array } = crypto): string {
   const bytes = random.getRandomValues(new Uint8Array(8));
-  return `UI-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return `${prefix}-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/**
+ * Whether enrolment takes a "referred by" card: the program models a referral as the referrer's
+ * action `referral` limited per reference (the host books it with the new member as the reference).
+ */
+export function takesReferral(info: TerminalInfo): boolean {
+  return info.program.actions.some((action) => action.id === 'referral' && action.limit === 'per-reference');
 }
 
 export type RedeemChoice = { readonly kind: 'none' } | { readonly kind: 'points'; readonly points: number } | { readonly kind: 'reward'; readonly rewardId: string };

@@ -32,8 +32,10 @@ export function EarnBreakdown({ quote }: { readonly quote: Quote }) {
     }
   };
   const components = quote.earn.components.filter((c) => c.points !== 0);
+  // The member's chosen bonus day is booked as its own entry, beside the components.
+  const memberDay = quote.earn.memberBonusDayPoints > 0 ? quote.bonusDays.memberChoice.find((d) => d.available) : undefined;
   if (quote.earn.belowMinimum) return <p>{t('preview.belowMinimum')}</p>;
-  if (components.length === 0) return null;
+  if (components.length === 0 && memberDay === undefined) return null;
   return (
     <>
       <h3 id="breakdown-title">{t('preview.breakdown')}</h3>
@@ -45,6 +47,12 @@ export function EarnBreakdown({ quote }: { readonly quote: Quote }) {
               <td>+{f.points(c.points)}</td>
             </tr>
           ))}
+          {memberDay !== undefined && (
+            <tr data-testid="earn-member-bonus-day">
+              <th scope="row">{t('preview.bonusDay', { name: named(info.program.bonusDays, memberDay.id), multiplier: times(memberDay.multiplier) })}</th>
+              <td>+{f.points(quote.earn.memberBonusDayPoints)}</td>
+            </tr>
+          )}
         </tbody>
       </table>
     </>

@@ -7,26 +7,29 @@ import type { FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { EnrolArgs } from '../../../contract/commands.js';
 import { useTerminal } from '../terminal-context.js';
+import { takesReferral } from './checkout-plan.js';
 
 function text(form: FormData, name: string): string | undefined {
   const value = String(form.get(name) ?? '').trim();
   return value === '' ? undefined : value;
 }
 
-export function EnrolForm({ card, busy, onSubmit, onBack }: { readonly card: string; readonly busy: boolean; readonly onSubmit: (args: EnrolArgs) => void; readonly onBack: () => void }) {
+export function EnrolForm({ card, referredBy, busy, onSubmit, onBack }: { readonly card: string; readonly referredBy: string; readonly busy: boolean; readonly onSubmit: (args: EnrolArgs) => void; readonly onBack: () => void }) {
   const { t } = useTranslation();
   const { info } = useTerminal();
   const takesPin = info.program.spendProofs.includes('pin');
+  const referral = takesReferral(info);
   const submit = (event: FormEvent<HTMLFormElement>): void => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const [name, phone, birthday, pin] = [text(form, 'name'), text(form, 'phone'), text(form, 'birthday'), text(form, 'pin')];
+    const [name, phone, birthday, pin, referrer] = [text(form, 'name'), text(form, 'phone'), text(form, 'birthday'), text(form, 'pin'), text(form, 'referredBy')];
     onSubmit({
       cards: [text(form, 'card') ?? card],
       ...(name !== undefined ? { name } : {}),
       ...(phone !== undefined ? { phone } : {}),
       ...(birthday !== undefined ? { birthday } : {}),
       ...(pin !== undefined ? { pin } : {}),
+      ...(referrer !== undefined ? { referredBy: referrer } : {}),
       marketingConsent: form.get('consent') === 'yes',
     });
   };
@@ -57,6 +60,18 @@ export function EnrolForm({ card, busy, onSubmit, onBack }: { readonly card: str
         </label>
         <input id="enrol-birthday" name="birthday" autoComplete="off" inputMode="numeric" />
       </div>
+      {referral && (
+        <div className="field">
+          <label htmlFor="enrol-referred-by">
+            {t('counter.referredBy')} {optional}
+          </label>
+          {/* Keyed by a scanned card: on this form a scan is the referrer's card. */}
+          <input key={referredBy} id="enrol-referred-by" name="referredBy" defaultValue={referredBy} autoComplete="off" spellCheck={false} inputMode="numeric" aria-describedby="enrol-referred-by-hint" />
+          <p id="enrol-referred-by-hint" className="hint">
+            {t('counter.referredByHint')}
+          </p>
+        </div>
+      )}
       {takesPin && (
         <div className="field">
           <label htmlFor="enrol-pin">
