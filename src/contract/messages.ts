@@ -15,6 +15,7 @@ import { printCancelArgs, printerEnableArgs, printerPickArgs, printerSaveArgs, p
 import { actionArgs, adjustArgs, cardCodeSchema, checkoutArgs, donateArgs, enrolArgs, eraseMemberArgs, managerAddArgs, managerLoginArgs, managerRemoveArgs, managerSetPinArgs, membershipArgs, plainText, quoteArgs, returnArgs, setPinArgs, updateMemberArgs } from './commands.js';
 import { terminalFiguresArgs } from './figures.js';
 import { setupArgs } from './setup.js';
+import { endOfDayArgs } from './end-of-day.js';
 
 /** Largest message a carrier accepts (UTF-8 bytes of its JSON): a basket of a few thousand lines fits many times over. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -111,6 +112,19 @@ export const METHODS = {
   'member-summary': z.strictObject({ memberId: z.string().min(1, 'cannot be empty').max(64, 'is at most 64 characters') }),
   /** A transaction's slip as SVG (what `print-reprint` would print), in `lang` or the receipt printer's language; queues nothing. */
   'print-preview': printReprintArgs.extend({ lang: z.enum(['en', 'ko']).optional() }),
+  /**
+   * Push, then pull, now (the manager screen's "Sync now"; anyone at the counter may: it books
+   * nothing and loses nothing). Runs as the host's background sync's next run, so two never run at
+   * once; its progress comes as `sync-state` pushes carrying `progress`. Refused (`not-initialised`)
+   * for a terminal not enrolled with a server; a sync that fails answers its refusal (`io-error`, …).
+   */
+  'sync-run': z.strictObject({}),
+  /**
+   * `tally eod` from the manager screen (a manager's): push, pull, verify, the day's figures beside
+   * the server's with every difference shown, the backup after a clean day, and the report's slip
+   * queued on the receipt printer. Answers the report even when it is not confirmed.
+   */
+  'end-of-day': endOfDayArgs,
 } as const satisfies Record<string, z.ZodType>;
 
 export type MethodName = keyof typeof METHODS;
@@ -213,6 +227,11 @@ export const syncStateSchema = z.strictObject({
   lastError: z.string().nullable(),
   failures: z.number().int().min(0),
   unsynced: z.number().int().min(0),
+  /**
+   * While a run is under way: its step (`push` the outbox, then `pull` the changes) and how far
+   * the step is, 0–100. Null or absent between runs.
+   */
+  progress: z.strictObject({ step: z.enum(['push', 'pull']), percent: z.number().int().min(0).max(100) }).nullable().optional(),
 });
 export type SyncState = z.output<typeof syncStateSchema>;
 

@@ -11,6 +11,7 @@ import type { TerminalFigures } from './figures.js';
 import type { DeviceStates, MethodName, ScannedCode, SyncState } from './messages.js';
 import type { TerminalInfo } from './terminal-info.js';
 import type { ExampleProgram, SetupOutcome } from './setup.js';
+import type { EndOfDayResult, SyncRunResult } from './end-of-day.js';
 
 /** What every booking command answers. */
 export interface BookedCommand {
@@ -108,6 +109,8 @@ export interface MethodResults {
   readonly 'setup-create': SetupOutcome;
   readonly 'member-summary': MemberSummary;
   readonly 'print-preview': { readonly txnId: string; readonly svg: string };
+  readonly 'sync-run': SyncRunResult;
+  readonly 'end-of-day': EndOfDayResult;
 }
 
 /** What `setup-status` answers: a configured terminal lists nothing to set up. */

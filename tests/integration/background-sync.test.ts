@@ -142,4 +142,58 @@ describe('background sync', () => {
       ledger.close();
     }
   });
+
+  it('runs on demand in the place of the scheduled run; a failure right after a success says offline at once (it said online for a while)', async () => {
+    const ledger = Ledger.open(db);
+    const service = new LoyaltyService(ledger);
+    const timers: { fn: () => void; ms: number }[] = [];
+    const progress: string[] = [];
+    const bg = new BackgroundSync(ledger, new FileSecretStore(secretsDirFor(db)), {
+      setTimer: (fn, ms) => {
+        const t = { fn, ms };
+        timers.push(t);
+        return t;
+      },
+      clearTimer: (t) => {
+        const i = timers.indexOf(t as { fn: () => void; ms: number });
+        if (i >= 0) timers.splice(i, 1);
+      },
+      random: () => 0.5,
+      onlineForMs: 600_000,
+      onProgress: (p) => progress.push(p === null ? 'end' : `${p.step}:${p.percent}`),
+    });
+    try {
+      bg.start();
+      // Asked for before the first timer fired: it runs instead, and the next one is the interval's.
+      service.enrol({ cards: ['2900000000032'] });
+      const outcome = await bg.runNow();
+      expect(outcome.push.remaining).toBe(0);
+      expect(outcome.push.acknowledged).toBeGreaterThan(0);
+      expect(timers.map((t) => t.ms)).toEqual([30_000]);
+      expect(progress[0]).toBe('push:0');
+      expect(progress).toContain('push:100');
+      expect(progress.at(-1)).toBe('end');
+      expect(bg.status()).toMatchObject({ online: true, failures: 0 });
+
+      const port = new URL(server.url).port;
+      await server.stop();
+      try {
+        service.checkout({ card: '2900000000032', txnId: 'NOW-1', basket: service.amountBasket(2_000) });
+        await expect(bg.runNow()).rejects.toMatchObject({ code: 'io-error' });
+        // The last success was a moment ago, well within onlineForMs: still not online.
+        expect(bg.status()).toMatchObject({ online: false, failures: 1 });
+        expect(timers.map((t) => t.ms)).toEqual([1_000]);
+      } finally {
+        server = await startServer(['--data', data, '--port', port]);
+      }
+      const back = await bg.runNow();
+      expect(back.push.remaining).toBe(0);
+      expect(bg.status()).toMatchObject({ online: true, failures: 0 });
+      await bg.stop();
+      await expect(bg.runNow()).rejects.toMatchObject({ code: 'busy' });
+    } finally {
+      await bg.stop();
+      ledger.close();
+    }
+  });
 });

@@ -26,7 +26,8 @@ import { LoyaltyService } from '../loyalty-service.js';
 import { pendingCount } from '../ledger/outbox.js';
 import { PrinterStates } from '../printing/printer-states.js';
 import { Printing, type PrintingOptions } from '../printing/printing.js';
-import { BackgroundSync, type BackgroundSyncOptions } from '../sync/background.js';
+import { BackgroundSync, type BackgroundSyncOptions, type SyncRunProgress } from '../sync/background.js';
+import { syncNow, type SyncOutcome } from '../sync/sync.js';
 import { FileSecretStore, secretsDirFor } from '../trust/secret-store.js';
 import { ScannerRegistry } from '../devices/scanner-config.js';
 import { advertiseHost, type Advertisement } from './discovery.js';
@@ -75,6 +76,8 @@ export class TerminalHost {
   private readonly printerStates: PrinterStates;
   private scannerService: ScannerService | null = null;
   private advertisement: Advertisement | null = null;
+  /** The background sync's run under way, for `sync-state` (null between runs). */
+  private syncProgress: SyncRunProgress | null = null;
 
   private constructor(
     readonly ledger: Ledger,
@@ -120,6 +123,12 @@ export class TerminalHost {
           const state = this.syncState();
           if (state !== null) this.pushAll({ type: 'push', name: 'sync-state', data: state });
         },
+        onProgress: (progress) => {
+          this.syncProgress = progress;
+          // The run's end is pushed by onRun, with its outcome.
+          const state = progress === null ? null : this.syncState();
+          if (state !== null) this.pushAll({ type: 'push', name: 'sync-state', data: state });
+        },
       });
       this.background = background;
       this.services.add('sync', () => {
@@ -139,7 +148,17 @@ export class TerminalHost {
   syncState(): SyncState | null {
     if (this.background === null) return null;
     const status = this.background.status();
-    return { online: status.online, lastSuccessAt: status.lastSuccessAt, lastError: status.lastError, failures: status.failures, unsynced: pendingCount(this.ledger.db) };
+    return { online: status.online, lastSuccessAt: status.lastSuccessAt, lastError: status.lastError, failures: status.failures, unsynced: pendingCount(this.ledger.db), progress: this.syncProgress };
+  }
+
+  /**
+   * A sync now (`sync-run`, end of day): the background sync's next run, so that it never overlaps
+   * one; before the host started (or for a terminal not enrolled), a sync of its own, which says
+   * plainly when there is no server to sync with.
+   */
+  private runSync(): Promise<SyncOutcome> {
+    if (this.background !== null) return this.background.runNow();
+    return syncNow(this.ledger, new FileSecretStore(secretsDirFor(this.ledger.path)), { now: this.options.wallClock ?? Date.now });
   }
 
   /** Every scanner's and printer's state now (`device-states`). */
@@ -191,6 +210,7 @@ export class TerminalHost {
         deviceStates: () => host.deviceStates(),
         // A screen that connects between two runs asks for the state instead of waiting for the next push.
         syncState: (): SyncState | null => host.syncState(),
+        runSync: (): Promise<SyncOutcome> => host.runSync(),
       });
       const host: TerminalHost = new TerminalHost(ledger, service, handlers, printing, options.log ?? ((line) => process.stderr.write(`${line}\n`)), options);
       return host;

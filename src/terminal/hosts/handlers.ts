@@ -29,6 +29,8 @@ import { FileSecretStore, secretsDirFor } from '../trust/secret-store.js';
 import { ManagerSessions } from './manager-sessions.js';
 import { scannedCode } from './scanned-code.js';
 import { terminalInfo } from './terminal-info.js';
+import { defaultBackupDir, endOfDay, eodSlip } from '../sync/eod.js';
+import { syncNow, type SyncOutcome } from '../sync/sync.js';
 
 type SpendPreview = Parameters<LoyaltyService['spendPreview']>[0];
 
@@ -63,6 +65,11 @@ export interface HandlerOptions {
   readonly syncState?: () => SyncState | null;
   /** How a refusal from the machine (busy, disk full) names the ledger: the CLI says the path as it was typed. Default: its full path. */
   readonly ledgerName?: string;
+  /**
+   * A sync now (`sync-run`, and end of day's): the host runs it as its background sync's next run,
+   * so two never overlap. Default: a sync of this process's own (the CLI's).
+   */
+  readonly runSync?: () => Promise<SyncOutcome>;
 }
 
 /** Methods that book nothing (they read, or change only this terminal's own settings): nothing to sync after them. */
@@ -72,13 +79,17 @@ const NOTHING_TO_SYNC: ReadonlySet<MethodName> = new Set([
   'printer-list', 'printer-save', 'printer-enable', 'printer-status', 'printer-test', 'print-queue', 'print-cancel', 'print-reprint', 'program-install',
   'member-search', 'terminal-figures', 'scan-arrived', 'device-states', 'terminal-info', 'sync-state', 'setup-status', 'setup-create',
   'member-summary', 'print-preview',
+  'sync-run', 'end-of-day',
 ]);
 
 /**
  * Methods that wait on a device, not the ledger: they run beside the queue, so a printer that takes
  * its full timeout to answer a manager's status check never holds up a cashier's checkout.
  */
-const BESIDE_THE_QUEUE: ReadonlySet<string> = new Set(['printer-status']);
+const BESIDE_THE_QUEUE: ReadonlySet<string> = new Set(['printer-status',
+  // A sync waits on the server, as the host's background runs do beside the queue; end of day's
+  // ledger work (check, figures, backup) is synchronous, so no request lands in the middle of it.
+  'sync-run', 'end-of-day']);
 
 /**
  * Methods that need a manager's session once the terminal has a manager (before that, roles have
@@ -88,6 +99,7 @@ const BESIDE_THE_QUEUE: ReadonlySet<string> = new Set(['printer-status']);
  */
 const MANAGER_ONLY: ReadonlySet<MethodName> = new Set([
   'adjust', 'manager-list', 'manager-remove', 'printer-save', 'printer-enable', 'print-cancel', 'program-install', 'member-search', 'member-erase', 'terminal-figures',
+  'end-of-day',
 ]);
 
 /**
@@ -134,6 +146,8 @@ export class HandlerMap {
     this.authorise = options.authorise ?? ((s, preview) => authoriseSpend(s, preview, { secrets: new FileSecretStore(secretsDirFor(s.ledger.path)) }));
     const s = service;
     const wallClock = options.wallClock ?? Date.now;
+    const secrets = (): FileSecretStore => new FileSecretStore(secretsDirFor(s.ledger.path));
+    const runSync = options.runSync ?? (() => syncNow(s.ledger, secrets(), { now: wallClock }));
     this.managers = new ManagerRoster(service.ledger, wallClock);
     this.sessions = new ManagerSessions(wallClock);
     this.localOperator = options.localOperator === true;
@@ -249,6 +263,27 @@ export class HandlerMap {
         const printer = printing.printers.receiptPrinter();
         const { slip } = slipForTransaction(s.ledger, (id) => s.summary(id), printing, a.kind, a.txnId, a.terminal);
         return { txnId: slip.txnId, svg: printing.svg(slip, printer, a.lang ?? printer?.language ?? 'en') };
+      },
+      'sync-run': async () => {
+        const r = await runSync();
+        return {
+          acknowledged: r.push.acknowledged,
+          remaining: r.push.remaining,
+          conflicts: r.push.conflicts.length,
+          pulledMembers: r.pull.members,
+          pulledTransfers: r.pull.transfers,
+          state: syncState(),
+        };
+      },
+      'end-of-day': async (a) => {
+        const outcome = await endOfDay(s.ledger, secrets(), { ...(a.day !== undefined ? { day: a.day } : {}), clock: () => s.now(), wallClock, backupDir: defaultBackupDir(s.ledger.path), sync: runSync });
+        // Printed like `tally eod --print`, from what was just reported; a terminal without a printer still gets the report on screen.
+        const printer = a.print && this.printing !== null ? this.printing.printers.receiptPrinter() : undefined;
+        if (printer === undefined || this.printing === null) return { ...outcome, slip: null };
+        const queue = this.printing.queue;
+        const now = s.now();
+        const job = s.ledger.transaction(() => queue.enqueue(printer.id, eodSlip(outcome, s.ledger, now), { now }));
+        return { ...outcome, slip: { job, printerId: printer.id } };
       },
     };
   }

@@ -8,7 +8,16 @@
 import type { Ledger } from '../ledger/ledger.js';
 import type { SecretStore } from '../trust/secret-store.js';
 import type { SyncClient } from './client.js';
+import { TallyError } from '../../core/errors.js';
 import { syncNow, type SyncOutcome } from './sync.js';
+
+/** How far a run is: its step (push the outbox, then pull the changes) and that step's share done (0–100). */
+export interface SyncRunProgress {
+  readonly step: 'push' | 'pull';
+  readonly percent: number;
+}
+
+type RunResult = { readonly ok: true; readonly sync: SyncOutcome } | { readonly ok: false; readonly error: unknown };
 
 export interface BackgroundSyncStatus {
   readonly online: boolean;
@@ -37,6 +46,8 @@ export interface BackgroundSyncOptions {
   readonly onlineForMs?: number;
   readonly client?: SyncClient;
   readonly onRun?: (outcome: { readonly ok: true; readonly sync: SyncOutcome } | { readonly ok: false; readonly error: string }) => void;
+  /** Each run's progress, whenever its step or whole percent changes (null: the run ended). */
+  readonly onProgress?: (progress: SyncRunProgress | null) => void;
 }
 
 export class BackgroundSync {
@@ -87,6 +98,31 @@ export class BackgroundSync {
     else this.schedule(0);
   }
 
+  /**
+   * A run now, on demand (`sync-run`, end of day): after the run in flight, if any, and in its
+   * place in the schedule, so that two runs never overlap. Resolves with what it synced; rejects
+   * with why it failed (the failure also counts for the backoff, as a background run's would).
+   */
+  async runNow(): Promise<SyncOutcome> {
+    while (this.running) await this.running;
+    if (this.stopped) throw new TallyError('busy', 'The terminal host is shutting down: nothing was synced; sync again when it is back');
+    if (this.timer !== null) this.clearTimer(this.timer);
+    this.timer = null;
+    this.again = false;
+    let result: RunResult | undefined;
+    this.running = this.run()
+      .then((r) => {
+        result = r;
+      })
+      .finally(() => {
+        this.running = null;
+      });
+    await this.running;
+    if (result === undefined) throw new Error('the sync run ended without a result');
+    if (!result.ok) throw result.error;
+    return result.sync;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== null) this.clearTimer(this.timer);
@@ -97,7 +133,8 @@ export class BackgroundSync {
 
   status(): BackgroundSyncStatus {
     return {
-      online: this.lastSuccessAt !== null && this.now() - this.lastSuccessAt <= this.onlineForMs,
+      // A failed run says offline at once, however recent the last success.
+      online: this.failures === 0 && this.lastSuccessAt !== null && this.now() - this.lastSuccessAt <= this.onlineForMs,
       lastSuccessAt: this.lastSuccessAt,
       lastAttemptAt: this.lastAttemptAt,
       lastError: this.lastError,
@@ -119,26 +156,48 @@ export class BackgroundSync {
     this.timer = this.setTimer(() => {
       this.timer = null;
       this.again = false;
-      this.running = this.run().finally(() => {
+      this.running = this.run().then(() => undefined).finally(() => {
         this.running = null;
       });
     }, ms);
   }
 
-  private async run(): Promise<void> {
+  private async run(): Promise<RunResult> {
     this.lastAttemptAt = this.now();
+    let last = '';
+    const progress = (step: SyncRunProgress['step'], percent: number): void => {
+      const whole = Math.max(0, Math.min(100, Math.floor(percent)));
+      const key = `${step}:${whole}`;
+      if (key === last) return;
+      last = key;
+      this.options.onProgress?.({ step, percent: whole });
+    };
     try {
-      const sync = await syncNow(this.ledger, this.secrets, { now: this.now, ...(this.options.client ? { client: this.options.client } : {}) });
+      progress('push', 0);
+      const sync = await syncNow(this.ledger, this.secrets, {
+        now: this.now,
+        ...(this.options.client ? { client: this.options.client } : {}),
+        onProgress: (p) => {
+          progress('push', p.total === 0 ? 100 : (p.acknowledged * 100) / p.total);
+        },
+        onPullProgress: (p) => {
+          progress('pull', p.percent);
+        },
+      });
       this.failures = 0;
       this.lastSuccessAt = this.now();
       this.lastError = null;
+      this.options.onProgress?.(null);
       this.options.onRun?.({ ok: true, sync });
       this.schedule(this.again || sync.push.remaining > 0 ? 0 : this.intervalMs);
+      return { ok: true, sync };
     } catch (error) {
       this.failures += 1;
       this.lastError = error instanceof Error ? error.message : String(error);
+      this.options.onProgress?.(null);
       this.options.onRun?.({ ok: false, error: this.lastError });
       this.schedule(this.again ? 0 : this.backoffMs(this.failures));
+      return { ok: false, error };
     }
   }
 }

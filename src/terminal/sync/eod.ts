@@ -13,6 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareDayReports, DAY_FIGURES, FIGURE_INFO, type DayMismatch, type DayReport } from '../../contract/day-report.js';
+import type { EodOutcome, EodProblem } from '../../contract/end-of-day.js';
 import { isTallyError } from '../../core/errors.js';
 import type { LangText, ReportSlip } from '../../core/receipt/report-slip.js';
 import type { SlipData } from '../../core/receipt/slip.js';
@@ -23,7 +24,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import { verifyLedger } from '../ledger/verify.js';
 import type { SecretStore } from '../trust/secret-store.js';
 import { SyncClient } from './client.js';
-import { syncNow, syncSettings } from './sync.js';
+import { syncNow, syncSettings, type SyncOutcome } from './sync.js';
 
 /**
  * Where the day's backups go unless told: a folder beside the ledger (`<ledger>.backups/`, 0700),
@@ -34,39 +35,8 @@ export function defaultBackupDir(ledgerPath: string): string {
   return `${ledgerPath}.backups`;
 }
 
-export type EodProblemCode = 'offline' | 'sync-failed' | 'unsynced' | 'conflicts' | 'verify' | 'server-report' | 'mismatch' | 'backup';
-
-export interface EodProblem {
-  readonly code: EodProblemCode;
-  readonly en: string;
-  readonly ko: string;
-}
-
-/**
- * - `confirmed`: synced, checked, and the server's figures are the terminal's;
- * - `local-only`: not enrolled with a server; checked; the figures are the terminal's alone;
- * - `not-confirmed`: anything else (see `problems`).
- */
-export type EodStatus = 'confirmed' | 'local-only' | 'not-confirmed';
-
-export interface EodOutcome {
-  readonly day: string;
-  readonly status: EodStatus;
-  /** Confirmed, or local-only with the ledger check passed: the backup was written. */
-  readonly clean: boolean;
-  readonly enrolled: boolean;
-  /** What the sync did (null when not enrolled, or when it failed: see `problems`). */
-  readonly sync: { readonly acknowledged: number; readonly remaining: number; readonly conflicts: number } | null;
-  readonly verify: { readonly ok: boolean; readonly problems: readonly string[] };
-  /** This terminal's figures, from its ledger. */
-  readonly terminal: DayReport;
-  /** The server's figures for this terminal and day; null when it could not be asked. */
-  readonly server: DayReport | null;
-  readonly mismatches: readonly DayMismatch[];
-  readonly problems: readonly EodProblem[];
-  /** The backup written after a clean end of day (absolute path), or null. */
-  readonly backup: string | null;
-}
+// The outcome's shape is the contract's: the manager screen reads exactly what `tally eod --json` writes.
+export type { EodOutcome, EodProblem, EodProblemCode, EodStatus } from '../../contract/end-of-day.js';
 
 export interface EodOptions {
   /** YYYY-MM-DD in the store's time zone; default: today by `clock`. */
@@ -78,6 +48,11 @@ export interface EodOptions {
   readonly backupDir: string;
   /** Tests: another client (a fault proxy in front of the server). */
   readonly client?: SyncClient;
+  /**
+   * Runs the sync (a long-running host: through its background sync, so that two never run at
+   * once). Default: a sync of its own, as `tally eod` does.
+   */
+  readonly sync?: () => Promise<SyncOutcome>;
 }
 
 function isEnrolled(ledger: Ledger): boolean {
@@ -104,7 +79,8 @@ export async function endOfDay(ledger: Ledger, secrets: SecretStore, options: Eo
     try {
       const settings = syncSettings(ledger, secrets);
       client = options.client ?? new SyncClient({ baseUrl: settings.serverUrl, credential: settings.credential });
-      const r = await syncNow(ledger, secrets, { now: options.wallClock, client });
+      const own = client;
+      const r = await (options.sync ?? (() => syncNow(ledger, secrets, { now: options.wallClock, client: own })))();
       sync = { acknowledged: r.push.acknowledged, remaining: r.push.remaining, conflicts: r.push.conflicts.length };
     } catch (error) {
       const why = expected(error);

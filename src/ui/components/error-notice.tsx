@@ -5,7 +5,7 @@
  */
 import { useTranslation } from 'react-i18next';
 import type { ContractError } from '../bridge/contract-error.js';
-import { errorMessageKey } from '../i18n/error-messages.js';
+import { errorMessageKey, serverErrorMessageKey } from '../i18n/error-messages.js';
 
 /** Problems listed by an `invalid-input` refusal (the same as the CLI's --json output). */
 function problemsOf(error: ContractError): string[] {
@@ -13,13 +13,15 @@ function problemsOf(error: ContractError): string[] {
   return Array.isArray(problems) ? problems.filter((p): p is string => typeof p === 'string').slice(0, 10) : [];
 }
 
-export function ErrorNotice({ error }: { readonly error: ContractError }) {
+/** `where: 'server'`: the refusal came from a call to the chain's server (error-messages.ts, SERVER_ERROR_KEYS). */
+export function ErrorNotice({ error, where }: { readonly error: ContractError; readonly where?: 'server' }) {
   const { t } = useTranslation();
   const problems = problemsOf(error);
+  const key = where === 'server' ? serverErrorMessageKey(error.code) : errorMessageKey(error.code);
   return (
     <div className="notice notice-error" role="alert" data-error-code={error.code}>
       {/* i18next's key typing gives up on a union this large; every key exists (error-messages.test.ts), and the host's own words are the fallback. */}
-      <p className="notice-message">{t(errorMessageKey(error.code), { defaultValue: error.message })}</p>
+      <p className="notice-message">{t(key, { defaultValue: error.message })}</p>
       {error.message !== '' && (
         <details className="notice-details">
           <summary>{t('errors.details')}</summary>

@@ -52,3 +52,18 @@ export const ERROR_MESSAGE_KEYS: Readonly<Record<UiErrorCode, `errors.${UiErrorC
 export function errorMessageKey<C extends UiErrorCode>(code: C): `errors.${C}` {
   return ERROR_MESSAGE_KEYS[code] as `errors.${C}`;
 }
+
+/**
+ * The codes that mean something else when the refusal came from a call to the chain's server (a
+ * sync, end of day, an enrolment at setup): an `io-error` there is the link, not the disk, and
+ * `proof-refused` is the terminal's credential or its enrolment code, not a member's PIN. Every other
+ * code reads as it does everywhere.
+ */
+export const SERVER_ERROR_KEYS = {
+  'io-error': 'serverErrors.io-error',
+  'proof-refused': 'serverErrors.proof-refused',
+} as const satisfies Partial<Record<UiErrorCode, `serverErrors.${string}`>>;
+
+export function serverErrorMessageKey(code: UiErrorCode): (typeof SERVER_ERROR_KEYS)[keyof typeof SERVER_ERROR_KEYS] | `errors.${UiErrorCode}` {
+  return Object.hasOwn(SERVER_ERROR_KEYS, code) ? SERVER_ERROR_KEYS[code as keyof typeof SERVER_ERROR_KEYS] : errorMessageKey(code);
+}

@@ -51,4 +51,36 @@ export class SetupPage {
   pinMismatch(): Locator {
     return this.cashier.page.locator('#setup-pin-mismatch');
   }
+
+  /** Picks one of the setup paths (demo, the chain's server, a program file). */
+  async choosePath(path: 'demo' | 'server' | 'program'): Promise<void> {
+    await this.cashier.page.locator(`#setup-path-${path}`).check();
+    await this.cashier.page.locator(`[data-screen="setup"][data-path="${path}"]`).waitFor({ timeout: TIMEOUT });
+  }
+
+  /** The server path: its address and one-time code. */
+  async fillServer(url: string, code: string): Promise<void> {
+    await this.cashier.page.locator('#setup-server').fill(url);
+    await this.cashier.page.locator('#setup-code').fill(code);
+  }
+
+  /** Fills both PIN fields and presses Enter in the second (wherever the focus was). */
+  async fillPinsAndSubmit(pin: string): Promise<void> {
+    const page = this.cashier.page;
+    await page.locator('#setup-pin').fill(pin);
+    await page.locator('#setup-pin-again').fill(pin);
+    await page.locator('#setup-pin-again').press('Enter');
+  }
+
+  /** The refusal shown under the form: its code and its translated message. */
+  async refusal(): Promise<{ code: string | null; message: string }> {
+    const notice = this.form().locator('[data-error-code]');
+    await notice.waitFor({ timeout: TIMEOUT });
+    return { code: await notice.getAttribute('data-error-code'), message: (await notice.locator('.notice-message').innerText()).trim() };
+  }
+
+  /** Waits until the form is no longer busy (after a refusal, ready to submit again). */
+  async idle(): Promise<void> {
+    await this.form().locator('button[type="submit"][aria-busy="false"]').waitFor({ timeout: TIMEOUT });
+  }
 }

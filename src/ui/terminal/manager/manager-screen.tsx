@@ -1,6 +1,7 @@
 /**
  * The manager screen (`#/manager`): a terminal with no manager yet offers to add the first; then a
- * login, and once logged in, the members (search, a member's page, adjustments) and the dashboard.
+ * login, and once logged in, the members (search, a member's page, adjustments), the dashboard, and
+ * sync with end of day.
  */
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -11,6 +12,7 @@ import { useTerminal } from '../terminal-context.js';
 import { FirstManagerForm } from './first-manager-form.js';
 import { LoginForm } from './login-form.js';
 import { MemberSearch } from './member-search.js';
+import { SyncPanel } from './sync-panel.js';
 import { asContractError, useManagerSession } from './use-manager-session.js';
 
 type Roles = { readonly kind: 'checking' } | { readonly kind: 'none' } | { readonly kind: 'some'; readonly added: string | null } | { readonly kind: 'failed'; readonly error: ContractError };
@@ -20,7 +22,7 @@ export function ManagerScreen() {
   const { api } = useTerminal();
   const { session, ended, begin, logout, call } = useManagerSession();
   const [roles, setRoles] = useState<Roles>({ kind: 'checking' });
-  const [section, setSection] = useState<'members' | 'dashboard'>('members');
+  const [section, setSection] = useState<'members' | 'dashboard' | 'sync'>('members');
 
   useEffect(() => {
     let current = true;
@@ -52,13 +54,13 @@ export function ManagerScreen() {
             </button>
           </p>
           <nav aria-label={t('managerNav.label')} className="inline-form">
-            {(['members', 'dashboard'] as const).map((name) => (
+            {(['members', 'dashboard', 'sync'] as const).map((name) => (
               <button key={name} type="button" aria-pressed={section === name} onClick={() => setSection(name)}>
                 {t(`managerNav.${name}`)}
               </button>
             ))}
           </nav>
-          {section === 'members' ? <MemberSearch call={call} /> : <Dashboard call={call} />}
+          {section === 'members' ? <MemberSearch call={call} /> : section === 'dashboard' ? <Dashboard call={call} /> : <SyncPanel call={call} />}
         </>
       ) : roles.kind === 'checking' ? (
         <p role="status">{t('manager.checking')}</p>
