@@ -107,4 +107,14 @@ describe('tally through the door', () => {
     expect((JSON.parse(found.stdout) as { members: { name: string; balance: number }[] }).members).toEqual([expect.objectContaining({ name: 'Kim Minji', balance: 100 })]);
     expect(tally(['member', 'search', '--query', 'x', '--manager', 'M-PARK'], '402913\n')).toMatchObject({ status: 1, stderr: 'tally: member-search: query: type at least 2 characters\n' });
   });
+
+  it("member add --referred-by books the referrer's referral bonus with the enrolment; an unknown referrer enrols nobody", () => {
+    const friend = '2900000001022';
+    const added = tally(['member', 'add', '--card', friend, '--name', 'Park Seojun', '--referred-by', CARD]);
+    expect(added).toMatchObject({ status: 0, stdout: expect.stringContaining('Referral bonus for the referrer: 300 points (their balance: 400 points)') });
+    const stranger = tally(['member', 'add', '--card', '2900000001039', '--referred-by', '2900000001992']);
+    expect(stranger).toMatchObject({ status: 1, stderr: expect.stringContaining("The referrer's card is not a member's card") });
+    expect(tally(['balance', '--card', '2900000001039'])).toMatchObject({ status: 1 });
+    expect(tally(['balance', '--card', CARD]).stdout).toContain('400 points');
+  });
 });

@@ -9,7 +9,7 @@ Commands:
   eod                end of day: sync, check, the day's figures beside the server's, then a backup: [--day YYYY-MM-DD] [--out FILE] [--print] [--backup-dir DIR]
   program install    install a newer version of the program, signed by a trusted program key: --program FILE [--manager ID]
   program sign       sign a program with the program key (head office's job): --program FILE --signing-key FILE --out FILE
-  member add         enrol a customer: --card CODE [--card CODE…] [--name] [--phone] [--email] [--birthday YYYY-MM-DD|MM-DD] [--consent] [--pin-stdin]
+  member add         enrol a customer: --card CODE [--card CODE…] [--name] [--phone] [--email] [--birthday YYYY-MM-DD|MM-DD] [--consent] [--pin-stdin] [--referred-by CARD]
   member pin         set the member's PIN for spending points (PINs on standard input): --card CODE [--manager ID] [--clear] (once the terminal has managers, --manager's PIN comes first on stdin)
   member erase       erase a member's personal data (balances and history stay): --card CODE --reason TEXT [--by NAME | --manager ID] (a manager's, PIN on stdin, once the terminal has managers)
   member show        everything about a member: --card CODE

@@ -93,6 +93,7 @@ const COMMANDS: Record<string, ParseArgsConfig['options']> = {
     consent: { type: 'boolean' },
     cashier: { type: 'string' },
     'pin-stdin': { type: 'boolean' },
+    'referred-by': { type: 'string' },
   },
   'member show': { card: { type: 'string' } },
   'member search': { query: { type: 'string' }, limit: { type: 'string' }, manager: { type: 'string' } },
@@ -767,8 +768,10 @@ async function run(name: string, options: Options, ctx: RunContext): Promise<num
           ...(birthday !== undefined ? { birthday } : {}),
           marketingConsent: options.consent === true,
           ...(optional(options, 'cashier') !== undefined ? { cashier: optional(options, 'cashier')! } : {}),
+          ...(optional(options, 'referred-by') !== undefined ? { referredBy: optional(options, 'referred-by')! } : {}),
         })) as EnrolResult;
-        out([`${r.replayed ? 'Already enrolled' : 'Enrolled'}: member ${r.memberId}`, ...(r.welcomePoints > 0 ? [`Welcome bonus: ${f.points(r.welcomePoints)}`] : []), `Balance: ${f.points(r.balance)}`], r);
+        const referral = r.referral === undefined ? [] : [`Referral bonus for the referrer: ${f.points(r.referral.points)} (their balance: ${f.points(r.referral.balance)})`];
+        out([`${r.replayed ? 'Already enrolled' : 'Enrolled'}: member ${r.memberId}`, ...(r.welcomePoints > 0 ? [`Welcome bonus: ${f.points(r.welcomePoints)}`] : []), `Balance: ${f.points(r.balance)}`, ...referral], r);
         return 0;
       });
     case 'member update':
