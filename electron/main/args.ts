@@ -8,11 +8,14 @@ export interface DesktopArgs {
   readonly db?: string;
   /** `--start-at-login` / `--no-start-at-login`: changes the saved setting. */
   readonly startAtLogin?: boolean;
+  /** `--kiosk`: this computer is a self-service kiosk: its one window is the kiosk, which may only look up a member. */
+  readonly kiosk?: boolean;
 }
 
 export function parseDesktopArgs(argv: readonly string[]): DesktopArgs {
   let db: string | undefined;
   let startAtLogin: boolean | undefined;
+  let kiosk = false;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? '';
     if (arg === '--db') {
@@ -27,7 +30,9 @@ export function parseDesktopArgs(argv: readonly string[]): DesktopArgs {
       startAtLogin = true;
     } else if (arg === '--no-start-at-login') {
       startAtLogin = false;
+    } else if (arg === '--kiosk') {
+      kiosk = true;
     }
   }
-  return { ...(db !== undefined ? { db } : {}), ...(startAtLogin !== undefined ? { startAtLogin } : {}) };
+  return { ...(db !== undefined ? { db } : {}), ...(startAtLogin !== undefined ? { startAtLogin } : {}), ...(kiosk ? { kiosk } : {}) };
 }

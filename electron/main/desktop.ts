@@ -16,7 +16,8 @@ import { Relay } from './relay.js';
 import { applyStartAtLogin, readSettings, writeSettings } from './settings.js';
 import { DEFAULT_SMOKE_CARD, SMOKE_CARD_ENV, SMOKE_ENV, SmokeRun } from './smoke.js';
 import { hostFailedText, languageOf, notBuiltText } from './texts.js';
-import { allowPermission, allowPermissionCheck, allowRequest, cashierWindow, customerDisplay, customerWindow, harden, type WindowPlan } from './windows.js';
+import { allowPermission, allowPermissionCheck, allowRequest, cashierWindow, customerDisplay, customerWindow, harden, kioskWindow, type WindowPlan } from './windows.js';
+import type { ConnectionRole } from '../../src/contract/roles.js';
 
 export interface AppPaths {
   /** dist/electron/preload/index.cjs */
@@ -154,11 +155,11 @@ export async function runDesktop(api: ElectronApi, options: DesktopOptions): Pro
   if (smoke !== null) theRelay.observe((reply) => smoke.observed(reply));
   api.onIpc(POST_CHANNEL, (senderId, frame, message) => theRelay.fromRenderer(senderId, frame, message));
 
-  const show = (plan: WindowPlan, focus: boolean): WindowApi => {
+  const show = (plan: WindowPlan, focus: boolean, role: ConnectionRole = 'counter'): WindowApi => {
     const window = api.createWindow(plan.options);
     const id = window.contents.id;
     open.set(id, window);
-    theRelay.addWindow(window.contents);
+    theRelay.addWindow(window.contents, role);
     window.onReadyToShow(() => (focus ? window.show() : window.showInactive()));
     window.onClosed(() => {
       open.delete(id);
@@ -174,12 +175,18 @@ export async function runDesktop(api: ElectronApi, options: DesktopOptions): Pro
   };
 
   const devTools = !api.isPackaged;
-  cashier = show(cashierWindow(options.paths.preload, devTools), true);
-  // The counter's app is its cashier window: closing it closes Tally (and the customer display with it).
-  cashier.onClosed(() => void shutdown(0));
-  smoke?.attach(cashier);
-  const display = customerDisplay(api.displays());
-  if (display !== null) show(customerWindow(options.paths.preload, devTools, display), false);
+  if (args.kiosk === true) {
+    // A kiosk computer has one window, the kiosk, and no cashier or customer display to open from it.
+    cashier = show(kioskWindow(options.paths.preload, devTools), true, 'kiosk');
+    cashier.onClosed(() => void shutdown(0));
+  } else {
+    cashier = show(cashierWindow(options.paths.preload, devTools), true);
+    // The counter's app is its cashier window: closing it closes Tally (and the customer display with it).
+    cashier.onClosed(() => void shutdown(0));
+    smoke?.attach(cashier);
+    const display = customerDisplay(api.displays());
+    if (display !== null) show(customerWindow(options.paths.preload, devTools, display), false);
+  }
 
   api.onWindowAllClosed(() => void shutdown(0));
   api.onBeforeQuit((event) => {

@@ -9,8 +9,13 @@
  * WebSocket carrier's error reply). While the host is starting or restarting, a request gets
  * `busy`; when the host dies, every request it had not answered gets an `internal` error reply,
  * so no screen waits for ever.
+ *
+ * Each window has a role (src/contract/roles.ts), given by main when it made the window, never by
+ * the page: a kiosk window's requests go to the host tagged `kiosk` (the host answers anything but
+ * the kiosk's methods `not-allowed`), and it is sent only the pushes a kiosk may hear.
  */
 import { errorReply, requestIdSchema, type PushedEvent, type Reply, type RequestId } from '../../src/contract/messages.js';
+import { roleMayHear, type ConnectionRole } from '../../src/contract/roles.js';
 import { refuseOversize } from '../../src/terminal/hosts/exchange.js';
 import type { FromHost, ToHost } from '../../src/terminal/hosts/electron/port-protocol.js';
 import { isAppUrl, MESSAGE_CHANNEL } from './app-origin.js';
@@ -49,8 +54,20 @@ function peek(text: string): { id: RequestId | null; name: string | null } {
   }
 }
 
+/** A push's name, read leniently (an unreadable one is no name a kiosk may hear). */
+function pushName(text: string): string {
+  try {
+    const value: unknown = JSON.parse(text);
+    const name = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['name'] : undefined;
+    return typeof name === 'string' ? name : '';
+  } catch {
+    return '';
+  }
+}
+
 export class Relay {
   private readonly windows = new Map<number, ContentsApi>();
+  private readonly roles = new Map<number, ConnectionRole>();
   /** Per window, the requests the host has not answered yet, in order. */
   private readonly pending = new Map<number, Pending[]>();
   private readonly observers = new Set<(reply: RelayedReply) => void>();
@@ -61,12 +78,19 @@ export class Relay {
   ) {}
 
   /** Lets a window's messages through (call when it is created, before it loads). */
-  addWindow(contents: ContentsApi): void {
+  addWindow(contents: ContentsApi, role: ConnectionRole = 'counter'): void {
     this.windows.set(contents.id, contents);
+    this.roles.set(contents.id, role);
+  }
+
+  /** The role main gave a window (null: not a Tally window). */
+  roleOf(id: number): ConnectionRole | null {
+    return this.roles.get(id) ?? null;
   }
 
   removeWindow(id: number): void {
     this.windows.delete(id);
+    this.roles.delete(id);
     this.pending.delete(id);
   }
 
@@ -97,7 +121,8 @@ export class Relay {
       return;
     }
     const { id, name } = peek(message);
-    if (!this.host.ready || !this.host.send({ type: 'request', client: senderId, text: message })) {
+    const role = this.roles.get(senderId) ?? 'kiosk';
+    if (!this.host.ready || !this.host.send({ type: 'request', client: senderId, role, text: message })) {
       this.deliver(contents, errorReply(id, 'busy', 'The terminal host is starting: nothing was done; send it again in a moment', { retryable: true }));
       return;
     }
@@ -111,7 +136,8 @@ export class Relay {
   /** A reply or a push from the host. */
   fromHost(message: Extract<FromHost, { type: 'reply' | 'push' }>): void {
     if (message.type === 'push') {
-      for (const contents of this.windows.values()) this.sendText(contents, message.text);
+      const name = pushName(message.text);
+      for (const [id, contents] of this.windows) if (roleMayHear(this.roles.get(id) ?? 'kiosk', name)) this.sendText(contents, message.text);
       return;
     }
     const answered = this.settle(message.client, message.id);

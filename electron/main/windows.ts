@@ -74,6 +74,28 @@ export function customerWindow(preload: string, devTools: boolean, display: Disp
   };
 }
 
+/**
+ * The kiosk's window (`--kiosk`): full screen in Electron's kiosk mode (no frame, no way to another
+ * app from the keyboard), route `#/kiosk`; main tags its messages `kiosk` (relay.ts).
+ */
+export function kioskWindow(preload: string, devTools: boolean): WindowPlan {
+  return {
+    options: {
+      title: 'Tally — kiosk',
+      width: 1280,
+      height: 800,
+      fullscreen: true,
+      kiosk: true,
+      frame: false,
+      show: false,
+      backgroundColor: '#ffffff',
+      autoHideMenuBar: true,
+      webPreferences: secureWebPreferences(preload, devTools),
+    },
+    url: `${APP_INDEX_URL}#/kiosk`,
+  };
+}
+
 /** The display for the customer: the first one that is not the primary, or null with a single monitor. */
 export function customerDisplay(displays: { readonly all: readonly DisplayInfo[]; readonly primary: DisplayInfo }): DisplayInfo | null {
   return displays.all.find((d) => d.id !== displays.primary.id) ?? null;

@@ -16,6 +16,8 @@ import { actionArgs, adjustArgs, cardCodeSchema, checkoutArgs, donateArgs, enrol
 import { terminalFiguresArgs } from './figures.js';
 import { setupArgs } from './setup.js';
 import { endOfDayArgs } from './end-of-day.js';
+import { customerViewSchema, customerViewShowArgs } from './customer-view.js';
+import { kioskMemberArgs } from './kiosk.js';
 
 /** Largest message a carrier accepts (UTF-8 bytes of its JSON): a basket of a few thousand lines fits many times over. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -125,6 +127,15 @@ export const METHODS = {
    * queued on the receipt printer. Answers the report even when it is not confirmed.
    */
   'end-of-day': endOfDayArgs,
+  /**
+   * The cashier screen tells the host what the customer display shows now (src/contract/customer-view.ts:
+   * a minimal view, the name masked); the host pushes it (`customer-view`) to the counter's screens. Books nothing.
+   */
+  'customer-view-show': customerViewShowArgs,
+  /** What the customer display shows now (the last `customer-view-show`; idle before one), for a display that connects later. */
+  'customer-view-current': z.strictObject({}),
+  /** The kiosk's one look-up (src/contract/kiosk.ts): balance, tier, latest entries and points expiring for a card; the name masked, nothing else personal. */
+  'kiosk-member': kioskMemberArgs,
 } as const satisfies Record<string, z.ZodType>;
 
 export type MethodName = keyof typeof METHODS;
@@ -174,6 +185,7 @@ const TALLY_CODES = {
   'disk-full': true,
   'read-only': true,
   'io-error': true,
+  'not-allowed': true,
 } as const satisfies Record<TallyErrorCode, true>;
 
 /**
@@ -303,7 +315,9 @@ export type PushedEvent =
   | Readonly<{ type: 'push'; name: 'scanner-state'; data: Readonly<ScannerState> }>
   | Readonly<{ type: 'push'; name: 'printer-state'; data: Readonly<PrinterState> }>
   /** The first start's setup finished and the terminal's methods are served on the same connection. */
-  | Readonly<{ type: 'push'; name: 'host-ready'; data: Readonly<{ terminalId: string }> }>;
+  | Readonly<{ type: 'push'; name: 'host-ready'; data: Readonly<{ terminalId: string }> }>
+  /** What the customer display shows now (a `customer-view-show`); counter screens only, never a kiosk. */
+  | Readonly<{ type: 'push'; name: 'customer-view'; data: Readonly<z.output<typeof customerViewSchema>> }>;
 
 /** Schemas of what goes out, for clients (and tests) that want to check what they received. */
 export const errorBodySchema = z.strictObject({
@@ -322,6 +336,7 @@ export const pushedEventSchema = z.discriminatedUnion('name', [
   z.strictObject({ type: z.literal('push'), name: z.literal('scanner-state'), data: scannerStateSchema }),
   z.strictObject({ type: z.literal('push'), name: z.literal('printer-state'), data: printerStateSchema }),
   z.strictObject({ type: z.literal('push'), name: z.literal('host-ready'), data: z.strictObject({ terminalId: z.string() }) }),
+  z.strictObject({ type: z.literal('push'), name: z.literal('customer-view'), data: customerViewSchema }),
 ]);
 
 export function errorReply(id: RequestId | null, code: ErrorCode, message: string, details?: Readonly<Record<string, unknown>>): Reply {

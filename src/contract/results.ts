@@ -12,6 +12,8 @@ import type { DeviceStates, MethodName, ScannedCode, SyncState } from './message
 import type { TerminalInfo } from './terminal-info.js';
 import type { ExampleProgram, SetupOutcome } from './setup.js';
 import type { EndOfDayResult, SyncRunResult } from './end-of-day.js';
+import type { CustomerView } from './customer-view.js';
+import type { KioskMember } from './kiosk.js';
 
 /** What every booking command answers. */
 export interface BookedCommand {
@@ -111,6 +113,9 @@ export interface MethodResults {
   readonly 'print-preview': { readonly txnId: string; readonly svg: string };
   readonly 'sync-run': SyncRunResult;
   readonly 'end-of-day': EndOfDayResult;
+  readonly 'customer-view-show': { readonly shown: CustomerView['state'] };
+  readonly 'customer-view-current': CustomerView;
+  readonly 'kiosk-member': KioskMember;
 }
 
 /** What `setup-status` answers: a configured terminal lists nothing to set up. */

@@ -35,7 +35,9 @@ export type TallyErrorCode =
   | 'busy'
   | 'disk-full'
   | 'read-only'
-  | 'io-error';
+  | 'io-error'
+  /** A kiosk (or another restricted connection) asked for something only the counter may do. */
+  | 'not-allowed';
 
 export class TallyError extends Error {
   readonly code: TallyErrorCode;

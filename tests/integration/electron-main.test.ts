@@ -468,3 +468,30 @@ describe('Electron main: the smoke run (TALLY_SMOKE=1)', () => {
     expect(broken.api.errors).toEqual([]);
   });
 });
+
+describe('Electron main: a kiosk computer (--kiosk)', () => {
+  const KIOSK_FRAME = { url: `${APP_ORIGIN}/index.html#/kiosk`, isMainFrame: true };
+
+  it('opens only the kiosk window, and the real host holds it to the kiosk’s methods', async () => {
+    const primary = { id: 1, bounds: { x: 0, y: 0, width: 1920, height: 1080 } };
+    const second = { id: 2, bounds: { x: 1920, y: 0, width: 1280, height: 1024 } };
+    const db = ledgerFile();
+    const { api, cashier: kiosk } = await start({ db, argv: ['dist/electron/main/index.js', '--db', db, '--kiosk'], configure: (a) => (a.displayList = { all: [primary, second], primary }) });
+    // No cashier, no customer display: one window, the kiosk, in Electron's kiosk mode.
+    expect(api.windows).toHaveLength(1);
+    expect(kiosk.loaded).toEqual(['app://tally/index.html#/kiosk']);
+    expect(kiosk.options).toMatchObject({ kiosk: true, fullscreen: true, webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false } });
+    await hostReady(api);
+    const checkout = { id: 'k1', name: 'checkout-commit', args: { card: CARD, txnId: 'KIOSK-1', basket: { currency: 'KRW', lines: [{ sku: 'A', quantity: 1, unitPrice: 50_000 }] } } };
+    post(api, kiosk, checkout, KIOSK_FRAME);
+    expect(await kiosk.contents.waitFor(withId('k1'))).toMatchObject({ type: 'error', id: 'k1', error: { code: 'not-allowed' } });
+    // Its page showing another route changes nothing: main tagged the window, not the page.
+    post(api, kiosk, { id: 'k2', name: 'adjust', args: { card: CARD, points: 500, reason: 'free points', txnId: 'ADJ-K' } }, CASHIER_FRAME);
+    expect(await kiosk.contents.waitFor(withId('k2'))).toMatchObject({ type: 'error', id: 'k2', error: { code: 'not-allowed' } });
+    post(api, kiosk, { id: 'k3', name: 'kiosk-member', args: { card: CARD } }, KIOSK_FRAME);
+    const member = (await kiosk.contents.waitFor(withId('k3'))) as { type: string; result: { name: string; balance: number; history: unknown[] } };
+    expect(member).toMatchObject({ type: 'reply', result: { name: 'K** M****' } });
+    // Only the enrolment's welcome bonus: nothing the kiosk tried was booked.
+    expect(member.result.history).toHaveLength(1);
+  });
+});

@@ -25,6 +25,11 @@ export interface RunningBrowserHost {
   readonly secret: string;
   /** The contract's socket, for a Node client. */
   readonly socketUrl: string;
+  /** What it printed for the customer display: http://127.0.0.1:PORT/#/customer&secret=… (the counter's secret). */
+  readonly customerUrl: string;
+  /** What it printed for the kiosk: http://127.0.0.1:PORT/#/kiosk&secret=KIOSKSECRET. */
+  readonly kioskUrl: string;
+  readonly kioskSecret: string;
   readonly exited: Promise<number | null>;
   stderr(): string;
   /** SIGTERM, then the exit code. */
@@ -39,11 +44,14 @@ export async function startBrowserHost(options: { db: string; cwd: string; port?
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
+  // The three addresses come on three lines, maybe in separate chunks: wait for the last one.
+  const [url, customerUrl, kioskUrl] = await new Promise<[string, string, string]>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       const m = /Open (http:\/\/127\.0\.0\.1:\d+\/#secret=[A-Za-z0-9_-]+)/.exec(stdout);
-      if (m) resolve(m[1]!);
+      const customer = /Customer display: (http:\/\/127\.0\.0\.1:\d+\/#\/customer&secret=[A-Za-z0-9_-]+)/.exec(stdout);
+      const kiosk = /Kiosk [^:]*: (http:\/\/127\.0\.0\.1:\d+\/#\/kiosk&secret=[A-Za-z0-9_-]+)\n/.exec(stdout);
+      if (m && customer && kiosk) resolve([m[1]!, customer[1]!, kiosk[1]!]);
     });
     void exited.then((code) => reject(new Error(`the browser host exited (${code}) before printing its address: ${stderr}`)));
   });
@@ -54,6 +62,9 @@ export async function startBrowserHost(options: { db: string; cwd: string; port?
     url,
     port,
     secret,
+    customerUrl,
+    kioskUrl,
+    kioskSecret: kioskUrl.slice(kioskUrl.indexOf('&secret=') + '&secret='.length),
     socketUrl: `ws://127.0.0.1:${port}/?secret=${secret}`,
     exited,
     stderr: () => stderr,

@@ -211,6 +211,8 @@ export class TerminalHost {
         // A screen that connects between two runs asks for the state instead of waiting for the next push.
         syncState: (): SyncState | null => host.syncState(),
         runSync: (): Promise<SyncOutcome> => host.runSync(),
+        // The carriers leave it out for a kiosk (src/contract/roles.ts): it is for the counter's screens.
+        onCustomerView: (view) => host.pushAll({ type: 'push', name: 'customer-view', data: view }),
       });
       const host: TerminalHost = new TerminalHost(ledger, service, handlers, printing, options.log ?? ((line) => process.stderr.write(`${line}\n`)), options);
       return host;

@@ -24,7 +24,7 @@ import { isTallyError, TallyError } from '../../core/errors.js';
 import { printable } from '../../core/text.js';
 import { environmentError } from '../ledger/environment-errors.js';
 import { TerminalHost, untilSignal } from './app.js';
-import { secretFromEnvironment, serveUntilSignal, startServedHost } from './serve.js';
+import { KIOSK_SECRET_ENV, secretFromEnvironment, serveUntilSignal, startServedHost } from './serve.js';
 import { SetupHandlers } from './setup-handlers.js';
 import { WebSocketHost } from './websocket/server.js';
 
@@ -69,11 +69,14 @@ export async function runBrowserHost(argv: readonly string[], io: BrowserHostIo)
   const log = (line: string): void => io.stderr(printable(line));
   try {
     const secret = secretFromEnvironment(io.env);
-    if (!existsSync(db)) return await firstStart({ db, dbShown, port: Number(portText), log, io, ...(secret ? { secret } : {}) });
-    const served = await startServedHost({ db, log }, { port: Number(portText), log, site: { root: io.uiRoot }, ...(secret ? { secret } : {}) });
+    const kioskSecret = secretFromEnvironment(io.env, KIOSK_SECRET_ENV);
+    const secrets = { ...(secret ? { secret } : {}), ...(kioskSecret ? { kioskSecret } : {}) };
+    if (!existsSync(db)) return await firstStart({ db, dbShown, port: Number(portText), log, io, secrets });
+    const served = await startServedHost({ db, log }, { port: Number(portText), log, site: { root: io.uiRoot }, ...secrets });
     if (served.host.ledger.terminal.demo) io.stderr('tally: DEMO terminal — it trusts keys whose secrets are published with Tally; never use it for a real store');
     // The address holds the secret: stdout, for the person who started the host, never a log.
     io.stdout(`Terminal host for ${printable(dbShown)}. Open ${served.socket.pageUrl}`);
+    printScreenAddresses(io, served.socket);
     const signal = await serveUntilSignal(served);
     io.stderr(`tally: terminal host stopped (${signal}); the ledger is checkpointed and closed`);
     return 0;
@@ -92,13 +95,19 @@ interface FirstStart {
   readonly db: string;
   readonly dbShown: string;
   readonly port: number;
-  readonly secret?: string;
+  readonly secrets: { readonly secret?: string; readonly kioskSecret?: string };
   readonly log: (line: string) => void;
   readonly io: BrowserHostIo;
 }
 
+/** The customer display's and the kiosk's addresses, after the cashier's (stdout: they hold the secrets). */
+function printScreenAddresses(io: BrowserHostIo, socket: WebSocketHost): void {
+  io.stdout(`Customer display: ${socket.customerPageUrl}`);
+  io.stdout(`Kiosk (customers scan their own card; it can do nothing else): ${socket.kioskPageUrl}`);
+}
+
 /** Serves the setup screen until a ledger exists, then the terminal on the same server and secret. */
-async function firstStart({ db, dbShown, port, secret, log, io }: FirstStart): Promise<number> {
+async function firstStart({ db, dbShown, port, secrets, log, io }: FirstStart): Promise<number> {
   const state: { host: TerminalHost | null } = { host: null };
   const holder: { socket?: WebSocketHost } = {};
   const setup = new SetupHandlers({
@@ -122,7 +131,7 @@ async function firstStart({ db, dbShown, port, secret, log, io }: FirstStart): P
   });
   let socket: WebSocketHost;
   try {
-    socket = await WebSocketHost.start(setup, { port, log, site: { root: io.uiRoot }, ...(secret ? { secret } : {}) });
+    socket = await WebSocketHost.start(setup, { port, log, site: { root: io.uiRoot }, ...secrets });
   } catch (error) {
     if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new TallyError('invalid-input', `Port ${port} is already in use on this computer: choose another with --port (0 takes a free one)`);
@@ -134,6 +143,7 @@ async function firstStart({ db, dbShown, port, secret, log, io }: FirstStart): P
   const stopped = untilSignal();
   io.stderr(`tally: no terminal database at ${printable(db)} yet: the page opens the setup screen`);
   io.stdout(`Terminal host for ${printable(dbShown)} (first start: setup). Open ${socket.pageUrl}`);
+  printScreenAddresses(io, socket);
   const signal = await stopped;
   if (state.host) await state.host.close(`stopped by ${signal}`);
   else await socket.close();

@@ -31,6 +31,8 @@ import { scannedCode } from './scanned-code.js';
 import { terminalInfo } from './terminal-info.js';
 import { defaultBackupDir, endOfDay, eodSlip } from '../sync/eod.js';
 import { syncNow, type SyncOutcome } from '../sync/sync.js';
+import { IDLE_VIEW, type CustomerView } from '../../contract/customer-view.js';
+import { kioskMember } from './kiosk-member.js';
 
 type SpendPreview = Parameters<LoyaltyService['spendPreview']>[0];
 
@@ -70,6 +72,8 @@ export interface HandlerOptions {
    * so two never overlap. Default: a sync of this process's own (the CLI's).
    */
   readonly runSync?: () => Promise<SyncOutcome>;
+  /** A new customer view (`customer-view-show`): the host pushes it to the counter's screens. Default: nowhere. */
+  readonly onCustomerView?: (view: CustomerView) => void;
 }
 
 /** Methods that book nothing (they read, or change only this terminal's own settings): nothing to sync after them. */
@@ -80,6 +84,7 @@ const NOTHING_TO_SYNC: ReadonlySet<MethodName> = new Set([
   'member-search', 'terminal-figures', 'scan-arrived', 'device-states', 'terminal-info', 'sync-state', 'setup-status', 'setup-create',
   'member-summary', 'print-preview',
   'sync-run', 'end-of-day',
+  'customer-view-show', 'customer-view-current', 'kiosk-member',
 ]);
 
 /**
@@ -135,6 +140,8 @@ export class HandlerMap {
   /** Requests queued or running. */
   private inFlight = 0;
   private readonly activity = new Set<() => void>();
+  /** What the customer display shows now: kept in memory only (a restart starts idle). */
+  private customerView: CustomerView = IDLE_VIEW;
 
   constructor(
     private readonly service: LoyaltyService,
@@ -285,6 +292,13 @@ export class HandlerMap {
         const job = s.ledger.transaction(() => queue.enqueue(printer.id, eodSlip(outcome, s.ledger, now), { now }));
         return { ...outcome, slip: { job, printerId: printer.id } };
       },
+      'customer-view-show': (a) => {
+        this.customerView = a.view;
+        options.onCustomerView?.(a.view);
+        return { shown: a.view.state };
+      },
+      'customer-view-current': () => this.customerView,
+      'kiosk-member': (a) => kioskMember(s, a.card),
     };
   }
 

@@ -56,11 +56,14 @@ export const HOST_SECRET_ENV = 'TALLY_HOST_SECRET';
  * The secret from TALLY_HOST_SECRET, when set: at least 32 bytes as base64url (what a start makes),
  * so a weak one cannot be chosen by mistake. Unset: undefined (a new random secret per start).
  */
-export function secretFromEnvironment(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const value = env[HOST_SECRET_ENV];
+export function secretFromEnvironment(env: Readonly<Record<string, string | undefined>>, name: string = HOST_SECRET_ENV): string | undefined {
+  const value = env[name];
   if (value === undefined || value === '') return undefined;
   if (!/^[A-Za-z0-9_-]{43,128}$/.test(value)) {
-    throw new TallyError('invalid-input', `${HOST_SECRET_ENV} must be at least 32 random bytes in base64url (43 or more of A-Z a-z 0-9 _ -), e.g. from: node -e "console.log(crypto.randomBytes(32).toString('base64url'))"`);
+    throw new TallyError('invalid-input', `${name} must be at least 32 random bytes in base64url (43 or more of A-Z a-z 0-9 _ -), e.g. from: node -e "console.log(crypto.randomBytes(32).toString('base64url'))"`);
   }
   return value;
 }
+
+/** The kiosk's secret a supervisor may hand a restarted host (the same rules as TALLY_HOST_SECRET). */
+export const KIOSK_SECRET_ENV = 'TALLY_KIOSK_SECRET';

@@ -10,6 +10,12 @@ import { hostSocketUrl, webSocketConnect } from './websocket-carrier.js';
 import { parseHash, type Route } from './route.js';
 
 const SECRET_KEY = 'tally.host-secret';
+/**
+ * Set when the tab was opened with the kiosk's address: from then on the tab is the kiosk whatever
+ * the address says, and takes no secret that comes without `#/kiosk` (a customer typing another
+ * screen's address gets nowhere; the host would refuse its requests anyway).
+ */
+const KIOSK_KEY = 'tally.kiosk';
 
 export type PageBridge =
   | { readonly kind: 'bridge'; readonly bridge: Bridge; readonly route: Route }
@@ -26,15 +32,23 @@ function storage(): Storage | null {
 }
 
 export function pageBridge(): PageBridge {
-  const { screen, secret: fromHash } = parseHash(window.location.hash);
-  const route: Route = { screen };
+  const parsed = parseHash(window.location.hash);
   const preload: unknown = (window as unknown as { tally?: unknown }).tally;
-  if (isTallyPreload(preload)) return { kind: 'bridge', bridge: new Bridge(ipcConnect(preload)).start(), route };
+  if (isTallyPreload(preload)) return { kind: 'bridge', bridge: new Bridge(ipcConnect(preload)).start(), route: { screen: parsed.screen } };
   const store = storage();
+  // A kiosk tab keeps its own secret: one that comes with another screen's address is ignored.
+  const fromHash = store?.getItem(KIOSK_KEY) === '1' && parsed.screen !== 'kiosk' ? null : parsed.secret;
   if (fromHash !== null) {
     store?.setItem(SECRET_KEY, fromHash);
-    if (store) window.history.replaceState(null, '', `#/${screen}`);
+    if (parsed.screen === 'kiosk') store?.setItem(KIOSK_KEY, '1');
+    else store?.removeItem(KIOSK_KEY);
   }
+  const kioskTab = store ? store.getItem(KIOSK_KEY) === '1' : parsed.screen === 'kiosk' && fromHash !== null;
+  const screen = kioskTab ? 'kiosk' : parsed.screen;
+  const route: Route = { screen };
+  if (parsed.secret !== null && store) window.history.replaceState(null, '', `#/${screen}`);
+  // The counter's secret never drives a kiosk page: `#/kiosk` typed into a counter tab finds no secret.
+  if (screen === 'kiosk' && !kioskTab) return { kind: 'no-secret', route };
   const secret = fromHash ?? store?.getItem(SECRET_KEY) ?? null;
   if (secret === null || secret === '') return { kind: 'no-secret', route };
   return { kind: 'bridge', bridge: new Bridge(webSocketConnect(hostSocketUrl(window.location, secret))).start(), route };
@@ -49,6 +63,10 @@ export function reloadOnNewSecret(): void {
     const { screen, secret } = parseHash(window.location.hash);
     if (secret === null) return;
     const store = storage();
+    if (store?.getItem(KIOSK_KEY) === '1' && screen !== 'kiosk') {
+      window.location.replace('#/kiosk');
+      return;
+    }
     // Without storage the secret stays in the address, where the reloaded page reads it.
     if (store) {
       store.setItem(SECRET_KEY, secret);

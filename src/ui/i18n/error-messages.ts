@@ -47,6 +47,7 @@ export const ERROR_MESSAGE_KEYS: Readonly<Record<UiErrorCode, `errors.${UiErrorC
   internal: 'errors.internal',
   unreachable: 'errors.unreachable',
   'bad-reply': 'errors.bad-reply',
+  'not-allowed': 'errors.not-allowed',
 };
 
 export function errorMessageKey<C extends UiErrorCode>(code: C): `errors.${C}` {

@@ -15,6 +15,8 @@ import { isScreenLanguage } from '../i18n/i18n.js';
 import { rememberLanguage } from '../i18n/language-preference.js';
 import { CashierScreen } from './cashier/cashier-screen.js';
 import { ConnectionNotice } from './connection-notice.js';
+import { CustomerDisplay } from './customer/customer-display.js';
+import { KioskApp, KioskElsewhere } from './kiosk/kiosk-app.js';
 import { ManagerScreen } from './manager/manager-screen.js';
 import { NotAvailable } from './not-available.js';
 import { SetupScreen } from './setup/setup-screen.js';
@@ -57,7 +59,7 @@ function Connected({ bridge, initialScreen }: { readonly bridge: Bridge; readonl
         {connection !== 'open' && <ConnectionNotice state={connection} />}
         {info.kind === 'ready' ? (
           // A set-up terminal has nothing to set up: `#/setup` shows the cashier.
-          <TerminalContext.Provider value={{ api: bridge, info: info.info }}>{screen === 'cashier' || screen === 'setup' ? <CashierScreen /> : screen === 'manager' ? <ManagerScreen /> : <NotAvailable screen={screen} />}</TerminalContext.Provider>
+          <TerminalContext.Provider value={{ api: bridge, info: info.info }}>{screen === 'cashier' || screen === 'setup' ? <CashierScreen /> : screen === 'manager' ? <ManagerScreen /> : screen === 'customer' ? <CustomerDisplay /> : screen === 'kiosk' ? <KioskElsewhere /> : <NotAvailable screen={screen} />}</TerminalContext.Provider>
         ) : info.kind === 'failed' && info.error.code === 'not-initialised' ? (
           <SetupScreen api={bridge} onDone={() => (window.location.hash = '#/cashier')} />
         ) : info.kind === 'failed' ? (
@@ -82,6 +84,16 @@ function NoSecret() {
   );
 }
 
+/** The kiosk is its own page: it never follows the address to another screen. */
+function Kiosk({ bridge }: { readonly bridge: Bridge }) {
+  const switchLanguage = useLanguageSwitch();
+  return <KioskApp bridge={bridge} onSwitchLanguage={switchLanguage} />;
+}
+
 export function App({ page, i18n }: { readonly page: PageBridge; readonly i18n: I18n }) {
-  return <I18nextProvider i18n={i18n}>{page.kind === 'bridge' ? <Connected bridge={page.bridge} initialScreen={page.route.screen} /> : <NoSecret />}</I18nextProvider>;
+  return (
+    <I18nextProvider i18n={i18n}>
+      {page.kind === 'bridge' ? page.route.screen === 'kiosk' ? <Kiosk bridge={page.bridge} /> : <Connected bridge={page.bridge} initialScreen={page.route.screen} /> : <NoSecret />}
+    </I18nextProvider>
+  );
 }

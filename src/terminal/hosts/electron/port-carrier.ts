@@ -10,6 +10,7 @@
 import { errorReply, parseRequest, type PushedEvent, type Reply } from '../../../contract/messages.js';
 import type { Carrier } from '../app.js';
 import { answerText, encodePush, encodeReply, InOrder, refuseOversize, type RequestHandler } from '../exchange.js';
+import { guardFor } from '../connection-guard.js';
 import { toHostSchema, type HostPort } from './port-protocol.js';
 
 export interface PortCarrierOptions {
@@ -44,9 +45,9 @@ export class PortCarrier implements Carrier {
       this.options.onCloseRequested(data.reason);
       return;
     }
-    const { client, text } = data;
+    const { client, role, text } = data;
     this.queueFor(client).add(async () => {
-      const reply = this.closed ? closingReply(text) : await answerText(this.handlers, text);
+      const reply = this.closed ? closingReply(text) : await answerText(guardFor(role, this.handlers), text);
       this.port.post({ type: 'reply', client, id: reply.id, ok: reply.type === 'reply', text: encodeReply(reply, this.options.log) });
     });
   }

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { requestIdSchema } from '../../../contract/messages.js';
+import { CONNECTION_ROLES } from '../../../contract/roles.js';
 
 /** The environment variable main passes the ledger's path in (argv layout differs between Electron and Node). */
 export const HOST_DB_ENV = 'TALLY_HOST_DB';
@@ -18,8 +19,11 @@ const clientSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /** Main → host. */
 export const toHostSchema = z.discriminatedUnion('type', [
-  /** One contract message from window `client`, as the renderer sent it. */
-  z.strictObject({ type: z.literal('request'), client: clientSchema, text: z.string() }),
+  /**
+   * One contract message from window `client`, as the renderer sent it; `role` is the window's kind
+   * as main made it (a kiosk window's requests are limited by the host, src/contract/roles.ts).
+   */
+  z.strictObject({ type: z.literal('request'), client: clientSchema, role: z.enum(CONNECTION_ROLES).default('counter'), text: z.string() }),
   /** Stop: close the carrier, finish queued requests, checkpoint and close the ledger, exit 0. */
   z.strictObject({ type: z.literal('close'), reason: z.string().max(200) }),
 ]);

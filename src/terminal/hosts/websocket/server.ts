@@ -10,6 +10,9 @@
  *     base64url; compared in constant time). A missing or wrong one: the socket gets one error reply
  *     (`unauthorised`, id null) and is closed (1008); nothing it sent is read. So a page that is
  *     not ours, even one served from loopback, cannot drive the terminal without the printed secret.
+ *     A second per-start secret, the kiosk's (`kioskSecret`), lets a connection in as a kiosk
+ *     (src/contract/roles.ts): it may call only the kiosk's methods (anything else: `not-allowed`)
+ *     and hears only the kiosk's pushes. Neither secret can be derived from the other.
  *
  * Then each text message is one request, `{ id, name, args }`, and gets one reply, in order per
  * connection; the handler map runs requests from all connections one at a time.
@@ -24,6 +27,8 @@ import { errorReply, MAX_MESSAGE_BYTES, type PushedEvent, type Reply, type Reque
 import type { Carrier } from '../app.js';
 import { serveStaticFile, type StaticSite } from './static-files.js';
 import { answerJson, refuseOversize } from '../exchange.js';
+import { guardFor } from '../connection-guard.js';
+import { roleMayHear, type ConnectionRole } from '../../../contract/roles.js';
 
 /** The addresses it may listen on. `localhost` is not among them: it may resolve to something else. */
 export const LOOPBACK_ADDRESSES = ['127.0.0.1', '::1'] as const;
@@ -51,6 +56,8 @@ export interface WebSocketHostOptions {
   readonly port?: number;
   /** A fixed secret (tests; a supervisor restarting the browser host, see secretFromEnvironment). Default: 32 random bytes, new at every start. */
   readonly secret?: string;
+  /** The kiosk's secret (tests; TALLY_KIOSK_SECRET). Default: 32 random bytes, new at every start. */
+  readonly kioskSecret?: string;
   readonly log?: (line: string) => void;
   /**
    * The browser host: also answer plain HTTP GETs with the built screens from this folder (same
@@ -81,7 +88,9 @@ export function loopbackOrigin(origin: string | undefined): boolean {
 
 export class WebSocketHost implements Carrier {
   private readonly secretDigest: Buffer;
-  private readonly clients = new Set<WebSocket>();
+  private readonly kioskSecretDigest: Buffer;
+  /** Every connection let in, with the role its secret gave it. */
+  private readonly clients = new Map<WebSocket, ConnectionRole>();
   private readonly log: (line: string) => void;
 
   private constructor(
@@ -91,9 +100,11 @@ export class WebSocketHost implements Carrier {
     readonly address: LoopbackAddress,
     readonly port: number,
     readonly secret: string,
+    readonly kioskSecret: string,
     log: (line: string) => void,
   ) {
     this.secretDigest = digest(secret);
+    this.kioskSecretDigest = digest(kioskSecret);
     this.log = log;
   }
 
@@ -106,6 +117,8 @@ export class WebSocketHost implements Carrier {
     const port = options.port ?? 0;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TallyError('invalid-input', `A port is a whole number from 0 to 65535, got ${port}`);
     const secret = options.secret ?? randomBytes(32).toString('base64url');
+    const kioskSecret = options.kioskSecret ?? randomBytes(32).toString('base64url');
+    if (kioskSecret === secret) throw new TallyError('invalid-input', 'The kiosk secret must differ from the counter secret');
     const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     // The request handler needs the host (its port, its Host check), which exists only once listening.
     const started: { host?: WebSocketHost } = {};
@@ -135,7 +148,7 @@ export class WebSocketHost implements Carrier {
       });
     });
     const bound = (http.address() as AddressInfo).port;
-    const host = new WebSocketHost(http, wss, handlers, address as LoopbackAddress, bound, secret, log);
+    const host = new WebSocketHost(http, wss, handlers, address as LoopbackAddress, bound, secret, kioskSecret, log);
     started.host = host;
     http.on('upgrade', (req, socket, head) => host.upgrade(req, socket, head));
     return host;
@@ -149,6 +162,16 @@ export class WebSocketHost implements Carrier {
   /** The screens' address when the host serves them: the secret in the fragment, which a browser never sends in a request. */
   get pageUrl(): string {
     return `http://${this.hostAndPort}/#secret=${this.secret}`;
+  }
+
+  /** The customer display's address (the counter's secret: it is one of the counter's screens). */
+  get customerPageUrl(): string {
+    return `http://${this.hostAndPort}/#/customer&secret=${this.secret}`;
+  }
+
+  /** The kiosk's address: its own secret, which lets a connection do only what a kiosk may. */
+  get kioskPageUrl(): string {
+    return `http://${this.hostAndPort}/#/kiosk&secret=${this.kioskSecret}`;
   }
 
   private get hostAndPort(): string {
@@ -168,15 +191,19 @@ export class WebSocketHost implements Carrier {
     if (!this.hostHeaderIsOurs(req.headers.host)) return refuse(403, 'Forbidden');
     if (!loopbackOrigin(req.headers.origin)) return refuse(403, 'Forbidden');
     if (url.pathname !== '/') return refuse(404, 'Not Found');
-    const authorised = this.secretMatches(url.searchParams.get('secret'));
+    const given = url.searchParams.get('secret');
+    // Both compared every time, so the time taken says nothing about which one (if any) matched.
+    const counter = this.secretMatches(given, this.secretDigest);
+    const kiosk = this.secretMatches(given, this.kioskSecretDigest);
+    const role: ConnectionRole | null = counter ? 'counter' : kiosk ? 'kiosk' : null;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      if (!authorised) {
+      if (role === null) {
         // The reply says why (a browser cannot read an HTTP status of a refused upgrade); nothing sent is read.
         ws.send(JSON.stringify(errorReply(null, 'unauthorised', 'Missing or wrong secret: use the address the terminal host printed at start')));
         ws.close(CLOSE_POLICY, 'unauthorised');
         return;
       }
-      this.serve(ws);
+      this.serve(ws, role);
     });
   }
 
@@ -190,18 +217,18 @@ export class WebSocketHost implements Carrier {
     }
   }
 
-  private secretMatches(given: string | null): boolean {
+  private secretMatches(given: string | null, expected: Buffer): boolean {
     // Digests have one length, so the comparison takes the same time for any guess.
-    return given !== null && timingSafeEqual(digest(given), this.secretDigest);
+    return given !== null && timingSafeEqual(digest(given), expected);
   }
 
-  private serve(ws: WebSocket): void {
-    this.clients.add(ws);
+  private serve(ws: WebSocket, role: ConnectionRole): void {
+    this.clients.set(ws, role);
     // Replies leave in the order the messages came, even when a refusal is ready before an earlier command's reply.
     let tail: Promise<void> = Promise.resolve();
     ws.on('message', (data, isBinary) => {
       tail = tail.then(async () => {
-        const reply = await this.reply(data, isBinary);
+        const reply = await this.reply(data, isBinary, role);
         this.send(ws, reply);
       });
     });
@@ -212,14 +239,14 @@ export class WebSocketHost implements Carrier {
     });
   }
 
-  private async reply(data: RawData, isBinary: boolean): Promise<Reply> {
+  private async reply(data: RawData, isBinary: boolean, role: ConnectionRole): Promise<Reply> {
     const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
     // The carrier-neutral rules (exchange.ts), in the same order as Electron's carrier; binary is this carrier's own refusal.
     const oversize = refuseOversize(bytes);
     if (oversize !== null) return oversize;
     if (isBinary) return errorReply(null, 'malformed', 'Messages are JSON text, not binary: nothing was done');
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
-    return answerJson(this.handlers, text);
+    return answerJson(guardFor(role, this.handlers), text);
   }
 
   private send(ws: WebSocket, reply: Reply): void {
@@ -245,14 +272,14 @@ export class WebSocketHost implements Carrier {
 
   push(event: PushedEvent): void {
     const text = JSON.stringify(event);
-    for (const ws of this.clients) if (ws.readyState === WebSocket.OPEN) ws.send(text);
+    for (const [ws, role] of this.clients) if (ws.readyState === WebSocket.OPEN && roleMayHear(role, event.name)) ws.send(text);
   }
 
   async close(): Promise<void> {
-    for (const ws of this.clients) ws.close(CLOSE_GOING_AWAY, 'host closing');
+    for (const ws of this.clients.keys()) ws.close(CLOSE_GOING_AWAY, 'host closing');
     // A client that does not answer the close handshake is cut off after a moment.
     const cutOff = setTimeout(() => {
-      for (const ws of this.clients) ws.terminate();
+      for (const ws of this.clients.keys()) ws.terminate();
     }, 1000);
     cutOff.unref();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));

@@ -24,12 +24,14 @@ import { useCashier } from './use-cashier.js';
 import { useDevices } from './use-devices.js';
 import { useWedge } from './use-wedge.js';
 import { WaitingPanel } from './waiting-panel.js';
+import { useCustomerFeed } from '../customer/use-customer-feed.js';
 
 export function CashierScreen() {
   const { t } = useTranslation();
   const cashier = useCashier();
   useWedge(cashier.scan);
   const devices = useDevices(cashier.pushedScan);
+  useCustomerFeed(cashier.phase);
   useKey('Escape', cashier.back);
   const { phase, busy, problem } = cashier;
   const sale = phase.kind === 'basket' || phase.kind === 'preview' || phase.kind === 'done' || phase.kind === 'extra' || phase.kind === 'extra-done' ? phase.sale : null;
