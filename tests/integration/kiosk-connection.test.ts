@@ -50,10 +50,9 @@ const FORBIDDEN: readonly (readonly [string, unknown])[] = [
 ];
 
 let n = 0;
-function openHost(): TerminalHost {
+function openHost(clock = testClock('2026-03-02T03:00:00Z')): TerminalHost {
   n += 1;
   const path = join(dir, `kiosk-${n}.sqlite`);
-  const clock = testClock('2026-03-02T03:00:00Z');
   const { ledger, service } = newLedger(path, 'classic-krw', clock);
   service.enrol({ cards: [CARD], name: 'Kim Minji', phone: '010-1234-5678', email: 'minji@example.com', birthday: '1994-11-20' });
   service.checkout({ card: CARD, txnId: 'POS-1', basket: basket(45_000) });
@@ -66,9 +65,11 @@ const reply = (client: HostClient, id: string) => until(client, (m) => ((m as { 
 describe('the WebSocket carrier: a kiosk connection', () => {
   let host: TerminalHost;
   let socket: WebSocketHost;
+  let clock: ReturnType<typeof testClock>;
   const clients: HostClient[] = [];
   beforeEach(async () => {
-    host = openHost();
+    clock = testClock('2026-03-02T03:00:00Z');
+    host = openHost(clock);
     socket = await WebSocketHost.start(host.handlers, { log: () => undefined });
     host.attach(socket);
   });
@@ -104,6 +105,25 @@ describe('the WebSocket carrier: a kiosk connection', () => {
     const text = JSON.stringify(answer);
     for (const secret of ['Minji', '010', 'example.com', '1994', CARD, member.memberId]) expect(text, secret).not.toContain(secret);
     expect(await kiosk.request('u', 'kiosk-member', { card: '2900000000995' })).toMatchObject({ type: 'error', id: 'u', error: { code: 'unknown-card' } });
+  });
+
+  it('pauses its look-ups after 5 cards that are nobody’s within a minute, for any kiosk connection, until the minute has passed', async () => {
+    const kiosk = await open(socket.kioskSecret);
+    const strangers = ['2900000000995', '2900000001008', '2900000001015', '2900000001022', '2900000001039'];
+    for (const [i, card] of strangers.entries()) {
+      expect(await kiosk.request(`s${i}`, 'kiosk-member', { card }), card).toMatchObject({ type: 'error', error: { code: 'unknown-card' } });
+      clock.now += 1_000;
+    }
+    // A member's own card too, now: the kiosk cannot tell a customer from someone trying numbers.
+    expect(await kiosk.request('paused', 'kiosk-member', { card: CARD })).toMatchObject({ type: 'error', error: { code: 'busy', details: { retryable: true, retryAfterMs: 55_000 } } });
+    // A new connection does not start afresh; the counter is not paused.
+    const again = await open(socket.kioskSecret);
+    expect(await again.request('again', 'kiosk-member', { card: CARD })).toMatchObject({ type: 'error', error: { code: 'busy' } });
+    const counter = await open(socket.secret);
+    expect(await counter.request('counter', 'member-lookup', { card: CARD })).toMatchObject({ type: 'reply' });
+    // The first miss leaves the window: one look-up is let through again.
+    clock.now += 55_000;
+    expect(await again.request('back', 'kiosk-member', { card: CARD })).toMatchObject({ type: 'reply', result: { name: 'K** M****' } });
   });
 
   it('answers everything else not-allowed, with the request’s id, and the ledger does not change', async () => {

@@ -32,7 +32,7 @@ import { terminalInfo } from './terminal-info.js';
 import { defaultBackupDir, endOfDay, eodSlip } from '../sync/eod.js';
 import { syncNow, type SyncOutcome } from '../sync/sync.js';
 import { IDLE_VIEW, type CustomerView } from '../../contract/customer-view.js';
-import { kioskMember } from './kiosk-member.js';
+import { KioskThrottle, kioskMember } from './kiosk-member.js';
 
 type SpendPreview = Parameters<LoyaltyService['spendPreview']>[0];
 
@@ -142,6 +142,8 @@ export class HandlerMap {
   private readonly activity = new Set<() => void>();
   /** What the customer display shows now: kept in memory only (a restart starts idle). */
   private customerView: CustomerView = IDLE_VIEW;
+  /** Card numbers tried at a kiosk that were nobody's: a run of them pauses the kiosk's look-ups. */
+  private readonly kioskThrottle: KioskThrottle;
 
   constructor(
     private readonly service: LoyaltyService,
@@ -153,6 +155,7 @@ export class HandlerMap {
     this.authorise = options.authorise ?? ((s, preview) => authoriseSpend(s, preview, { secrets: new FileSecretStore(secretsDirFor(s.ledger.path)) }));
     const s = service;
     const wallClock = options.wallClock ?? Date.now;
+    this.kioskThrottle = new KioskThrottle(wallClock);
     const secrets = (): FileSecretStore => new FileSecretStore(secretsDirFor(s.ledger.path));
     const runSync = options.runSync ?? (() => syncNow(s.ledger, secrets(), { now: wallClock }));
     this.managers = new ManagerRoster(service.ledger, wallClock);
@@ -298,7 +301,7 @@ export class HandlerMap {
         return { shown: a.view.state };
       },
       'customer-view-current': () => this.customerView,
-      'kiosk-member': (a) => kioskMember(s, a.card),
+      'kiosk-member': (a) => this.kioskThrottle.run(() => kioskMember(s, a.card)),
     };
   }
 
