@@ -136,6 +136,8 @@ export const METHODS = {
   'customer-view-current': z.strictObject({}),
   /** The kiosk's one look-up (src/contract/kiosk.ts): balance, tier, latest entries and points expiring for a card; the name masked, nothing else personal. */
   'kiosk-member': kioskMemberArgs,
+  /** The program in force as installed (its validated document, version, signing key), for the manager screen's diff before a program-install (a manager's). */
+  'program-current': z.strictObject({}),
 } as const satisfies Record<string, z.ZodType>;
 
 export type MethodName = keyof typeof METHODS;

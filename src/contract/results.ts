@@ -14,6 +14,7 @@ import type { ExampleProgram, SetupOutcome } from './setup.js';
 import type { EndOfDayResult, SyncRunResult } from './end-of-day.js';
 import type { CustomerView } from './customer-view.js';
 import type { KioskMember } from './kiosk.js';
+import type { ProgramCurrent } from './manager-admin.js';
 
 /** What every booking command answers. */
 export interface BookedCommand {
@@ -116,6 +117,7 @@ export interface MethodResults {
   readonly 'customer-view-show': { readonly shown: CustomerView['state'] };
   readonly 'customer-view-current': CustomerView;
   readonly 'kiosk-member': KioskMember;
+  readonly 'program-current': ProgramCurrent;
 }
 
 /** What `setup-status` answers: a configured terminal lists nothing to set up. */

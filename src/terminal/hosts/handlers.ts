@@ -19,9 +19,10 @@ import { canPrint } from '../../core/escpos/status.js';
 import { testSlip } from '../../core/receipt/slip.js';
 import { terminalFigures } from '../ledger/figures.js';
 import { readProgramFile } from '../ledger/ledger.js';
+import { programInForce } from '../ledger/program-in-force.js';
 import type { PrinterConfig } from '../printing/printers.js';
 import type { Printing } from '../printing/printing.js';
-import { isProfileId, PROFILE_IDS } from '../printing/profiles.js';
+import { isProfileId, PRINTER_PROFILES, PROFILE_IDS } from '../printing/profiles.js';
 import { slipForTransaction } from '../printing/reprint.js';
 import { PrinterError } from '../printing/types.js';
 import { ManagerRoster } from '../trust/managers.js';
@@ -85,6 +86,7 @@ const NOTHING_TO_SYNC: ReadonlySet<MethodName> = new Set([
   'member-summary', 'print-preview',
   'sync-run', 'end-of-day',
   'customer-view-show', 'customer-view-current', 'kiosk-member',
+  'program-current',
 ]);
 
 /**
@@ -105,6 +107,7 @@ const BESIDE_THE_QUEUE: ReadonlySet<string> = new Set(['printer-status',
 const MANAGER_ONLY: ReadonlySet<MethodName> = new Set([
   'adjust', 'manager-list', 'manager-remove', 'printer-save', 'printer-enable', 'print-cancel', 'program-install', 'member-search', 'member-erase', 'terminal-figures',
   'end-of-day',
+  'program-current',
 ]);
 
 /**
@@ -208,7 +211,8 @@ export class HandlerMap {
         this.sessions.closeFor(a.managerId);
         return { manager };
       },
-      'printer-list': () => ({ printers: this.printers().printers.list() }),
+      // The profiles too: the manager screen offers them when a printer is added.
+      'printer-list': () => ({ printers: this.printers().printers.list(), profiles: PROFILE_IDS.map((id) => ({ id, name: PRINTER_PROFILES[id].name })) }),
       'printer-save': (a) => {
         if (!isProfileId(a.profileId)) throw new TallyError('invalid-input', `Unknown printer profile "${a.profileId}" (known: ${PROFILE_IDS.join(', ')})`);
         return { printer: this.printers().printers.save({ id: a.id, transport: a.transport, profileId: a.profileId, language: a.language, ...(a.enabled !== undefined ? { enabled: a.enabled } : {}) }, s.now()) };
@@ -233,7 +237,7 @@ export class HandlerMap {
         const { storeId, terminalId } = s.ledger.terminal;
         return { job: this.printers().queue.enqueue(printer.id, testSlip(now, storeId, terminalId, s.ledger.program.currency), { kind: 'test', now }) };
       },
-      'print-queue': (a) => ({ jobs: this.printers().queue.list(a.limit ?? 50).map(({ slip, ...job }) => ({ ...job, txnId: slip.txnId })) }),
+      'print-queue': (a) => ({ jobs: this.printers().queue.list(a.limit ?? 50).map(({ slip, ...job }) => ({ ...job, txnId: slip.txnId, slipKind: slip.kind })) }),
       'print-cancel': (a, caller) => {
         const job = this.printers().queue.cancel(a.job, caller.managerId === null ? 'manager' : `manager:${caller.managerId}`, s.now());
         return { id: job.id, state: job.state };
@@ -302,6 +306,7 @@ export class HandlerMap {
       },
       'customer-view-current': () => this.customerView,
       'kiosk-member': (a) => this.kioskThrottle.run(() => kioskMember(s, a.card)),
+      'program-current': () => programInForce(s.ledger),
     };
   }
 

@@ -1,9 +1,10 @@
 /**
  * The manager screen (`#/manager`): a terminal with no manager yet offers to add the first; then a
- * login, and once logged in, the members (search, a member's page, adjustments), the dashboard, and
- * sync with end of day.
+ * login, and once logged in, the members (search, a member's page, adjustments), the dashboard,
+ * the devices (printers, scanners, the print queue), the program in force, the managers, and sync
+ * with end of day.
  */
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ContractError } from '../../bridge/contract-error.js';
 import { ErrorNotice } from '../../components/error-notice.js';
@@ -15,6 +16,11 @@ import { MemberSearch } from './member-search.js';
 import { SyncPanel } from './sync-panel.js';
 import { asContractError, useManagerSession } from './use-manager-session.js';
 
+// The sections a manager opens now and then load when first opened: a cashier's screen never needs them.
+const DevicesSection = lazy(() => import('./devices-section.js').then((m) => ({ default: m.DevicesSection })));
+const ProgramSection = lazy(() => import('./program-section.js').then((m) => ({ default: m.ProgramSection })));
+const ManagersSection = lazy(() => import('./managers-section.js').then((m) => ({ default: m.ManagersSection })));
+
 type Roles = { readonly kind: 'checking' } | { readonly kind: 'none' } | { readonly kind: 'some'; readonly added: string | null } | { readonly kind: 'failed'; readonly error: ContractError };
 
 export function ManagerScreen() {
@@ -22,7 +28,7 @@ export function ManagerScreen() {
   const { api } = useTerminal();
   const { session, ended, begin, logout, call } = useManagerSession();
   const [roles, setRoles] = useState<Roles>({ kind: 'checking' });
-  const [section, setSection] = useState<'members' | 'dashboard' | 'sync'>('members');
+  const [section, setSection] = useState<'members' | 'dashboard' | 'devices' | 'program' | 'managers' | 'sync'>('members');
 
   useEffect(() => {
     let current = true;
@@ -54,13 +60,20 @@ export function ManagerScreen() {
             </button>
           </p>
           <nav aria-label={t('managerNav.label')} className="inline-form">
-            {(['members', 'dashboard', 'sync'] as const).map((name) => (
+            {(['members', 'dashboard', 'devices', 'program', 'managers', 'sync'] as const).map((name) => (
               <button key={name} type="button" aria-pressed={section === name} onClick={() => setSection(name)}>
                 {t(`managerNav.${name}`)}
               </button>
             ))}
           </nav>
-          {section === 'members' ? <MemberSearch call={call} /> : section === 'dashboard' ? <Dashboard call={call} /> : <SyncPanel call={call} />}
+          {section === 'members' && <MemberSearch call={call} />}
+          {section === 'dashboard' && <Dashboard call={call} />}
+          {section === 'sync' && <SyncPanel call={call} />}
+          <Suspense fallback={<p role="status">{t('manager.working')}</p>}>
+            {section === 'devices' && <DevicesSection call={call} />}
+            {section === 'program' && <ProgramSection call={call} />}
+            {section === 'managers' && <ManagersSection call={call} me={session.manager.id} />}
+          </Suspense>
         </>
       ) : roles.kind === 'checking' ? (
         <p role="status">{t('manager.checking')}</p>

@@ -1,4 +1,7 @@
-/** One member as a manager sees them: details, balance, tier, and an adjustment with a reason. */
+/**
+ * One member as a manager sees them: details, balance, tier, an adjustment with a reason, their
+ * history, and what a manager may change (details, PIN) or do at their request (erase).
+ */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MemberSummary } from '../../../contract/member-summary.js';
@@ -8,6 +11,10 @@ import { useFocusOnMount } from '../../components/use-focus.js';
 import { newTxnId } from '../cashier/checkout-plan.js';
 import { useFormats, useTerminal } from '../terminal-context.js';
 import { parseAdjustment, type AdjustProblem } from './adjust-points.js';
+import { MemberDetailsForm } from './member-details-form.js';
+import { MemberErase } from './member-erase.js';
+import { MemberHistory } from './member-history.js';
+import { MemberPinReset } from './member-pin-reset.js';
 import { asContractError, type SessionCall } from './use-manager-session.js';
 
 const PROBLEM_KEYS = { points: 'members.adjustBadPoints', reason: 'members.adjustShortReason' } as const satisfies Record<AdjustProblem, string>;
@@ -18,12 +25,14 @@ interface Booked {
   readonly balance: number;
 }
 
-export function MemberPage({ member, call, onBack }: { readonly member: MemberSummary; readonly call: SessionCall; readonly onBack: () => void }) {
+export function MemberPage({ member: found, call, onBack }: { readonly member: MemberSummary; readonly call: SessionCall; readonly onBack: () => void }) {
   const { t } = useTranslation();
   const { info } = useTerminal();
   const f = useFormats();
   const heading = useFocusOnMount<HTMLHeadingElement>();
-  const [balance, setBalance] = useState(member.balance);
+  // What the last answer about the member said (an update, a new PIN, an erasure): the page shows that.
+  const [member, setMember] = useState(found);
+  const [balance, setBalance] = useState(found.balance);
   // One id per adjustment: sending it again after a lost answer books it once (the host's idempotency).
   const [txnId, setTxnId] = useState(newTxnId);
   const [busy, setBusy] = useState(false);
@@ -71,7 +80,11 @@ export function MemberPage({ member, call, onBack }: { readonly member: MemberSu
           {t('members.backToResults')}
         </button>
       </p>
-      {member.erasedAt !== null && <p className="notice">{t('member.erased')}</p>}
+      {member.erasedAt !== null && (
+        <p className="notice" role="status" data-testid="member-erased">
+          {t('member.erased')}
+        </p>
+      )}
       <dl className="facts">
         <div>
           <dt>{t('member.name')}</dt>
@@ -117,6 +130,17 @@ export function MemberPage({ member, call, onBack }: { readonly member: MemberSu
           </button>
         </form>
       )}
+      {card !== undefined && <MemberHistory card={card} call={call} refresh={booked?.txnId ?? ''} />}
+      <MemberDetailsForm member={member} call={call} onSaved={setMember} />
+      <MemberPinReset member={member} call={call} onSaved={setMember} />
+      <MemberErase
+        member={member}
+        call={call}
+        onErased={(erased) => {
+          setMember(erased);
+          heading.current?.focus();
+        }}
+      />
     </section>
   );
 }
