@@ -193,6 +193,63 @@ describe('a bootstrap stream the terminal loads', () => {
   });
 });
 
+describe('a bootstrap stream whose transfers repeat keys across the statements they are written in', () => {
+  it('keeps exactly the transfers a transfer-by-transfer load keeps, with their lots and amounts; the triggers set aside act again after', async () => {
+    // Fifty transfers go in one statement: the repeats sit at the end of the first and the start of
+    // the second, one of them (f2) skipped for its business key and then sent again under another.
+    const earn = (id: string, memberId: string, seq: number, businessKey: string): unknown[] => {
+      const row = transfer(id, memberId);
+      row[3] = seq;
+      row[10] = businessKey;
+      return row;
+    };
+    const fillers = Array.from({ length: 47 }, (_, i) => earn(`g${i}`, 'm1', 100 + i, `earn|g${i}`));
+    const rows = [
+      ...fillers,
+      earn('f1', 'm1', 1, 'k1'), // in
+      earn('f2', 'm1', 2, 'k1'), // out: k1 is f1's
+      earn('f1', 'm2', 3, 'k9'), // out: f1 is in (the 50th row of the first statement)
+      earn('f2', 'm2', 4, 'k2'), // in: f2 never went in
+      earn('f3', 'm2', 5, 'k2'), // out: k2 is f2's
+      earn('f4', 'm2', 6, 'k4'), // in
+    ];
+    const counts = { members: 2, transactions: 0, transfers: rows.length, events: 0 };
+    answer = {
+      status: 200,
+      type: 'application/x-ndjson',
+      end: 'close',
+      lines: [header(counts), JSON.stringify({ members: [member('m1', '1001'), member('m2', '1002')] }), JSON.stringify({ transfers: rows }), end(counts)],
+    };
+    const { ledger, schema } = emptyLedger();
+    const before = schema();
+    try {
+      const report = await bootstrapPull(ledger, new SyncClient({ baseUrl: url, credential: `tly_${'a'.repeat(43)}` }), { now: () => 1, own: false });
+      expect(report).toMatchObject({ members: 2, transfers: 50 });
+      const all = (sql: string): unknown[] => ledger.db.prepare(sql).raw().all();
+      expect(all(`SELECT id, member_id, business_key FROM transfers WHERE id LIKE 'f%' ORDER BY id`)).toEqual([
+        ['f1', 'm1', 'k1'],
+        ['f2', 'm2', 'k2'],
+        ['f4', 'm2', 'k4'],
+      ]);
+      expect(all(`SELECT id, member_id, remaining FROM lots WHERE id LIKE 'f%' ORDER BY id`)).toEqual([
+        ['f1:0', 'm1', 100],
+        ['f2:0', 'm2', 100],
+        ['f4:0', 'm2', 100],
+      ]);
+      expect(all(`SELECT id, balance FROM accounts WHERE id IN ('member:m1', 'member:m2') ORDER BY id`)).toEqual([
+        ['member:m1', 48 * 100],
+        ['member:m2', 2 * 100],
+      ]);
+      expect(verifyLedger(ledger.db).ok).toBe(true);
+      expect(schema()).toEqual(before);
+      expect(() => ledger.transaction(() => ledger.db.prepare(`UPDATE accounts SET member_id = 'm2' WHERE id = 'member:m1'`).run())).toThrow(/identity cannot change/);
+      expect(() => ledger.transaction(() => ledger.db.prepare(`INSERT INTO accounts (id, kind, unit, member_id, balance) VALUES ('member:m9', 'member-points', 'points', 'm1', -1)`).run())).toThrow(/cannot go below zero/);
+    } finally {
+      ledger.close();
+    }
+  });
+});
+
 describe('while a bootstrap is being loaded', () => {
   it('no other write can join its transaction, and a failed load leaves it as it was', async () => {
     const { ledger, schema } = emptyLedger();

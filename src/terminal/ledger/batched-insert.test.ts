@@ -38,6 +38,18 @@ describe('BatchedInsert', () => {
     expect(db.prepare('SELECT code FROM t ORDER BY seq').pluck().all()).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('tells which rowids each statement gave the rows that went in', () => {
+    const heard: unknown[] = [];
+    const batched = new BatchedInsert(db, '(NULL, ?, 0)', (values) => `INSERT INTO t (seq, code, doubled) VALUES ${values} ON CONFLICT (code) DO NOTHING`, 3, (written) => heard.push(written));
+    for (const code of ['a', 'b', 'c', 'a', 'd']) batched.add(code);
+    expect(heard).toEqual([{ rows: 3, changes: 3, lastRowid: 3 }]);
+    expect(batched.flush()).toBe(4);
+    expect(heard).toEqual([
+      { rows: 3, changes: 3, lastRowid: 3 },
+      { rows: 2, changes: 1, lastRowid: 4 },
+    ]);
+  });
+
   it('refuses a row of the wrong width, and more values per statement than SQLite binds', () => {
     expect(() => insert(2).add('only one value')).toThrow('1 values for a row of 2');
     expect(() => insert(20_000)).toThrow('20000 rows of 2 values are more than one statement may bind');

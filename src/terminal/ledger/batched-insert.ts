@@ -11,6 +11,13 @@
  */
 import type { SqliteDatabase, SqliteStatement } from './sqlite.js';
 
+/** What one statement did: it carried `rows` rows, `changes` of them went in, the last with rowid `lastRowid`. */
+export interface BatchWritten {
+  readonly rows: number;
+  readonly changes: number;
+  readonly lastRowid: number;
+}
+
 export class BatchedInsert {
   private readonly values: unknown[] = [];
   private readonly columns: number;
@@ -20,13 +27,17 @@ export class BatchedInsert {
 
   /**
    * `row` is one row's VALUES term, `sql(values)` the whole statement around a list of them; the
-   * values `rowsPerStatement` rows bind must stay below SQLite's limit (32,766).
+   * values `rowsPerStatement` rows bind must stay below SQLite's limit (32,766). `onWrite`, when
+   * given, hears of each statement as soon as it ran (before `add` or `flush` returns), for a caller
+   * that must know which of its rows went in (in a rowid table new rows take the rowids up to
+   * `lastRowid`, in order).
    */
   constructor(
     private readonly db: SqliteDatabase,
     private readonly row: string,
     private readonly sql: (values: string) => string,
     private readonly rowsPerStatement: number,
+    private readonly onWrite?: (written: BatchWritten) => void,
   ) {
     this.columns = row.split('?').length - 1;
     if (this.columns * rowsPerStatement > 32_766) throw new Error(`${rowsPerStatement} rows of ${this.columns} values are more than one statement may bind`);
@@ -49,9 +60,12 @@ export class BatchedInsert {
   }
 
   private write(): void {
-    this.changed += this.statement(this.pending).run(this.values).changes;
+    const rows = this.pending;
+    const result = this.statement(rows).run(this.values);
+    this.changed += result.changes;
     this.values.length = 0;
     this.pending = 0;
+    this.onWrite?.({ rows, changes: result.changes, lastRowid: Number(result.lastInsertRowid) });
   }
 
   private statement(rows: number): SqliteStatement {
