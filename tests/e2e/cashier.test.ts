@@ -58,7 +58,7 @@ function printedText(): string {
 async function eventually(what: string, condition: () => boolean, timeoutMs = 45_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the print queue:\n${tally(['print', 'queue'])}\nthe printer has printed:\n${printedText()}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the print queue:\n${tally(['print', 'queue'])}\nthe printer has printed:\n${printedText()}\nthe host's log (last 3,000 characters):\n${host.stderr().slice(-3000)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
