@@ -5,16 +5,16 @@
  * scanner's: the member is shown. Without a camera (Chromium with no fake device) the panel says
  * what to do; that panel is captured in English and Korean and checked with axe-core.
  */
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { assertUiBuilt, startBrowserHost, type RunningBrowserHost } from '../support/browser-host.js';
-import { CLI_ENV, REPO, tempDir } from '../support/ledger-fixture.js';
+import { REPO, tempDir } from '../support/ledger-fixture.js';
 import { cameraFrame, y4m } from '../support/qr-images.js';
 import { CashierPage } from './pages/cashier-page.js';
+import { tallyAt } from '../support/counter-cli.js';
 
 const KIM = '2900000000315'; // EAN-13 with its check digit
 
@@ -25,11 +25,7 @@ let host: RunningBrowserHost;
 let browser: Browser;
 let cashier: CashierPage;
 
-function tally(args: string[]): string {
-  const run = spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--db', db, ...args], { cwd: dir, encoding: 'utf8', env: CLI_ENV });
-  if (run.status !== 0) throw new Error(`tally ${args.join(' ')} failed (${run.status}): ${run.stderr}`);
-  return run.stdout;
-}
+const tally = tallyAt(db, dir);
 
 beforeAll(async () => {
   assertUiBuilt();

@@ -18,6 +18,7 @@ import { assertUiBuilt, startBrowserHost, type RunningBrowserHost } from '../sup
 import { CLI_ENV, REPO, tempDir } from '../support/ledger-fixture.js';
 import { TcpPrinterEmulator } from '../support/printer-emulator.js';
 import { CashierPage } from './pages/cashier-page.js';
+import { tallyAt, eventually as waitUntil } from '../support/counter-cli.js';
 
 /** An in-store EAN-13 card (prefix 29) with its check digit. */
 function card(twelve: string): string {
@@ -44,11 +45,7 @@ function run(args: string[], input?: string): { status: number | null; stdout: s
   return spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--db', db, ...args], { cwd: dir, encoding: 'utf8', env: CLI_ENV, ...(input !== undefined ? { input } : {}) });
 }
 
-function tally(args: string[], input?: string): string {
-  const done = run(args, input);
-  if (done.status !== 0) throw new Error(`tally ${args.join(' ')} failed (${done.status}): ${done.stderr}`);
-  return done.stdout;
-}
+const tally = tallyAt(db, dir);
 
 function ledgerBalance(code: string): number {
   return (JSON.parse(tally(['balance', '--card', code, '--json'])) as { balance: number }).balance;
@@ -62,14 +59,9 @@ function timesPrinted(txn: string): number {
   return printedText().split(txn).length - 1;
 }
 
-/** Waits for a condition outside the page (the printer, the ledger), checking every 100 ms. */
-async function eventually(what: string, condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the print queue:\n${tally(['print', 'queue'])}\nthe printer has printed:\n${printedText()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Waits for a condition outside the page (the printer, the ledger), checking every 100 ms; a timeout says what the test saw. */
+const eventually = (what: string, condition: () => boolean, timeoutMs = 60_000): Promise<void> =>
+  waitUntil(what, condition, { timeoutMs, explain: () => `the print queue:\n${tally(['print', 'queue'])}\nthe printer has printed:\n${printedText()}` });
 
 async function capture(name: string): Promise<void> {
   a11y.push(...(await cashier.capture(name)));

@@ -13,6 +13,7 @@ import { launchChromium } from '../support/browser.js';
 import { assertUiBuilt, startBrowserHost, type RunningBrowserHost } from '../support/browser-host.js';
 import { CLI_ENV, REPO, tempDir } from '../support/ledger-fixture.js';
 import { CashierPage } from './pages/cashier-page.js';
+import { tallyAt } from '../support/counter-cli.js';
 
 function card(twelve: string): string {
   const sum = [...twelve].reduce((total, digit, i) => total + Number(digit) * (i % 2 === 0 ? 1 : 3), 0);
@@ -33,11 +34,7 @@ let browser: Browser;
 let cashier: CashierPage;
 const a11y: string[] = [];
 
-function tally(args: string[]): string {
-  const run = spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--db', db, ...args], { cwd: dir, encoding: 'utf8', env: CLI_ENV });
-  if (run.status !== 0) throw new Error(`tally ${args.join(' ')} failed (${run.status}): ${run.stderr}`);
-  return run.stdout;
-}
+const tally = tallyAt(db, dir);
 
 function ledgerBalance(code: string): number {
   return (JSON.parse(tally(['balance', '--card', code, '--json'])) as { balance: number }).balance;

@@ -7,16 +7,16 @@
  *
  * The tests run in order, like a shift at the counter; each says what it starts from.
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { assertUiBuilt, startBrowserHost, type RunningBrowserHost } from '../support/browser-host.js';
-import { CLI_ENV, REPO, tempDir } from '../support/ledger-fixture.js';
+import { REPO, tempDir } from '../support/ledger-fixture.js';
 import { TcpPrinterEmulator } from '../support/printer-emulator.js';
 import { CashierPage } from './pages/cashier-page.js';
+import { tallyAt, eventually as waitUntil } from '../support/counter-cli.js';
 
 /** An in-store EAN-13 card (prefix 29) with its check digit. */
 function card(twelve: string): string {
@@ -40,11 +40,7 @@ let browser: Browser;
 let cashier: CashierPage;
 const a11y: string[] = [];
 
-function tally(args: string[], input?: string): string {
-  const run = spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--db', db, ...args], { cwd: dir, encoding: 'utf8', env: CLI_ENV, ...(input !== undefined ? { input } : {}) });
-  if (run.status !== 0) throw new Error(`tally ${args.join(' ')} failed (${run.status}): ${run.stderr}`);
-  return run.stdout;
-}
+const tally = tallyAt(db, dir);
 
 function ledgerBalance(code: string): number {
   return (JSON.parse(tally(['balance', '--card', code, '--json'])) as { balance: number }).balance;
@@ -54,14 +50,9 @@ function printedText(): string {
   return printer.decodePrinted().lines.join('\n');
 }
 
-/** Waits for a condition outside the page (the printer, the ledger), checking every 100 ms. */
-async function eventually(what: string, condition: () => boolean, timeoutMs = 45_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the print queue:\n${tally(['print', 'queue'])}\nthe printer has printed:\n${printedText()}\nthe host's log (last 3,000 characters):\n${host.stderr().slice(-3000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Waits for a condition outside the page (the printer, the ledger), checking every 100 ms; a timeout says what the test saw. */
+const eventually = (what: string, condition: () => boolean, timeoutMs = 45_000): Promise<void> =>
+  waitUntil(what, condition, { timeoutMs, explain: () => `the print queue:\n${tally(['print', 'queue'])}\nthe printer has printed:\n${printedText()}\nthe host's log (last 3,000 characters):\n${host.stderr().slice(-3000)}` });
 
 async function capture(name: string): Promise<void> {
   a11y.push(...(await cashier.capture(name)));

@@ -10,7 +10,6 @@
  *
  * The tests run in order; each says what it starts from.
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,10 +19,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { assertUiBuilt, startBrowserHost, type RunningBrowserHost } from '../support/browser-host.js';
 import { connect, until } from '../support/host-client.js';
-import { CLI_ENV, REPO, tempDir } from '../support/ledger-fixture.js';
+import { REPO, tempDir } from '../support/ledger-fixture.js';
 import { TcpPrinterEmulator } from '../support/printer-emulator.js';
 import { ManagerAdminPage } from './pages/manager-admin-page.js';
 import { ManagerPage } from './pages/manager-page.js';
+import { tallyAt, eventually as waitUntil } from '../support/counter-cli.js';
 
 /** An in-store EAN-13 card (prefix 29) with its check digit. */
 function card(twelve: string): string {
@@ -51,11 +51,7 @@ let park: ManagerPage | undefined;
 let adjustmentTxn = '';
 const a11y: string[] = [];
 
-function tally(args: string[]): string {
-  const run = spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--db', db, ...args], { cwd: dir, encoding: 'utf8', env: CLI_ENV });
-  if (run.status !== 0) throw new Error(`tally ${args.join(' ')} failed (${run.status}): ${run.stderr}`);
-  return run.stdout;
-}
+const tally = tallyAt(db, dir);
 
 /** A query on the terminal's SQLite file itself, read-only (the host keeps it open meanwhile). */
 function readLedger<T>(read: (file: Database.Database) => T): T {
@@ -81,14 +77,9 @@ function occurrences(text: string, part: string): number {
   return text.split(part).length - 1;
 }
 
-/** Waits for a condition outside the page (the printer, the ledger), checking every 100 ms. */
-async function eventually(what: string, condition: () => boolean, timeoutMs = 45_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the print queue:\n${tally(['print', 'queue'])}\nthe printer has printed:\n${printedText()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Waits for a condition outside the page (the printer, the ledger), checking every 100 ms; a timeout says what the test saw. */
+const eventually = (what: string, condition: () => boolean, timeoutMs = 45_000): Promise<void> =>
+  waitUntil(what, condition, { timeoutMs, explain: () => `the print queue:\n${tally(['print', 'queue'])}\nthe printer has printed:\n${printedText()}` });
 
 /** One request to the host over its own socket (outside the page), without a session. */
 async function hostCall(name: string, args: Record<string, unknown>): Promise<unknown> {

@@ -17,6 +17,7 @@ import { TcpPrinterEmulator } from '../support/printer-emulator.js';
 import { SyncWorld } from '../support/sync-world.js';
 import { ManagerPage } from './pages/manager-page.js';
 import { SyncSection } from './pages/sync-section.js';
+import { eventually as waitUntil } from '../support/counter-cli.js';
 
 let world: SyncWorld;
 let printer: TcpPrinterEmulator;
@@ -32,14 +33,9 @@ async function tally(args: string[]): Promise<void> {
   if (run.status !== 0) throw new Error(`tally ${args.join(' ')} exited ${run.status}: ${run.stderr}`);
 }
 
-/** Waits for a condition outside the page (the printer), checking every 100 ms. */
-async function eventually(what: string, condition: () => boolean, timeoutMs = 45_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the printer has printed:\n${printer.decodePrinted().lines.join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Waits for a condition outside the page (the printer, the ledger), checking every 100 ms; a timeout says what the test saw. */
+const eventually = (what: string, condition: () => boolean, timeoutMs = 45_000): Promise<void> =>
+  waitUntil(what, condition, { timeoutMs, explain: () => `the printer has printed:\n${printer.decodePrinted().lines.join('\n')}` });
 
 beforeAll(async () => {
   assertUiBuilt();

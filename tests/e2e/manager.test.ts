@@ -8,7 +8,6 @@
  *
  * The tests run in order; each says what it starts from.
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -17,8 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { assertUiBuilt, startBrowserHost, type RunningBrowserHost } from '../support/browser-host.js';
 import { connect, until } from '../support/host-client.js';
-import { CLI_ENV, REPO, tempDir } from '../support/ledger-fixture.js';
+import { REPO, tempDir } from '../support/ledger-fixture.js';
 import { ManagerPage } from './pages/manager-page.js';
+import { tallyAt } from '../support/counter-cli.js';
 
 /** An in-store EAN-13 card (prefix 29) with its check digit. */
 function card(twelve: string): string {
@@ -39,11 +39,7 @@ let browser: Browser;
 let manager: ManagerPage;
 const a11y: string[] = [];
 
-function tally(args: string[]): string {
-  const run = spawnSync(process.execPath, [join(REPO, 'bin', 'tally.js'), '--db', db, ...args], { cwd: dir, encoding: 'utf8', env: CLI_ENV });
-  if (run.status !== 0) throw new Error(`tally ${args.join(' ')} failed (${run.status}): ${run.stderr}`);
-  return run.stdout;
-}
+const tally = tallyAt(db, dir);
 
 function ledgerBalance(code: string): number {
   return (JSON.parse(tally(['balance', '--card', code, '--json'])) as { balance: number }).balance;
