@@ -59,7 +59,7 @@ function Connected({ bridge, initialScreen }: { readonly bridge: Bridge; readonl
         {connection !== 'open' && <ConnectionNotice state={connection} />}
         {info.kind === 'ready' ? (
           // A set-up terminal has nothing to set up: `#/setup` shows the cashier.
-          <TerminalContext.Provider value={{ api: bridge, info: info.info }}>{screen === 'cashier' || screen === 'setup' ? <CashierScreen /> : screen === 'manager' ? <ManagerScreen /> : screen === 'customer' ? <CustomerDisplay /> : screen === 'kiosk' ? <KioskElsewhere /> : <NotAvailable screen={screen} />}</TerminalContext.Provider>
+          <TerminalContext.Provider value={{ api: bridge, info: info.info, sync }}>{screen === 'cashier' || screen === 'setup' ? <CashierScreen /> : screen === 'manager' ? <ManagerScreen /> : screen === 'customer' ? <CustomerDisplay /> : screen === 'kiosk' ? <KioskElsewhere /> : <NotAvailable screen={screen} />}</TerminalContext.Provider>
         ) : info.kind === 'failed' && info.error.code === 'not-initialised' ? (
           <SetupScreen api={bridge} onDone={() => (window.location.hash = '#/cashier')} />
         ) : info.kind === 'failed' ? (

@@ -1,10 +1,12 @@
 /**
- * What every screen of the terminal shares once connected: the host (the bridge) and the terminal's
- * description (terminal-info), and the formatting of money, points and dates for the screen's
+ * What every screen of the terminal shares once connected: the host (the bridge), the terminal's
+ * description (terminal-info), where it stands with its server (one `sync-state` subscription for
+ * the status bar and the manager's Sync section), and the formatting of money, points and dates for the screen's
  * language, the program's currency and the store's time zone.
  */
 import { createContext, useContext, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { SyncState } from '../../contract/messages.js';
 import type { ScreenLanguage, TerminalInfo } from '../../contract/terminal-info.js';
 import type { HostApi } from '../bridge/bridge.js';
 import { isScreenLanguage } from '../i18n/i18n.js';
@@ -13,6 +15,8 @@ import { formatDate, formatDateTime, formatDayKey, formatMoney, formatNumber } f
 export interface Terminal {
   readonly api: HostApi;
   readonly info: TerminalInfo;
+  /** The host's sync state (null: not known yet, or not enrolled with a server; always null at a kiosk, which hears no sync). */
+  readonly sync: SyncState | null;
 }
 
 export const TerminalContext = createContext<Terminal | null>(null);

@@ -22,7 +22,7 @@ export function KioskApp({ bridge, onSwitchLanguage }: { readonly bridge: Bridge
       <main className="screen">
         {connection !== 'open' && <ConnectionNotice state={connection} />}
         {info.kind === 'ready' ? (
-          <TerminalContext.Provider value={{ api: bridge, info: info.info }}>
+          <TerminalContext.Provider value={{ api: bridge, info: info.info, sync: null }}>
             <KioskScreen />
           </TerminalContext.Provider>
         ) : info.kind === 'failed' ? (

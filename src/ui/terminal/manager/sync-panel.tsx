@@ -2,7 +2,8 @@
  * The manager's "Sync" section: where this terminal stands with its server (online, or offline
  * since when; the last successful sync; entries waiting), "Sync now" with its progress as the host
  * pushes it (`sync-state` with `progress`), and end of day with its report (eod-report.tsx).
- * The state is asked once on opening, then kept by the host's pushes after every run.
+ * The state is the one the status bar shows (TerminalContext: asked at each connection, then kept
+ * by the host's pushes, the end of a run pushed before "Sync now" has its reply).
  */
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -37,9 +38,8 @@ function SyncProgress({ progress }: { readonly progress: Progress | null }) {
 
 export function SyncPanel({ call }: { readonly call: SessionCall }) {
   const { t } = useTranslation();
-  const { api, info } = useTerminal();
+  const { info, sync: state } = useTerminal();
   const f = useFormats();
-  const [state, setState] = useState<SyncState | null>(null);
   const [sync, setSync] = useState<Run<SyncRunResult>>({ kind: 'idle' });
   const [eod, setEod] = useState<Run<EndOfDayResult>>({ kind: 'idle' });
   // The run's last step and percent: its end is pushed (without progress) before "Sync now" has
@@ -49,30 +49,12 @@ export function SyncPanel({ call }: { readonly call: SessionCall }) {
     if (state?.progress) setLast(state.progress);
   }, [state]);
 
-  useEffect(() => api.onPush('sync-state', setState), [api]);
-  useEffect(() => {
-    let current = true;
-    api.send('sync-state', {}).then(
-      (now) => {
-        if (current) setState(now);
-      },
-      // The pushes still come.
-      () => undefined,
-    );
-    return () => {
-      current = false;
-    };
-  }, [api]);
-
   const syncNow = (): void => {
     if (sync.kind === 'running') return;
     setLast(null);
     setSync({ kind: 'running' });
     call('sync-run', {}).then(
-      (result) => {
-        setSync({ kind: 'done', result });
-        if (result.state !== null) setState(result.state);
-      },
+      (result) => setSync({ kind: 'done', result }),
       (failure: unknown) => setSync({ kind: 'failed', error: asContractError(failure) }),
     );
   };
