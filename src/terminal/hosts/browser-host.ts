@@ -25,7 +25,7 @@ import { printable } from '../../core/text.js';
 import { environmentError } from '../ledger/environment-errors.js';
 import { TerminalHost, untilSignal } from './app.js';
 import { KIOSK_SECRET_ENV, secretFromEnvironment, serveUntilSignal, startServedHost } from './serve.js';
-import { SetupHandlers } from './setup-handlers.js';
+import { serveCreatedTerminal, SetupHandlers } from './setup-handlers.js';
 import { WebSocketHost } from './websocket/server.js';
 
 export interface BrowserHostIo {
@@ -120,13 +120,9 @@ async function firstStart({ db, dbShown, port, secrets, log, io }: FirstStart): 
       if (!socket) throw new TallyError('not-initialised', 'The terminal host is still starting: try again');
       const host = TerminalHost.open({ db, log });
       state.host = host;
-      socket.switchHandlers(host.handlers);
-      host.attach(socket);
-      await host.advertise({ address: socket.address, port: socket.port, secret: socket.secret });
-      host.start();
+      await serveCreatedTerminal(socket, host, () => host.start(), () => host.advertise({ address: socket.address, port: socket.port, secret: socket.secret }));
       if (host.ledger.terminal.demo) io.stderr('tally: DEMO terminal — it trusts keys whose secrets are published with Tally; never use it for a real store');
       io.stderr(`tally: terminal ${printable(host.ledger.terminal.terminalId)} set up; serving it on the same address`);
-      socket.push({ type: 'push', name: 'host-ready', data: { terminalId: host.ledger.terminal.terminalId } });
     },
   });
   let socket: WebSocketHost;

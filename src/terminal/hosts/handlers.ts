@@ -155,11 +155,11 @@ export class HandlerMap {
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.onBooked = options.onBooked ?? (() => undefined);
     const syncState = options.syncState ?? (() => null);
-    this.authorise = options.authorise ?? ((s, preview) => authoriseSpend(s, preview, { secrets: new FileSecretStore(secretsDirFor(s.ledger.path)) }));
     const s = service;
+    const secrets = (): FileSecretStore => new FileSecretStore(secretsDirFor(s.ledger.path));
+    this.authorise = options.authorise ?? ((svc, preview) => authoriseSpend(svc, preview, { secrets: secrets() }));
     const wallClock = options.wallClock ?? Date.now;
     this.kioskThrottle = new KioskThrottle(wallClock);
-    const secrets = (): FileSecretStore => new FileSecretStore(secretsDirFor(s.ledger.path));
     const runSync = options.runSync ?? (() => syncNow(s.ledger, secrets(), { now: wallClock }));
     this.managers = new ManagerRoster(service.ledger, wallClock);
     this.sessions = new ManagerSessions(wallClock);

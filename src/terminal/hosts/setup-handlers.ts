@@ -11,6 +11,8 @@ import { errorReply, METHODS, type Reply, type Request } from '../../contract/me
 import type { SetupOutcome } from '../../contract/setup.js';
 import type { SetupStatus } from '../../contract/results.js';
 import { environmentError } from '../ledger/environment-errors.js';
+import type { Carrier, TerminalHost } from './app.js';
+import type { RequestHandler } from './exchange.js';
 import { examplePrograms, setupTerminal } from '../setup/setup.js';
 
 export interface SetupHandlerOptions {
@@ -66,6 +68,25 @@ export class SetupHandlers {
       return errorReply(id, 'internal', 'The setup failed because of a fault of Tally; it was logged');
     }
   }
+}
+
+/** A carrier that served the setup's handlers and can take the terminal's in their place. */
+export interface SetupCarrier extends Carrier {
+  switchHandlers(handlers: RequestHandler): void;
+}
+
+/**
+ * Once setup made the ledger and the host opened it: the terminal's handler map takes the setup's
+ * place on the carrier (the screens carry on without reconnecting), the host stops the carrier with
+ * itself, `beforeStart` runs (the browser host advertises itself for `tally scan`), the host's
+ * services start, and `host-ready` tells the screens the terminal's methods answer now.
+ */
+export async function serveCreatedTerminal(carrier: SetupCarrier, host: TerminalHost, start: () => void, beforeStart: () => Promise<void> = () => Promise.resolve()): Promise<void> {
+  carrier.switchHandlers(host.handlers);
+  host.attach(carrier);
+  await beforeStart();
+  start();
+  carrier.push({ type: 'push', name: 'host-ready', data: { terminalId: host.ledger.terminal.terminalId } });
 }
 
 function invalid(id: Request['id'], name: string, issues: Parameters<typeof formatIssues>[0]): Reply {

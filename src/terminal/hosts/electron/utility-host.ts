@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { isTallyError } from '../../../core/errors.js';
 import { environmentError } from '../../ledger/environment-errors.js';
 import { TerminalHost, type TerminalHostOptions } from '../app.js';
-import { SetupHandlers } from '../setup-handlers.js';
+import { serveCreatedTerminal, SetupHandlers } from '../setup-handlers.js';
 import { PortCarrier } from './port-carrier.js';
 import { toHostSchema, type HostPort } from './port-protocol.js';
 
@@ -98,18 +98,14 @@ async function serveSetup(port: HostPort, db: string, options: UtilityHostOption
     programsDir: options.programsDir,
     now: Date.now,
     log: options.log,
-    onCreated: () => {
+    onCreated: async () => {
       const carrier = opened.carrier;
       // The carrier exists before any request can reach these handlers; a guard, not a path.
       if (carrier === null) throw new Error('setup finished before the carrier existed');
       const host = TerminalHost.open({ ...options.host, db, log: options.log });
       opened.host = host;
-      carrier.switchHandlers(host.handlers);
-      host.attach(carrier);
-      host.start(options.sync);
+      await serveCreatedTerminal(carrier, host, () => host.start(options.sync));
       options.log(`tally host: terminal ${host.ledger.terminal.terminalId} set up at ${db}; serving it`);
-      carrier.push({ type: 'push', name: 'host-ready', data: { terminalId: host.ledger.terminal.terminalId } });
-      return Promise.resolve();
     },
   });
   opened.carrier = new PortCarrier(port, setup, { log: options.log, onCloseRequested: (reason) => requestStop(reason) });
